@@ -1,0 +1,36 @@
+"""The ``wxbot`` command line: a click group whose commands live one module per concern."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from .context import pass_env  # noqa: F401  (re-exported for command modules)
+from .context import CliEnv
+
+#: Command modules under ``wxbot.cli``; each defines click commands and a ``COMMANDS`` list.
+COMMAND_MODULES = [
+    "archive",
+    "service",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="WXBOT_CONFIG",
+    help="TOML configuration file (default: built-in defaults).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Publish the daily newsletter to a WeChat official account."""
+    ctx.obj = CliEnv(config_path=config_path)
+
+
+for _name in COMMAND_MODULES:
+    _module = importlib.import_module(f"{__name__}.{_name}")
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)

@@ -1,0 +1,314 @@
+"""Configuration keys, declared once as data, and their loading and validation.
+
+Order: defaults → TOML file (``--config`` / ``WXBOT_CONFIG``) → ``WXBOT_<SECTION>__<KEY>``
+environment variables → ``test_config``. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: where it lives, its default and what it means."""
+
+    section: str
+    key: str
+    default: Any
+    help: str
+    secret: bool = False
+
+    @property
+    def name(self) -> str:
+        """Return the dotted name, e.g. ``wechat.appid``."""
+        return f"{self.section}.{self.key}"
+
+    @property
+    def env(self) -> str:
+        """Return the environment variable that overrides this key."""
+        return f"WXBOT_{self.section.upper()}__{self.key.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # [wechat]
+    Setting("wechat", "appid", "", "Official account AppID (开发 → 基本配置)."),
+    Setting("wechat", "secret", "", "Official account AppSecret.", secret=True),
+    Setting("wechat", "token", "", "Server-configuration Token used to sign callbacks.", secret=True),
+    Setting(
+        "wechat",
+        "encoding_aes_key",
+        "",
+        "43-character EncodingAESKey; empty = plaintext mode.",
+        secret=True,
+    ),
+    Setting(
+        "wechat",
+        "previous_encoding_aes_key",
+        "",
+        "The EncodingAESKey before the last rotation, still accepted for decryption.",
+        secret=True,
+    ),
+    Setting(
+        "wechat",
+        "message_mode",
+        "",
+        "Callback mode: plaintext, compatible or safe; empty = plaintext without a key, "
+        "safe with one.",
+    ),
+    Setting(
+        "wechat",
+        "api_base_url",
+        "https://api.weixin.qq.com",
+        "Base URL of the WeChat API; every call goes to {api_base_url}/cgi-bin/... .",
+    ),
+    Setting("wechat", "timeout", 10.0, "Seconds to wait for one WeChat API call."),
+    # [storage]
+    Setting(
+        "storage",
+        "database_url",
+        "",
+        "SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...); "
+        "empty = wxbot.sqlite3 in the instance folder.",
+        secret=True,
+    ),
+    # [server]
+    Setting("server", "host", "127.0.0.1", "Address `wxbot serve` listens on."),
+    Setting("server", "port", 8000, "Port `wxbot serve` listens on."),
+    Setting(
+        "server",
+        "public_base_url",
+        "",
+        "Public URL of this service (for archive links in replies); "
+        "empty = http://{host}:{port}.",
+    ),
+    Setting(
+        "server",
+        "secret_key",
+        "",
+        "Flask secret key for editor sessions; empty = a random key per start.",
+        secret=True,
+    ),
+    # [publish]
+    Setting("publish", "timezone", "Asia/Shanghai", "Timezone for dates and schedules."),
+    Setting("publish", "author", "新质生产力工委", "Article author (at most 16 characters)."),
+    Setting(
+        "publish",
+        "content_source_url",
+        "",
+        "URL behind 阅读原文; empty = none.",
+    ),
+    Setting(
+        "publish",
+        "preview_openids",
+        [],
+        "Editors' openids that receive a preview before a send.",
+    ),
+    # [brand]
+    Setting("brand", "series_name", "新质生产力每日动态", "The newsletter's name."),
+    Setting(
+        "brand",
+        "organisation_lines",
+        ["中国高技术产业发展促进会新质生产力工作委员会", "博雅云创 & 中科创新驱动"],
+        "Lines naming the publishers, printed under the series name.",
+    ),
+    Setting(
+        "brand",
+        "footer_text",
+        "本报告仅供行业研究参考，不构成投资建议",
+        "Text printed at the foot of every article when the issue has no disclaimer.",
+    ),
+    Setting(
+        "brand",
+        "qr_codes",
+        [
+            {"image": "brand/qr-account.png", "caption": "新质生产力工作委员会官方公众号"},
+            {"image": "brand/qr-website.png", "caption": "工业智能算网 gyznsw.cn"},
+        ],
+        "QR-code images in the footer: list of {image, caption}; image paths are "
+        "relative to the assets folder or absolute.",
+    ),
+    Setting("brand", "primary_color", "#1F4E9D", "Main colour of headings and the cover."),
+    Setting("brand", "accent_color", "#E8F0FB", "Background of the summary box."),
+    # [render]
+    Setting("render", "theme", "blue", "Article theme: a CSS file name in templates/themes/."),
+    # [cover]
+    Setting(
+        "cover",
+        "font_path",
+        "",
+        "Font file for cover images; empty = the Noto Sans CJK font installed with wxbot.",
+    ),
+    Setting(
+        "cover",
+        "keywords",
+        [],
+        "Topics to print on covers instead of the issue's first section headings.",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def sections() -> list[str]:
+    """Return the section names in declaration order."""
+    return list(dict.fromkeys(s.section for s in SETTINGS))
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    """Return every key's default, nested by section."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in SETTINGS:
+        out.setdefault(s.section, {})[s.key] = _copy(s.default)
+    return out
+
+
+def _copy(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def load(
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Return the validated configuration from defaults, a TOML file, the environment and overrides.
+
+    :raises ConfigError: naming the key and what is wrong with it.
+    """
+    environ = os.environ if environ is None else environ
+    config = defaults()
+    path = path or environ.get("WXBOT_CONFIG") or None
+    if path:
+        _merge(config, _read_toml(Path(path)), origin=str(path))
+    _merge(config, _from_environ(environ), origin="environment")
+    if overrides:
+        _merge(config, _nest(overrides), origin="overrides")
+    _validate(config)
+    return config
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _from_environ(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for s in SETTINGS:
+        if s.env in environ:
+            out.setdefault(s.section, {})[s.key] = _coerce_env(s, environ[s.env])
+    return out
+
+
+def _coerce_env(setting: Setting, raw: str) -> Any:
+    if isinstance(setting.default, str):
+        return raw
+    try:
+        return json.loads(raw)  # numbers, booleans, lists and tables are given as JSON
+    except json.JSONDecodeError:
+        raise ConfigError(
+            f"{setting.name}: {setting.env} must be JSON for a {type(setting.default).__name__}"
+        ) from None
+
+
+def _nest(flat_or_nested: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in flat_or_nested.items():
+        if isinstance(value, Mapping) and "." not in name:
+            out.setdefault(name, {}).update(value)
+        else:
+            section, _, key = name.partition(".")
+            out.setdefault(section, {})[key] = value
+    return out
+
+
+def _merge(config: dict[str, dict[str, Any]], new: Mapping[str, Any], origin: str) -> None:
+    for section, table in new.items():
+        if not isinstance(table, Mapping) or section not in config:
+            raise ConfigError(f"{section}: unknown section in {origin}")
+        for key, value in table.items():
+            if f"{section}.{key}" not in _BY_NAME:
+                raise ConfigError(f"{section}.{key}: unknown key in {origin}")
+            config[section][key] = value
+
+
+def _validate(config: dict[str, dict[str, Any]]) -> None:
+    for s in SETTINGS:
+        value = config[s.section][s.key]
+        expected = type(s.default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = config[s.section][s.key] = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            shown = "(hidden)" if s.secret else repr(value)
+            raise ConfigError(f"{s.name}: expected {expected.__name__}, got {shown}")
+    for check in _CHECKS:
+        check(config)
+
+
+def _check_wechat(config: dict[str, dict[str, Any]]) -> None:
+    wechat = config["wechat"]
+    for key in ("encoding_aes_key", "previous_encoding_aes_key"):
+        value = wechat[key]
+        if value and len(value) != 43:
+            raise ConfigError(f"wechat.{key}: must be 43 characters, got {len(value)}")
+    if wechat["message_mode"] not in ("", "plaintext", "compatible", "safe"):
+        raise ConfigError("wechat.message_mode: must be plaintext, compatible or safe")
+    if wechat["message_mode"] in ("compatible", "safe") and not wechat["encoding_aes_key"]:
+        raise ConfigError(
+            f"wechat.encoding_aes_key: required in {wechat['message_mode']} mode"
+        )
+    if not wechat["api_base_url"].startswith(("http://", "https://")):
+        raise ConfigError("wechat.api_base_url: must start with http:// or https://")
+    if wechat["timeout"] <= 0:
+        raise ConfigError("wechat.timeout: must be positive")
+
+
+def _check_server(config: dict[str, dict[str, Any]]) -> None:
+    port = config["server"]["port"]
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"server.port: {port} is not a TCP port")
+
+
+def _check_publish(config: dict[str, dict[str, Any]]) -> None:
+    tz = config["publish"]["timezone"]
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"publish.timezone: unknown timezone {tz!r}") from None
+    if len(config["publish"]["author"]) > 16:
+        raise ConfigError("publish.author: WeChat allows at most 16 characters")
+
+
+def _check_brand(config: dict[str, dict[str, Any]]) -> None:
+    for i, qr in enumerate(config["brand"]["qr_codes"]):
+        if not isinstance(qr, Mapping) or not {"image", "caption"} <= set(qr):
+            raise ConfigError(f"brand.qr_codes[{i}]: needs an image and a caption")
+
+
+_CHECKS = [_check_wechat, _check_server, _check_publish, _check_brand]
+
+
+def public_view(config: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return the configuration with every secret masked, for display and logs."""
+    out: dict[str, dict[str, Any]] = {}
+    for section, table in config.items():
+        out[section] = {}
+        for key, value in table.items():
+            setting = _BY_NAME.get(f"{section}.{key}")
+            out[section][key] = "********" if setting and setting.secret and value else value
+    return out

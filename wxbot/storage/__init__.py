@@ -1,0 +1,5 @@
+"""Everything that holds SQL: the engine, the schema and one module per stored concern."""
+
+from .db import Database, metadata
+
+__all__ = ["Database", "metadata"]

@@ -1,0 +1,109 @@
+"""The database: one SQLAlchemy engine over SQLite (WAL) or PostgreSQL, and its schema."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+#: Every table of every storage module is declared on this one metadata.
+metadata = MetaData()
+
+#: Storage modules that declare tables; importing them registers the tables on ``metadata``.
+STORAGE_MODULES = [
+    "issues",
+]
+
+
+def _load_tables() -> None:
+    for name in STORAGE_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+
+
+class Database:
+    """Hold the engine and hand out transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.engine = _make_engine(url, self.is_sqlite)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """Open a transaction for reading, or for writing that starts with a write."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def begin_write(self) -> Iterator[Connection]:
+        """Open a transaction that takes the write lock at once (SQLite ``BEGIN IMMEDIATE``).
+
+        Use it when a transaction reads and then writes what it read, so SQLite waits for
+        the lock instead of failing with ``database is locked`` on the upgrade.
+        """
+        conn = self.engine.connect()
+        try:
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+        finally:
+            conn.close()
+
+    def migrate(self) -> None:
+        """Create every missing table and index (idempotent, safe from several processes)."""
+        _load_tables()
+        with self.begin_write() as conn:
+            metadata.create_all(conn, checkfirst=True)
+
+    def table_names(self) -> list[str]:
+        """Return the tables present in the database."""
+        return inspect(self.engine).get_table_names()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _make_engine(url: str, is_sqlite: bool) -> Engine:
+    if not is_sqlite:
+        return create_engine(url, pool_pre_ping=True, future=True)
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    if not database or database == ":memory:":
+        from sqlalchemy.pool import StaticPool
+
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (the pysqlite recipe), so that
+        # writers can ask for BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def ping(db: Database) -> bool:
+    """Return whether the database answers."""
+    with db.begin() as conn:
+        return conn.execute(text("SELECT 1")).scalar() == 1
