@@ -19,7 +19,7 @@ from .storage import Database
 __all__ = ["create_app", "get_runtime"]
 
 #: Web modules; each exposes ``init_app(app)`` and registers its routes.
-WEB_MODULES: list[str] = []
+WEB_MODULES: list[str] = ["web.archive_pages"]
 
 
 def create_app(
@@ -31,9 +31,9 @@ def create_app(
     ``WXBOT_<SECTION>__<KEY>`` environment → ``test_config`` (section tables or dotted keys;
     the special key ``instance_path`` moves the instance folder).
     """
-    overrides = dict(test_config or {})
-    instance_path = overrides.pop("instance_path", None)
-    clock = overrides.pop("clock", None)
+    overrides = config_overrides(test_config)
+    instance_path = (test_config or {}).get("instance_path")
+    clock = (test_config or {}).get("clock")
     app = Flask(
         __name__,
         instance_path=str(instance_path) if instance_path else None,
@@ -57,6 +57,11 @@ def create_app(
 
     logging.getLogger(__name__).debug("wxbot app created on %s", db.engine.url.render_as_string())
     return app
+
+
+def config_overrides(test_config: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the configuration keys of a ``test_config`` (without instance_path or clock)."""
+    return {k: v for k, v in (test_config or {}).items() if k not in ("instance_path", "clock")}
 
 
 def get_runtime(app: Flask) -> Runtime:

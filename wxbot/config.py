@@ -43,7 +43,9 @@ SETTINGS: tuple[Setting, ...] = (
     # [wechat]
     Setting("wechat", "appid", "", "Official account AppID (开发 → 基本配置)."),
     Setting("wechat", "secret", "", "Official account AppSecret.", secret=True),
-    Setting("wechat", "token", "", "Server-configuration Token used to sign callbacks.", secret=True),
+    Setting(
+        "wechat", "token", "", "Server-configuration Token used to sign callbacks.", secret=True
+    ),
     Setting(
         "wechat",
         "encoding_aes_key",
@@ -88,8 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
         "server",
         "public_base_url",
         "",
-        "Public URL of this service (for archive links in replies); "
-        "empty = http://{host}:{port}.",
+        "Public URL of this service (for archive links in replies); empty = http://{host}:{port}.",
     ),
     Setting(
         "server",
@@ -154,6 +155,69 @@ SETTINGS: tuple[Setting, ...] = (
         [],
         "Topics to print on covers instead of the issue's first section headings.",
     ),
+    # [sandbox]
+    Setting("sandbox", "host", "127.0.0.1", "Address `wxbot sandbox` listens on."),
+    Setting("sandbox", "port", 8090, "Port `wxbot sandbox` listens on (0 = any free port)."),
+    Setting(
+        "sandbox",
+        "public_base_url",
+        "",
+        "URL clients reach the sandbox at, used in image and article URLs; "
+        "empty = http://{host}:{port}.",
+    ),
+    Setting(
+        "sandbox",
+        "callback_url",
+        "",
+        "wxbot's follower-callback URL the sandbox POSTs completion events to; "
+        "empty = no delivery.",
+    ),
+    Setting(
+        "sandbox",
+        "appid",
+        "",
+        "AppID the sandbox accepts; empty = [wechat] appid, or the built-in sandbox account "
+        "when [wechat] has none.",
+    ),
+    Setting(
+        "sandbox", "secret", "", "AppSecret the sandbox accepts; empty = as appid.", secret=True
+    ),
+    Setting(
+        "sandbox",
+        "token",
+        "",
+        "Token the sandbox signs events with; empty = as appid.",
+        secret=True,
+    ),
+    Setting(
+        "sandbox",
+        "encoding_aes_key",
+        "",
+        "EncodingAESKey the sandbox encrypts events with; empty = as appid.",
+        secret=True,
+    ),
+    Setting(
+        "sandbox",
+        "message_mode",
+        "",
+        "Event encryption: plaintext, compatible or safe; empty = as appid.",
+    ),
+    Setting("sandbox", "token_ttl", 7200, "Seconds an access_token lives."),
+    Setting(
+        "sandbox",
+        "token_grace",
+        300,
+        "Seconds the previous /cgi-bin/token token keeps working after a new one is fetched.",
+    ),
+    Setting("sandbox", "publish_delay", 2.0, "Seconds until a freepublish job completes."),
+    Setting("sandbox", "mass_send_delay", 2.0, "Seconds until a mass send completes."),
+    Setting(
+        "sandbox",
+        "mass_daily_quota",
+        1,
+        "Successful mass sends allowed per day (1 for a subscription account).",
+    ),
+    Setting("sandbox", "followers", 3, "Number of simulated followers."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -269,9 +333,7 @@ def _check_wechat(config: dict[str, dict[str, Any]]) -> None:
     if wechat["message_mode"] not in ("", "plaintext", "compatible", "safe"):
         raise ConfigError("wechat.message_mode: must be plaintext, compatible or safe")
     if wechat["message_mode"] in ("compatible", "safe") and not wechat["encoding_aes_key"]:
-        raise ConfigError(
-            f"wechat.encoding_aes_key: required in {wechat['message_mode']} mode"
-        )
+        raise ConfigError(f"wechat.encoding_aes_key: required in {wechat['message_mode']} mode")
     if not wechat["api_base_url"].startswith(("http://", "https://")):
         raise ConfigError("wechat.api_base_url: must start with http:// or https://")
     if wechat["timeout"] <= 0:
@@ -312,3 +374,34 @@ def public_view(config: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, 
             setting = _BY_NAME.get(f"{section}.{key}")
             out[section][key] = "********" if setting and setting.secret and value else value
     return out
+
+
+def example_toml() -> str:
+    """Return a TOML file documenting every key with its default and help."""
+    lines = [
+        "# wxbot configuration. Every key is optional: the value shown is the default.",
+        "# Any key can also be set as WXBOT_<SECTION>__<KEY> in the environment",
+        "# (lists, numbers and tables as JSON).",
+    ]
+    current = None
+    for s in SETTINGS:
+        if s.section != current:
+            current = s.section
+            lines += ["", f"[{s.section}]"]
+        lines.append(f"# {s.help}")
+        lines.append(f"{s.key} = {_toml_value(s.default)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no TOML form for {value!r}")

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import logging
 
 import click
 
-from .context import pass_env  # noqa: F401  (re-exported for command modules)
-from .context import CliEnv
+from .context import CliEnv, pass_env
+
+__all__ = ["CliEnv", "cli", "pass_env"]
 
 #: Command modules under ``wxbot.cli``; each defines click commands and a ``COMMANDS`` list.
 COMMAND_MODULES = [
     "archive",
     "service",
+    "sandbox",
+    "render",
 ]
 
 
@@ -27,7 +31,9 @@ COMMAND_MODULES = [
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Publish the daily newsletter to a WeChat official account."""
-    ctx.obj = CliEnv(config_path=config_path)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if ctx.obj is None:  # tests pass their own CliEnv
+        ctx.obj = CliEnv(config_path=config_path)
 
 
 for _name in COMMAND_MODULES:

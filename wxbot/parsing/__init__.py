@@ -70,5 +70,12 @@ def decode_text(raw: bytes, name: str) -> str:
 
 
 def _mostly_cjk_or_ascii(text: str) -> bool:
-    good = sum(1 for c in text if c.isascii() or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+    good = sum(
+        1
+        for c in text
+        if c.isascii()
+        or "\u4e00" <= c <= "\u9fff"
+        or "\u3000" <= c <= "\u303f"
+        or "\uff00" <= c <= "\uffef"
+    )
     return good >= 0.95 * len(text)

@@ -73,9 +73,10 @@ def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str, int]:
     try:
         meta = yaml.safe_load(text[4:end]) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
-        raise IssueFormatError(name, line, f"front matter is not valid YAML: {exc}") from None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise IssueFormatError(name, line, f"front matter is not valid YAML: {problem}") from None
     if not isinstance(meta, dict):
         raise IssueFormatError(name, 2, "front matter must be 'key: value' lines")
     body_start = text.find("\n", end + 1) + 1

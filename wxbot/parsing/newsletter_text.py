@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,6 +69,51 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9%]")
 #: Longest a heading may be before it is read as a paragraph that happens to start with 一、.
 MAX_HEADING_CHARS = 80
 
+# PDF extractors often return a radical (U+2F49 ⽉, U+2ED3 ⻓) or a compatibility form for a
+# glyph the font shares with an ordinary ideograph (月, 长), and a ligature for a dash pair.
+# Map only those: full NFKC would also turn CJK punctuation (：，) into ASCII.
+_SUPPLEMENT_RADICALS = {  # Unicode's EquivalentUnifiedIdeograph.txt, simplified forms
+    0x2E8E: "兀",
+    0x2EA0: "民",
+    0x2EA6: "丬",
+    0x2EA9: "王",
+    0x2EAB: "罒",
+    0x2EBC: "月",
+    0x2EC1: "虎",
+    0x2EC5: "见",
+    0x2EC6: "角",
+    0x2EC8: "讠",
+    0x2EC9: "贝",
+    0x2ECB: "车",
+    0x2ED3: "长",
+    0x2ED4: "门",
+    0x2ED8: "青",
+    0x2EDA: "页",
+    0x2EDB: "风",
+    0x2EDC: "飞",
+    0x2EDD: "食",
+    0x2EE0: "饣",
+    0x2EE2: "马",
+    0x2EE3: "骨",
+    0x2EE4: "鬼",
+    0x2EE5: "鱼",
+    0x2EE6: "鸟",
+    0x2EE7: "卤",
+    0x2EE8: "麦",
+    0x2EE9: "黄",
+    0x2EEC: "齐",
+    0x2EEE: "齿",
+    0x2EF0: "龙",
+    0x2E3A: "——",
+    0x2E3B: "———",
+}
+_IDEOGRAPH_LOOKALIKES = _SUPPLEMENT_RADICALS | {
+    c: unicodedata.normalize("NFKC", chr(c))
+    for block in (range(0x2E80, 0x2EFF), range(0x2F00, 0x2FD6), range(0xF900, 0xFB07))
+    for c in block
+    if c not in _SUPPLEMENT_RADICALS and unicodedata.normalize("NFKC", chr(c)) != chr(c)
+}
+
 
 def parse_text(
     text: str,
@@ -94,6 +140,7 @@ def parse_text(
 def split_lines(text: str, line_numbers: Sequence[int] | None = None) -> list[Line | None]:
     """Normalise text and return its lines; blank lines become ``None`` and page numbers vanish."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_IDEOGRAPH_LOOKALIKES)
     out: list[Line | None] = []
     for i, raw_line in enumerate(text.split("\n")):
         no = line_numbers[i] if line_numbers is not None and i < len(line_numbers) else i + 1
@@ -146,6 +193,7 @@ class _Parser:
         self.name = name
         self.blocks = _blocks(lines)
         self.pos = 0
+        self.contents_titles: list[str] = []
 
     def error(self, line: int, message: str) -> IssueFormatError:
         return IssueFormatError(self.name, line, message)
@@ -158,6 +206,7 @@ class _Parser:
         summary = self.summary()
         contents = self.contents()
         sections = self.sections()
+        contents = _spell_like_headings(contents, sections)
         references = self.references()
         footer = self.footer()
         return Issue(
@@ -186,7 +235,7 @@ class _Parser:
             self.pos += 1
             date = parse_date(block.text)
             if date is not None:
-                titles = header_lines[:-len(block.lines)]
+                titles = header_lines[: -len(block.lines)]
                 if not titles:
                     raise self.error(block.no, "the date comes before the series title")
                 return titles[0].text, [ln.text for ln in titles[1:]], date
@@ -216,55 +265,63 @@ class _Parser:
         if block is None or not _is_heading_word(block, CONTENTS_HEADINGS):
             return []
         self.pos += 1
-        entries: list[ContentsEntry] = []
+        entries: list[str] = []
         seen_numbers: set[str] = set()
+        open_entry = False  # the last entry's page number has not been seen yet
         while (block := self.peek()) is not None:
             for k, line in enumerate(block.lines):
-                title = _TRAILING_PAGE.sub("", _BULLET.sub("", line.text)).strip()
+                text = _BULLET.sub("", line.text)
+                title = _TRAILING_PAGE.sub("", text).strip()
                 m = _HEADING.match(title)
                 number = m.group(1) if m else None
-                is_references = title in REFERENCES_HEADINGS
-                if (number is None and not is_references) or number in seen_numbers:
+                starts_entry = number is not None or title in REFERENCES_HEADINGS
+                if number in seen_numbers or (not starts_entry and not open_entry):
                     # The body starts: the first line that is no contents entry.
                     if k:
                         self.blocks[self.pos] = _Block(block.lines[k:])
-                    return entries
-                if number:
-                    seen_numbers.add(number)
-                entries.append(ContentsEntry(title))
+                    self.contents_titles = entries
+                    return [ContentsEntry(e) for e in entries]
+                if starts_entry:
+                    if number:
+                        seen_numbers.add(number)
+                    entries.append(title)
+                else:  # an entry the extractor wrapped onto a second line
+                    entries[-1] = join_wrapped([entries[-1], title])
+                open_entry = title == text.strip()
             self.pos += 1
-        return entries
+            open_entry = False  # a blank line closes an entry (its page number was alone)
+        self.contents_titles = entries
+        return [ContentsEntry(e) for e in entries]
 
     # -- sections -------------------------------------------------------------------------
 
     def is_section_heading(self, block: _Block, expected: int) -> bool:
         m = _HEADING.match(block.lines[0].text)
-        return bool(m) and len(block.lines) == 1 and _numeral(m.group(1)) == expected
+        return m is not None and len(block.lines) == 1 and _numeral(m.group(1)) == expected
 
     def sections(self) -> list[Section]:
         sections: list[Section] = []
         while (block := self.peek()) is not None:
             first = block.lines[0]
             m = _HEADING.match(first.text)
-            if m is None or len(first.text) > MAX_HEADING_CHARS or ends_sentence(first.text):
-                if _is_heading_word(block, REFERENCES_HEADINGS) or not sections:
-                    break
-                raise self.error(first.no, "text outside any numbered section")
+            if m is None or not _looks_like_heading(block):
+                break
             expected = len(sections) + 1
             number = _numeral(m.group(1))
             if number != expected:
                 raise self.error(
                     first.no,
-                    f"section {m.group(1)}、 is out of order (expected "
-                    f"{_to_numeral(expected)}、)",
+                    f"section {m.group(1)}、 is out of order (expected {_to_numeral(expected)}、)",
                 )
-            if len(block.lines) > 1:  # the heading's first paragraph followed without a blank
-                self.blocks[self.pos] = _Block(block.lines[1:])
+            heading_lines = self.heading_length(block)
+            heading = join_wrapped([ln.text for ln in block.lines[:heading_lines]])
+            m = _HEADING.match(heading) or m
+            if len(block.lines) > heading_lines:  # a paragraph followed without a blank line
+                self.blocks[self.pos] = _Block(block.lines[heading_lines:])
             else:
                 self.pos += 1
             paragraphs = self.paragraphs_until(
-                lambda b: self.is_section_heading(b, expected + 1)
-                or _is_heading_word(b, REFERENCES_HEADINGS)
+                lambda b: _looks_like_heading(b) or _is_heading_word(b, REFERENCES_HEADINGS)
             )
             if not paragraphs:
                 raise self.error(first.no, f"section {m.group(1)}、 has no paragraphs")
@@ -276,6 +333,20 @@ class _Parser:
                 "no numbered sections (expected a heading like '一、…')",
             )
         return sections
+
+    def heading_length(self, block: _Block) -> int:
+        """Return how many lines of ``block`` the heading takes (an extractor may wrap it)."""
+        first = compact(block.lines[0].text)
+        listed = next((t for t in map(compact, self.contents_titles) if t.startswith(first)), None)
+        if listed is None:
+            return 1
+        taken, text = 1, first
+        while taken < len(block.lines) and text != listed:
+            text += compact(block.lines[taken].text)
+            if not listed.startswith(text):
+                break
+            taken += 1
+        return taken
 
     def paragraphs_until(self, stop: object) -> list[str]:
         assert callable(stop)
@@ -296,22 +367,20 @@ class _Parser:
         if block is None or not _is_heading_word(block, REFERENCES_HEADINGS):
             return []
         self.pos += 1
-        refs: list[Reference] = []
+        entries: list[Line] = []
         while (block := self.peek()) is not None:
-            if not _BULLET.match(block.lines[0].text) and "|" not in block.lines[0].text:
+            first = block.lines[0].text
+            continues = bool(entries) and entries[-1].text.count("|") < 3 and "|" in first
+            if not _BULLET.match(first) and "|" not in first:
                 break
-            pending: Line | None = None
-            for line in block.lines:
-                if _BULLET.match(line.text) or pending is None:
-                    if pending is not None:
-                        refs.append(self.reference(pending))
-                    pending = line
-                else:  # an entry wrapped onto the next line
-                    pending = Line(pending.no, join_wrapped([pending.text, line.text]))
-            if pending is not None:
-                refs.append(self.reference(pending))
+            for k, line in enumerate(block.lines):
+                if entries and (continues if k == 0 else not _BULLET.match(line.text)):
+                    # an entry wrapped onto the next line, or cut by a page break
+                    entries[-1] = Line(entries[-1].no, join_wrapped([entries[-1].text, line.text]))
+                else:
+                    entries.append(line)
             self.pos += 1
-        return refs
+        return [self.reference(line) for line in entries]
 
     def reference(self, line: Line) -> Reference:
         fields = [f.strip() for f in _BULLET.sub("", line.text).split("|")]
@@ -325,7 +394,9 @@ class _Parser:
     def footer(self) -> list[FooterBlock]:
         blocks = []
         while (block := self.peek()) is not None:
-            blocks.append(FooterBlock(_footer_kind(block), "\n".join(ln.text for ln in block.lines)))
+            blocks.append(
+                FooterBlock(_footer_kind(block), "\n".join(ln.text for ln in block.lines))
+            )
             self.pos += 1
         return blocks
 
@@ -343,6 +414,19 @@ def _blocks(lines: list[Line | None]) -> list[_Block]:
     if current:
         blocks.append(_Block(current))
     return blocks
+
+
+def _looks_like_heading(block: _Block) -> bool:
+    text = block.lines[0].text
+    return bool(_HEADING.match(text)) and len(text) <= MAX_HEADING_CHARS and not ends_sentence(text)
+
+
+def _spell_like_headings(
+    contents: list[ContentsEntry], sections: list[Section]
+) -> list[ContentsEntry]:
+    """Return contents entries spelt as their sections' headings (PDF spacing differs)."""
+    by_compact = {compact(s.title): s.title for s in sections}
+    return [ContentsEntry(by_compact.get(compact(e.title), e.title)) for e in contents]
 
 
 def _is_heading_word(block: _Block, words: set[str]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -28,6 +29,8 @@ def parse_pdf(raw: bytes, name: str) -> Issue:
         raise IssueFormatError(name, 1, "the PDF has no extractable text (a scan?)")
     # A page break is a paragraph break as far as the text goes; the parser rejoins a
     # paragraph the break cut mid-sentence.
-    text = "\n\n".join(pages)
+    # Some fonts' ToUnicode maps make extractors emit UTF-16 NULs between characters.
+    # Extractors also pad words with runs of spaces.
+    text = re.sub(r" {2,}", " ", "\n\n".join(pages).replace("\x00", ""))
     logger.debug("extracted %d characters from %d pages of %s", len(text), len(pages), name)
     return parse_text(text, name, fmt="pdf", raw=raw)

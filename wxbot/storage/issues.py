@@ -33,7 +33,7 @@ issues = Table(
     Column("series_title", Text, nullable=False),
     Column("summary", Text, nullable=False),
     Column("data", Text, nullable=False),  # Issue.to_dict(with_source=False) as JSON
-    Column("source_sha256", String(64), nullable=False),
+    Column("source_sha256", String(64), nullable=False, index=True),
     Column("revision", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -92,6 +92,20 @@ def current_hashes(conn: Connection, ids: Iterable[str]) -> dict[str, tuple[str,
     return found
 
 
+def ids_by_hash(conn: Connection, digests: Iterable[str]) -> dict[str, str]:
+    """Return ``{source_sha256: id}`` for the digests that are some issue's current source."""
+    wanted = list(set(digests))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(issues.c.source_sha256, issues.c.id).where(
+                issues.c.source_sha256.in_(wanted[start : start + 500])
+            )
+        )
+        found.update({r.source_sha256: r.id for r in rows})
+    return found
+
+
 def insert_issues(conn: Connection, new: Sequence[Issue], now: dt.datetime) -> None:
     """Archive issues whose dates are not in the archive yet, as revision 1."""
     if not new:
@@ -141,8 +155,13 @@ def _revision_values(issue: Issue, revision: int, now: dt.datetime) -> dict[str,
 def load_issue(conn: Connection, issue_id: str) -> Issue | None:
     """Return the current version of an issue, with its source, or None."""
     row = conn.execute(
-        select(issues.c.data, issue_revisions.c.source_name, issue_revisions.c.source_format,
-               issue_revisions.c.source_text, issue_revisions.c.source_sha256)
+        select(
+            issues.c.data,
+            issue_revisions.c.source_name,
+            issue_revisions.c.source_format,
+            issue_revisions.c.source_text,
+            issue_revisions.c.source_sha256,
+        )
         .join(
             issue_revisions,
             (issue_revisions.c.issue_id == issues.c.id)

@@ -1,0 +1,138 @@
+"""Shared fixtures: an app on a temporary database, its runtime, a CLI runner, the samples."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+
+from wxbot import create_app, get_runtime
+from wxbot.archive import ingest_paths
+from wxbot.cli import cli
+from wxbot.cli.context import CliEnv
+from wxbot.resources import sample_issues
+from wxbot.runtime import Runtime
+from wxbot.sandbox import SandboxServer
+from wxbot.sandbox.testing import EventSink, SandboxApi
+
+SAMPLES = sample_issues()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """Return a fresh database: a schema of its own on WXBOT_TEST_POSTGRES_URL, else SQLite."""
+    server = os.environ.get("WXBOT_TEST_POSTGRES_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(server)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in server else "?"
+    yield f"{server}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
+    """Return the test configuration: a temporary instance folder and database."""
+    return {
+        "instance_path": tmp_path / "instance",
+        "storage": {"database_url": database_url},
+        "server": {"public_base_url": "http://wxbot.test"},
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    """Return an app on an empty temporary database."""
+    application = create_app(app_config)
+    yield application
+    get_runtime(application).db.dispose()
+
+
+@pytest.fixture
+def runtime(app: Flask) -> Runtime:
+    """Return the app's runtime (config, database, clock)."""
+    return get_runtime(app)
+
+
+@pytest.fixture
+def archive(runtime: Runtime) -> Runtime:
+    """Return the runtime with both sample issues ingested."""
+    results = ingest_paths(runtime, SAMPLES)
+    assert [r.status for r in results] == ["added", "added"], results
+    return runtime
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Return a test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def run_cli(app_config: dict[str, Any]) -> Callable[..., Result]:
+    """Return a function that runs a ``wxbot`` command against the test configuration."""
+
+    def run(*args: str, input: str | None = None) -> Result:
+        env = CliEnv(test_config=dict(app_config))
+        return CliRunner().invoke(cli, list(args), obj=env, input=input, catch_exceptions=False)
+
+    return run
+
+
+# --- WeChat API sandbox (wxbot.sandbox) ------------------------------------------------------
+
+#: Jobs complete and failed callbacks retry within a fraction of a second in tests.
+SANDBOX_TEST_SETTINGS: dict[str, Any] = {
+    "publish_delay": 0.05,
+    "mass_send_delay": 0.05,
+    "callback_retry_interval": 0.05,
+    "callback_timeout": 2.0,
+}
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
+    """Return a function starting a sandbox with other settings; every one stops after the test."""
+    servers: list[SandboxServer] = []
+
+    def start(**overrides: Any) -> SandboxServer:
+        server = SandboxServer(**(SANDBOX_TEST_SETTINGS | overrides)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
+    """Return a running WeChat API sandbox with the built-in credentials (SANDBOX_APPID…)."""
+    return sandbox_factory()
+
+
+@pytest.fixture
+def sandbox_api(sandbox: SandboxServer) -> SandboxApi:
+    """Return a bare requests-based caller of the sandbox's /cgi-bin endpoints."""
+    return SandboxApi(sandbox.base_url)
+
+
+@pytest.fixture
+def event_sink() -> Iterator[EventSink]:
+    """Return a local HTTP endpoint that records the events POSTed to it and answers success."""
+    with EventSink() as sink:
+        yield sink

@@ -1,0 +1,53 @@
+"""WeChat's limits on articles and images: one constant each, with the page it comes from.
+
+When the live platform and these numbers disagree, the platform wins: change them here.
+"""
+
+from __future__ import annotations
+
+#: Article title, in characters.
+#: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+#: (error 45003 "title size out of limit"; older libraries say 64: WeChat enforces 32).
+TITLE_MAX_CHARS = 32
+
+#: Article author, in characters.
+#: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+AUTHOR_MAX_CHARS = 16
+
+#: Article digest (single-article drafts only), in characters.
+#: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+DIGEST_MAX_CHARS = 128
+
+#: Article content must be *fewer* than this many characters, tags and attributes included.
+#: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html ("必须少于2万字符")
+CONTENT_MAX_CHARS = 20_000
+
+#: Article content must be *smaller* than this many bytes (1 MB).
+#: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html ("小于1M")
+CONTENT_MAX_BYTES = 1024 * 1024
+
+#: Thumb material (``type=thumb``): JPG of at most 64 KB.
+#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+THUMB_MAX_BYTES = 64 * 1024
+
+#: Image for use inside article content (``media/uploadimg``): jpg/png below 1 MB.
+#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+CONTENT_IMAGE_MAX_BYTES = 1024 * 1024
+
+#: Image formats ``media/uploadimg`` accepts.
+#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+CONTENT_IMAGE_FORMATS = ("jpg", "png")
+
+#: Hosts of WeChat-hosted images; the editor filters out images from any other host.
+#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+#: (uploadimg answers with ``http(s)://mmbiz.qpic.cn/...``; avatars use mmbiz.qlogo.cn).
+ALLOWED_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn")
+
+#: The only host body links may point to (official-account articles); any other gives 45166.
+#: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+ALLOWED_LINK_HOSTS = ("mp.weixin.qq.com",)
+
+#: Cover aspect ratios WeChat crops to (``pic_crop_235_1`` head card, ``pic_crop_1_1`` square).
+#: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+COVER_RATIO = 2.35
+THUMB_RATIO = 1.0

@@ -1,0 +1,271 @@
+"""The compliance check: everything WeChat would strip or reject, found before it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from ..errors import WxbotError
+from ..platform_limits import (
+    ALLOWED_IMAGE_HOSTS,
+    ALLOWED_LINK_HOSTS,
+    AUTHOR_MAX_CHARS,
+    CONTENT_MAX_BYTES,
+    CONTENT_MAX_CHARS,
+    DIGEST_MAX_CHARS,
+    THUMB_MAX_BYTES,
+    TITLE_MAX_CHARS,
+)
+
+#: Tags WeChat's editor removes (with their content or effect), and why.
+FORBIDDEN_TAGS = {
+    "style": "WeChat drops <style>: every style must be inline",
+    "script": "WeChat removes JavaScript",
+    "noscript": "WeChat removes JavaScript and what stands in for it",
+    "iframe": "WeChat drops <iframe>",
+    "frame": "WeChat drops frames",
+    "frameset": "WeChat drops frames",
+    "link": "WeChat drops <link>: stylesheets must be inlined",
+    "meta": "WeChat drops <meta> in article content",
+    "base": "WeChat drops <base> in article content",
+    "form": "WeChat drops forms",
+    "input": "WeChat drops form controls",
+    "button": "WeChat drops form controls",
+    "select": "WeChat drops form controls",
+    "textarea": "WeChat drops form controls",
+    "object": "WeChat drops embedded objects",
+    "embed": "WeChat drops embedded objects",
+    "foreignobject": "WeChat drops SVG foreignObject",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing WeChat would strip or reject; ``message`` says what, where and why."""
+
+    field: str  # "title" | "author" | "digest" | "content" | "thumb"
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ArticleFields(Protocol):
+    """What the check reads from an article (a RenderedArticle, or a publisher's own)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def author(self) -> str: ...
+
+    @property
+    def digest(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
+
+
+class ComplianceError(WxbotError):
+    """The article would be stripped or rejected by WeChat; ``problems`` lists every reason."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"- {p.message}" for p in self.problems)
+        super().__init__(f"the article fails WeChat's compliance check:\n{lines}")
+
+
+def lint_article(
+    article: ArticleFields,
+    *,
+    publishing: bool,
+    allowed_image_hosts: Sequence[str] = ALLOWED_IMAGE_HOSTS,
+    thumb_jpeg: bytes | None = None,
+) -> list[Problem]:
+    """Return every reason WeChat would strip or reject ``article``; empty when it is clean.
+
+    :param publishing: when true, every image must already be WeChat-hosted; before that,
+        local files are fine (publishing uploads them).
+    :param thumb_jpeg: the thumb to check; default the article's own ``thumb_jpeg``, if any.
+    """
+    problems = _lint_fields(article.title, article.author, article.digest)
+    problems += lint_content(
+        article.html, publishing=publishing, allowed_image_hosts=allowed_image_hosts
+    )
+    thumb = getattr(article, "thumb_jpeg", b"") if thumb_jpeg is None else thumb_jpeg
+    if thumb:
+        problems += lint_thumb(thumb)
+    return problems
+
+
+def ensure_compliant(
+    article: ArticleFields,
+    *,
+    publishing: bool = True,
+    allowed_image_hosts: Sequence[str] = ALLOWED_IMAGE_HOSTS,
+) -> None:
+    """Check ``article`` as :func:`lint_article` does; run before every publish.
+
+    :raises ComplianceError: listing every problem found.
+    """
+    problems = lint_article(article, publishing=publishing, allowed_image_hosts=allowed_image_hosts)
+    if problems:
+        raise ComplianceError(problems)
+
+
+def _lint_fields(title: str, author: str, digest: str) -> list[Problem]:
+    problems = []
+    if not title.strip():
+        problems.append(Problem("title", "title is empty; WeChat requires one"))
+    for name, value, limit in (
+        ("title", title, TITLE_MAX_CHARS),
+        ("author", author, AUTHOR_MAX_CHARS),
+        ("digest", digest, DIGEST_MAX_CHARS),
+    ):
+        if len(value) > limit:
+            problems.append(
+                Problem(
+                    name,
+                    f"{name} is {len(value)} characters ({_excerpt(value)}); "
+                    f"WeChat allows at most {limit}",
+                )
+            )
+    return problems
+
+
+def lint_thumb(thumb_jpeg: bytes) -> list[Problem]:
+    """Return the problems of a thumb meant for ``material/add_material?type=thumb``."""
+    problems = []
+    if not thumb_jpeg.startswith(b"\xff\xd8"):
+        problems.append(Problem("thumb", "thumb is not a JPEG; WeChat's thumb material is JPG"))
+    if len(thumb_jpeg) > THUMB_MAX_BYTES:
+        problems.append(
+            Problem(
+                "thumb",
+                f"thumb is {len(thumb_jpeg):,} bytes; WeChat's thumb material allows at most "
+                f"{THUMB_MAX_BYTES:,} (64 KB)",
+            )
+        )
+    return problems
+
+
+def lint_content(
+    html: str,
+    *,
+    publishing: bool,
+    allowed_image_hosts: Sequence[str] = ALLOWED_IMAGE_HOSTS,
+) -> list[Problem]:
+    """Return the problems of an article body: tags, attributes, links, images and size."""
+    problems = []
+    if not html.strip():
+        problems.append(Problem("content", "content is empty"))
+    if len(html) >= CONTENT_MAX_CHARS:
+        problems.append(
+            Problem(
+                "content",
+                f"content is {len(html):,} characters counting tags and attributes; "
+                f"WeChat needs fewer than {CONTENT_MAX_CHARS:,}",
+            )
+        )
+    size = len(html.encode("utf-8"))
+    if size >= CONTENT_MAX_BYTES:
+        problems.append(
+            Problem(
+                "content",
+                f"content is {size:,} bytes; WeChat needs less than {CONTENT_MAX_BYTES:,} (1 MB)",
+            )
+        )
+    checker = _ContentChecker(publishing, tuple(h.lower() for h in allowed_image_hosts))
+    checker.feed(html)
+    checker.close()
+    return problems + checker.problems
+
+
+class _ContentChecker(HTMLParser):
+    """Walk the body's tags, noting each thing WeChat strips or rejects, with its position."""
+
+    def __init__(self, publishing: bool, image_hosts: tuple[str, ...]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.publishing = publishing
+        self.image_hosts = image_hosts
+        self.problems: list[Problem] = []
+
+    def report(self, what: str) -> None:
+        line, column = self.getpos()
+        tag = _excerpt(self.get_starttag_text() or "", 60)
+        self.problems.append(
+            Problem("content", f"content line {line}, column {column + 1}: {what} in {tag}")
+        )
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in FORBIDDEN_TAGS:
+            self.report(f"<{tag}> tag: {FORBIDDEN_TAGS[tag]}")
+        for name, value in attrs:
+            value = value or ""
+            if name in ("class", "id"):
+                self.report(
+                    f'{name}="{_excerpt(value, 30)}": WeChat drops class and id, '
+                    "so the look must not depend on them (inline every style)"
+                )
+            elif name.startswith("on"):
+                self.report(f"{name} handler: WeChat removes JavaScript")
+            elif name == "style":
+                self.check_style(value)
+            elif name == "href" and tag == "a":
+                self.check_link(value)
+        if tag == "img":
+            src = dict(attrs).get("src") or ""
+            if src:
+                self.check_image(src)
+            else:
+                self.report("image without src")
+
+    def check_style(self, style: str) -> None:
+        if "var(" in style:
+            self.report("CSS variable var(…): WeChat does not support CSS variables")
+        start = style.find("url(")
+        if start >= 0:
+            url = style[start + 4 : style.find(")", start)].strip("'\" ")
+            self.check_image(url)
+
+    def check_link(self, href: str) -> None:
+        href = href.strip()
+        parts = urlsplit(href)
+        if href.startswith("#"):
+            self.report(f'in-page anchor href="{_excerpt(href, 40)}": WeChat removes anchors')
+        elif parts.scheme.lower() == "javascript":
+            self.report("javascript: link: WeChat removes JavaScript")
+        elif (parts.hostname or "").lower() not in ALLOWED_LINK_HOSTS:
+            self.report(
+                f"external link to {_excerpt(href, 60)}: WeChat rejects links to sites other "
+                "than mp.weixin.qq.com (error 45166); print the address as text"
+            )
+
+    def check_image(self, src: str) -> None:
+        parts = urlsplit(src)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+        if scheme in ("http", "https") or src.startswith("//"):
+            if host not in self.image_hosts:
+                self.report(
+                    f"image from {host or src}: not a WeChat image host "
+                    f"({', '.join(self.image_hosts)}), so WeChat filters it out; "
+                    "use a local file so publishing uploads it"
+                )
+        elif scheme == "data":
+            self.report("inline data: image: WeChat filters out images it does not host")
+        elif self.publishing:
+            self.report(
+                f"local image {_excerpt(src, 60)}: "
+                "upload it to WeChat (uploadimg) before publishing"
+            )
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

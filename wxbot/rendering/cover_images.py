@@ -1,0 +1,331 @@
+"""Cover images for an issue: the 2.35:1 head cover and the square thumb, as JPEG bytes.
+
+Each cover is planned first (:func:`cover_layout`, :func:`thumb_layout`: the text runs and
+where they go) and then drawn, so tests can check the plan: every character is in the font,
+every run inside the canvas. Drawing is deterministic: the same issue and theme give the
+same bytes, which lets uploads be deduplicated.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFont
+
+from ..errors import ConfigError, WxbotError
+from ..model import Issue
+from ..platform_limits import THUMB_MAX_BYTES
+from .text_layout import NO_LINE_END, wrap
+from .themes import Theme, load_theme
+from .titles import key_topics, series_name
+
+logger = logging.getLogger(__name__)
+
+#: Head cover: WeChat's 2.35:1 card, at the size in common use.
+COVER_SIZE = (900, 383)
+#: Square thumb, for shares and secondary positions.
+THUMB_SIZE = (500, 500)
+
+#: JPEG qualities tried in turn until the image fits WeChat's thumb limit.
+QUALITY_STEPS = (92, 88, 84, 80, 75, 70, 62, 55, 45, 35)
+
+#: The bundled font: Noto Sans CJK (a variable collection), installed by pip.
+BUNDLED_FONT_PACKAGE = "manimgx_fonts_cjk"
+BUNDLED_FONT_FILE = "NotoSansCJK-VF.otf.ttc"
+
+_WEEKDAYS = "一二三四五六日"
+
+#: Line advance as a multiple of the font size.
+LINE_HEIGHT = 1.32
+
+
+class CoverError(WxbotError):
+    """A cover cannot be made within WeChat's limits."""
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """A font file and the member of the collection wxbot draws with."""
+
+    path: Path
+    index: int
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """One line of text on a cover, where it is drawn and the box its ink fills."""
+
+    text: str
+    x: int
+    y: int
+    size: int
+    weight: str
+    colour: str
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class CoverLayout:
+    """What a cover shows: its size, colours, text runs and accent marks."""
+
+    width: int
+    height: int
+    face: FontFace
+    theme: Theme
+    runs: tuple[TextRun, ...]
+    marks: tuple[tuple[int, int, int, int], ...]  # accent rectangles (bars, bullets)
+
+
+def make_cover(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> bytes:
+    """Return the issue's 900×383 head cover as JPEG bytes within the thumb limit."""
+    return encode_jpeg(draw(cover_layout(issue, config)), THUMB_MAX_BYTES)
+
+
+def make_thumb(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> bytes:
+    """Return the issue's 500×500 square thumb as JPEG bytes within the thumb limit."""
+    return encode_jpeg(draw(thumb_layout(issue, config)), THUMB_MAX_BYTES)
+
+
+def font_face(config: Mapping[str, Mapping[str, Any]]) -> FontFace:
+    """Return the cover font: ``[cover] font_path``, else the bundled Noto Sans CJK SC.
+
+    :raises ConfigError: when the configured file is missing or not a font.
+    """
+    configured = str(config["cover"]["font_path"])
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"cover.font_path: {path} does not exist")
+    else:
+        path = Path(str(resources.files(BUNDLED_FONT_PACKAGE) / BUNDLED_FONT_FILE))
+    return FontFace(path, _simplified_chinese_member(path))
+
+
+@functools.cache
+def _simplified_chinese_member(path: Path) -> int:
+    """Pick the Simplified Chinese member of a collection (Noto's ``… CJK SC``), else the first."""
+    for index in range(16):
+        try:
+            family = ImageFont.truetype(str(path), 12, index=index).getname()[0] or ""
+        except OSError:
+            if index == 0:
+                raise ConfigError(f"cover.font_path: {path} is not a font Pillow reads") from None
+            break
+        if family.endswith(" SC"):
+            return index
+    return 0
+
+
+@functools.cache
+def load_font(face: FontFace, size: int, weight: str) -> ImageFont.FreeTypeFont:
+    """Return the font at ``size`` in the named weight (ignored by non-variable fonts)."""
+    font = ImageFont.truetype(
+        str(face.path), size, index=face.index, layout_engine=ImageFont.Layout.BASIC
+    )
+    try:
+        font.set_variation_by_name(weight)
+    except (OSError, ValueError):
+        logger.debug("cover font %s has no %s instance; using its default", face.path, weight)
+    return font
+
+
+@functools.cache
+def _glyph_image(face: FontFace, char: str) -> bytes:
+    font = load_font(face, 24, "Regular")
+    image = Image.new("L", (48, 48))
+    ImageDraw.Draw(image).text((8, 4), char, font=font, fill=255)
+    return image.tobytes()
+
+
+def has_glyph(face: FontFace, char: str) -> bool:
+    """Return whether the font draws ``char`` as itself rather than a missing-glyph box."""
+    if char.isspace():
+        return True
+    return _glyph_image(face, char) != _glyph_image(face, "\U0010fffd")
+
+
+def drawable(face: FontFace, text: str) -> str:
+    """Return ``text`` without the characters the font lacks (emoji and the like): no tofu."""
+    kept = "".join(c for c in text if has_glyph(face, c))
+    if kept != text:
+        logger.info("cover: left out characters the font lacks: %r", sorted(set(text) - set(kept)))
+    return " ".join(kept.split())
+
+
+class _Planner:
+    """Place text runs top-down on a canvas, measuring with the cover font."""
+
+    def __init__(self, face: FontFace, theme: Theme, size: tuple[int, int], margin: int) -> None:
+        self.face, self.theme = face, theme
+        self.width, self.height = size
+        self.margin = margin
+        self.runs: list[TextRun] = []
+        self.marks: list[tuple[int, int, int, int]] = []
+
+    def room(self, y: int, size: int, lines: int = 1) -> bool:
+        """Return whether ``lines`` lines at ``size`` fit between ``y`` and the bottom margin."""
+        return y + round(lines * size * LINE_HEIGHT) <= self.height - self.margin
+
+    def text(self, text: str, x: int, y: int, size: int, weight: str, colour: str) -> int:
+        """Add one line; return the y below it."""
+        font = load_font(self.face, size, weight)
+        measure = ImageDraw.Draw(Image.new("L", (1, 1)))
+        if text[:1] in NO_LINE_END:  # hang an opening quote so the ink lines up at x
+            x -= measure.textbbox((0, 0), text[0], font=font)[0] - 1
+        box = measure.textbbox((x, y), text, font=font)
+        self.runs.append(TextRun(text, x, y, size, weight, self.theme.colour(colour), box))
+        return y + round(size * LINE_HEIGHT)
+
+    def lines(
+        self, text: str, x: int, y: int, size: int, weight: str, colour: str, max_lines: int
+    ) -> int:
+        """Add ``text`` wrapped to the right margin in at most ``max_lines`` lines that fit."""
+        font = load_font(self.face, size, weight)
+        width = self.width - self.margin - x
+        while max_lines > 1 and not self.room(y, size, max_lines):
+            max_lines -= 1
+        wrapped = wrap(text, font.getlength, width, max_lines)
+        if len(wrapped.lines) > 1 and not wrapped.truncated:  # balance: no lone last word
+            while width > size:
+                narrower = wrap(text, font.getlength, width - size, len(wrapped.lines))
+                if narrower.truncated:
+                    break
+                wrapped, width = narrower, width - size
+        for line in wrapped.lines:
+            y = self.text(line, x, y, size, weight, colour)
+        return y
+
+    def fitting_size(self, text: str, sizes: Iterable[int], weight: str, x: int) -> int:
+        """Return the first of ``sizes`` at which ``text`` fits on one line (else the last)."""
+        size = 0
+        for size in sizes:
+            if load_font(self.face, size, weight).getlength(text) <= self.width - self.margin - x:
+                break
+        return size
+
+    def centred(self) -> CoverLayout:
+        """Return the plan moved down so its ink is centred vertically on the canvas."""
+        tops = [r.box[1] for r in self.runs] + [m[1] for m in self.marks]
+        bottoms = [r.box[3] for r in self.runs] + [m[3] for m in self.marks]
+        dy = max(0, (self.height - (max(bottoms) - min(tops))) // 2 - min(tops)) if tops else 0
+        runs = tuple(
+            replace(r, y=r.y + dy, box=(r.box[0], r.box[1] + dy, r.box[2], r.box[3] + dy))
+            for r in self.runs
+        )
+        marks = tuple((m[0], m[1] + dy, m[2], m[3] + dy) for m in self.marks)
+        return CoverLayout(self.width, self.height, self.face, self.theme, runs, marks)
+
+
+def _cover_text(
+    issue: Issue, config: Mapping[str, Mapping[str, Any]], face: FontFace
+) -> tuple[str, str, list[str]]:
+    """Return the series name, the dated line and the key topics, as the font can draw them."""
+    series = drawable(face, series_name(issue, config))
+    topics = [t for t in (drawable(face, t) for t in key_topics(issue, config)) if t]
+    d = issue.date
+    return series, f"{d.year}年{d.month}月{d.day}日 · 星期{_WEEKDAYS[d.weekday()]}", topics
+
+
+def cover_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
+    """Plan the 900×383 head cover: series name, date, then up to three key topics."""
+    face, theme = font_face(config), load_theme(config)
+    series, dated, topics = _cover_text(issue, config, face)
+    plan = _Planner(face, theme, COVER_SIZE, margin=40)
+    x = 60
+    plan.marks.append((x, plan.margin, x + 44, plan.margin + 6))
+    size = plan.fitting_size(series, (56, 50, 44, 38), "Bold", x)
+    y = plan.lines(series, x, plan.margin + 14, size, "Bold", "cover-ink", max_lines=2)
+    y = plan.lines(dated, x, y + 8, 24, "Regular", "cover-muted", max_lines=1) + 14
+    for topic in topics[:3]:
+        if not plan.room(y, 27):
+            break
+        plan.marks.append((x, y + 14, x + 8, y + 22))
+        y = plan.lines(topic, x + 22, y, 27, "Medium", "cover-ink", max_lines=1) + 6
+    return plan.centred()
+
+
+def thumb_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
+    """Plan the 500×500 thumb: series name, a large date, then the first key topics."""
+    face, theme = font_face(config), load_theme(config)
+    series, dated, topics = _cover_text(issue, config, face)
+    plan = _Planner(face, theme, THUMB_SIZE, margin=40)
+    x = 44
+    plan.marks.append((x, plan.margin, x + 40, plan.margin + 6))
+    size = plan.fitting_size(series, (44, 40, 36, 32), "Bold", x)
+    y = plan.lines(series, x, plan.margin + 14, size, "Bold", "cover-ink", max_lines=2)
+    d = issue.date
+    y = plan.text(f"{d.month:02d}.{d.day:02d}", x - 4, y + 2, 100, "Bold", "cover-accent")
+    y = plan.lines(dated, x, y + 6, 22, "Regular", "cover-muted", max_lines=1) + 14
+    for topic in topics[:2]:
+        if not plan.room(y, 26):
+            break
+        plan.marks.append((x, y + 13, x + 8, y + 21))
+        y = plan.lines(topic, x + 20, y, 26, "Medium", "cover-ink", max_lines=2) + 8
+    return plan.centred()
+
+
+def draw(layout: CoverLayout) -> Image.Image:
+    """Draw a planned cover: the theme's gradient and pattern, marks, then the text."""
+    theme = layout.theme
+    size = (layout.width, layout.height)
+    start = Image.new("RGB", size, theme.colour("cover-background"))
+    end = Image.new("RGB", size, theme.colour("cover-background-end"))
+    down = Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
+    across = Image.linear_gradient("L").rotate(90).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    ramp = ImageChops.add(down, across.resize(size, Image.Resampling.BILINEAR), scale=2)
+    image = Image.composite(end, start, ramp)  # diagonal: top left → bottom right
+    _draw_pattern(image, theme.colour("cover-pattern"), dot_rows=6 if layout.width > 600 else 2)
+    pen = ImageDraw.Draw(image)
+    for mark in layout.marks:
+        pen.rectangle(mark, fill=theme.colour("cover-accent"))
+    for run in layout.runs:
+        font = load_font(layout.face, run.size, run.weight)
+        pen.text((run.x, run.y), run.text, font=font, fill=run.colour)
+    return image
+
+
+def _draw_pattern(image: Image.Image, colour: str, dot_rows: int) -> None:
+    """Add faint concentric rings and a dot grid at the top right: a quiet 'network' motif."""
+    width, height = image.size
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    pen = ImageDraw.Draw(overlay)
+    rgb = ImageColor.getrgb(colour)[:3]
+    cx, cy = width - 40, 30
+    for i, radius in enumerate((110, 170, 230, 290)):
+        pen.ellipse(
+            (cx - radius, cy - radius, cx + radius, cy + radius),
+            outline=(*rgb, 34 - 6 * i),
+            width=2,
+        )
+    step = 22
+    for row in range(dot_rows):
+        for col in range(6):
+            x = width - 40 - col * step
+            y = 24 + row * step
+            alpha = 80 - 10 * (row + col)
+            if alpha > 0:
+                pen.ellipse((x - 2, y - 2, x + 2, y + 2), fill=(*rgb, alpha))
+    image.paste(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
+
+
+def encode_jpeg(image: Image.Image, limit: int) -> bytes:
+    """Return ``image`` as a baseline JPEG at the best quality step that fits ``limit`` bytes.
+
+    :raises CoverError: when even the lowest quality is too large.
+    """
+    size = 0
+    for quality in QUALITY_STEPS:
+        buffer = io.BytesIO()
+        subsampling = "4:4:4" if quality >= 84 else "4:2:0"  # sharp text while it is cheap
+        image.save(buffer, "JPEG", quality=quality, optimize=True, subsampling=subsampling)
+        size = buffer.tell()
+        if size <= limit:
+            return buffer.getvalue()
+    raise CoverError(f"cover is {size} bytes at the lowest JPEG quality; the limit is {limit}")

@@ -1,0 +1,106 @@
+"""Pages around a rendered article: the editor's phone preview and the public archive page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..model import Issue
+from ..platform_limits import CONTENT_MAX_CHARS, DIGEST_MAX_CHARS, TITLE_MAX_CHARS
+from .article import RenderedArticle, render_issue
+from .compliance import Problem, lint_article
+from .environment import render_template
+from .titles import series_name
+
+
+@dataclass(frozen=True)
+class ExportedIssue:
+    """What :func:`export_issue` rendered, found and wrote."""
+
+    article: RenderedArticle
+    problems: list[Problem]
+    files: list[Path]
+
+
+def render_preview(
+    issue: Issue,
+    article: RenderedArticle,
+    config: Mapping[str, Mapping[str, Any]],
+    *,
+    cover_src: str,
+    thumb_src: str,
+    problems: Sequence[Problem] = (),
+) -> str:
+    """Return a phone-width page: the checks, the feed and share cards, then the article."""
+    return render_template(
+        "web/preview.html",
+        article=article,
+        account_name=series_name(issue, config),
+        issue_date=issue.date.isoformat(),
+        cover_src=cover_src,
+        thumb_src=thumb_src,
+        problems=problems,
+        thumb_bytes=len(article.thumb_jpeg),
+        content_limit=CONTENT_MAX_CHARS,
+        title_limit=TITLE_MAX_CHARS,
+        digest_limit=DIGEST_MAX_CHARS,
+    )
+
+
+def render_public_page(
+    issue: Issue,
+    article: RenderedArticle,
+    config: Mapping[str, Mapping[str, Any]],
+    *,
+    cover_url: str = "",
+) -> str:
+    """Return the archive page a follower lands on: the article as WeChat would show it."""
+    return render_template(
+        "web/issue.html",
+        article=article,
+        account_name=series_name(issue, config),
+        issue_date=issue.date.isoformat(),
+        cover_url=cover_url,
+    )
+
+
+def export_issue(
+    issue: Issue,
+    config: Mapping[str, Mapping[str, Any]],
+    out_dir: Path,
+) -> ExportedIssue:
+    """Write what an editor reviews into ``out_dir``: the article body exactly as it would be
+    sent, the phone preview, both covers and the article's images (under ``images/``).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names: dict[Path, str] = {}
+
+    def image_url(path: Path) -> str:
+        if path not in names:
+            stem, n = path.name, 1
+            while stem in names.values():  # two images with one name: number the later one
+                n += 1
+                stem = f"{path.stem}-{n}{path.suffix}"
+            names[path] = stem
+        return f"images/{names[path]}"
+
+    article = render_issue(issue, config, image_url=image_url)
+    problems = lint_article(article, publishing=False)
+    (out_dir / "images").mkdir(exist_ok=True)
+    files = {
+        "article.html": article.html.encode("utf-8"),
+        "cover.jpg": article.cover_jpeg,
+        "thumb.jpg": article.thumb_jpeg,
+        "preview.html": render_preview(
+            issue, article, config, cover_src="cover.jpg", thumb_src="thumb.jpg", problems=problems
+        ).encode("utf-8"),
+    }
+    files.update({f"images/{name}": path.read_bytes() for path, name in names.items()})
+    written = []
+    for name, data in files.items():
+        target = out_dir / name
+        target.write_bytes(data)
+        written.append(target)
+    return ExportedIssue(article=article, problems=problems, files=written)

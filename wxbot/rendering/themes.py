@@ -1,0 +1,91 @@
+"""Article themes: CSS files in ``templates/themes/`` whose ``:root`` also colours the covers.
+
+A theme declares custom properties in ``:root`` (``--primary``, ``--cover-background``, …) and
+uses them with ``var()``. wxbot resolves them here, before inlining, because WeChat does not
+support CSS variables; ``--brand-primary`` and ``--brand-accent`` come from ``[brand]``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..resources import templates_dir
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_ROOT_BLOCK = re.compile(r":root\s*\{(?P<body>[^}]*)\}")
+_PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);?")
+_VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A resolved theme: CSS ready for the inliner, and its named colours."""
+
+    name: str
+    css: str
+    palette: Mapping[str, str]
+
+    def colour(self, name: str) -> str:
+        """Return the palette colour ``name`` (without the leading ``--``)."""
+        try:
+            return self.palette[name]
+        except KeyError:
+            raise ConfigError(f"render.theme: theme {self.name!r} defines no --{name}") from None
+
+
+def themes_dir() -> Path:
+    """Return the folder holding the theme CSS files."""
+    return templates_dir() / "themes"
+
+
+def available_themes() -> list[str]:
+    """Return the names of the shipped themes."""
+    return sorted(p.stem for p in themes_dir().glob("*.css"))
+
+
+def load_theme(config: Mapping[str, Mapping[str, Any]]) -> Theme:
+    """Return the theme chosen by ``[render] theme``, coloured by ``[brand]``.
+
+    :raises ConfigError: when the theme does not exist or a brand colour is not ``#rrggbb``.
+    """
+    brand = config["brand"]
+    for key in ("primary_color", "accent_color"):
+        if not _HEX_COLOUR.fullmatch(str(brand[key])):
+            raise ConfigError(f"brand.{key}: expected a colour like #1F4E9D, got {brand[key]!r}")
+    return _load(str(config["render"]["theme"]), brand["primary_color"], brand["accent_color"])
+
+
+@functools.cache
+def _load(name: str, brand_primary: str, brand_accent: str) -> Theme:
+    path = themes_dir() / f"{name}.css"
+    if not re.fullmatch(r"[\w-]+", name) or not path.is_file():
+        shown = ", ".join(available_themes())
+        raise ConfigError(f"render.theme: no theme {name!r} (available: {shown})")
+    source = _COMMENT.sub("", path.read_text(encoding="utf-8"))
+    declared = {"--brand-primary": brand_primary, "--brand-accent": brand_accent}
+    for block in _ROOT_BLOCK.finditer(source):
+        declared.update((k, v.strip()) for k, v in _PROPERTY.findall(block.group("body")))
+    resolved = {key: _resolve(value, declared, name) for key, value in declared.items()}
+    css = _resolve(_ROOT_BLOCK.sub("", source), resolved, name)
+    palette = {key.removeprefix("--"): value for key, value in resolved.items()}
+    return Theme(name=name, css=css.strip(), palette=palette)
+
+
+def _resolve(text: str, variables: Mapping[str, str], theme: str, depth: int = 0) -> str:
+    if depth > 10:
+        raise ConfigError(f"render.theme: theme {theme!r} has circular CSS variables")
+
+    def replace(match: re.Match[str]) -> str:
+        value = variables.get(match.group(1), match.group(2))
+        if value is None:
+            raise ConfigError(f"render.theme: theme {theme!r} uses undefined {match.group(1)}")
+        return _resolve(value.strip(), variables, theme, depth + 1)
+
+    return _VAR.sub(replace, text)

@@ -1,0 +1,68 @@
+"""What an issue is called: its article title, its dates as printed, its key topics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import Issue
+from ..platform_limits import TITLE_MAX_CHARS
+
+#: Separator between the series name, the date and a topic in the title.
+TITLE_SEPARATOR = "｜"
+
+#: Where a section heading's first clause ends.
+_CLAUSE_END = re.compile(r"[，：；,;:]|——")
+
+#: CJK punctuation that takes no space beside it.
+_CJK_PUNCTUATION = "，。、：；！？“”‘’（）《》「」『』【】—…·"
+_SPACE_BY_PUNCTUATION = re.compile(rf"\s+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])\s+")
+
+
+def date_text(date: dt.date) -> str:
+    """Return the date as the newsletter prints it, e.g. ``2026 年 6 月 13 日``."""
+    return f"{date.year} 年 {date.month} 月 {date.day} 日"
+
+
+def short_date(date: dt.date) -> str:
+    """Return the month and day, e.g. ``6月13日``."""
+    return f"{date.month}月{date.day}日"
+
+
+def tighten(text: str) -> str:
+    """Return ``text`` with the spaces beside CJK punctuation removed, for titles and covers."""
+    return _SPACE_BY_PUNCTUATION.sub("", " ".join(text.split()))
+
+
+def heading_topic(heading: str) -> str:
+    """Return a section heading's first clause, the topic it announces."""
+    return tighten(_CLAUSE_END.split(heading, maxsplit=1)[0])
+
+
+def key_topics(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Return the issue's key topics: ``[cover] keywords``, else its sections' first clauses."""
+    keywords = [tighten(str(k)) for k in config["cover"]["keywords"] if str(k).strip()]
+    if keywords:
+        return keywords
+    topics = (heading_topic(s.heading) for s in issue.sections)
+    return [t for t in dict.fromkeys(topics) if t]
+
+
+def series_name(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> str:
+    """Return the series name as the issue prints it, else as ``[brand]`` names it."""
+    return issue.series_title.strip() or str(config["brand"]["series_name"])
+
+
+def article_title(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> str:
+    """Return the WeChat title: series｜date, plus the first key topic that fits in 32."""
+    series, dated = series_name(issue, config), f"{TITLE_SEPARATOR}{short_date(issue.date)}"
+    if len(series) + len(dated) > TITLE_MAX_CHARS:  # a very long configured name
+        series = series[: TITLE_MAX_CHARS - len(dated) - 1] + "…"
+    base = series + dated
+    for topic in key_topics(issue, config):
+        title = f"{base}{TITLE_SEPARATOR}{topic}"
+        if len(title) <= TITLE_MAX_CHARS:
+            return title
+    return base

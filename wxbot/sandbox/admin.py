@@ -1,0 +1,105 @@
+"""``/sandbox/...``: read the state and the request log, inject faults, reset, move time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .account import Account
+
+bp = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox")
+
+
+def _account() -> Account:
+    account: Account = current_app.extensions["wxbot_sandbox"]
+    return account
+
+
+def _body() -> Any:
+    return request.get_json(force=True, silent=True)
+
+
+def _bad(message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), 400
+
+
+@bp.get("/state")
+def state() -> Response:
+    """Answer counts and records: tokens, materials, drafts, publishes, mass sends, events."""
+    account = _account()
+    account.tick()
+    return jsonify(account.snapshot())
+
+
+@bp.get("/log")
+def log() -> Response:
+    """Answer the request log; ``?path=draft/add`` and ``?since=<seq>`` narrow it."""
+    since = request.args.get("since", default=0, type=int)
+    entries = _account().log.entries(request.args.get("path"), since=since)
+    return jsonify({"entries": entries})
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    """Answer the faults not yet used up."""
+    return jsonify({"faults": _account().faults.pending()})
+
+
+@bp.post("/faults")
+def add_faults() -> Response | tuple[Response, int]:
+    """Inject one fault (a JSON object) or several (a list); see :class:`faults.Fault`."""
+    data = _body()
+    items = data if isinstance(data, list) else [data]
+    account = _account()
+    try:
+        added = [account.faults.add_from_json(item).as_dict() for item in items]
+    except (TypeError, ValueError) as exc:
+        return _bad(str(exc))
+    return jsonify({"added": added, "faults": account.faults.pending()})
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    """Forget every pending fault."""
+    _account().faults.clear()
+    return jsonify({"faults": []})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Forget every record, fault and log entry."""
+    _account().reset()
+    return jsonify({"reset": True})
+
+
+@bp.post("/clock")
+def clock() -> Response | tuple[Response, int]:
+    """Move the sandbox's time forward by ``{"advance": seconds}`` (tokens, quotas, jobs)."""
+    data = _body()
+    seconds = data.get("advance") if isinstance(data, dict) else None
+    if not isinstance(seconds, int | float) or seconds < 0:
+        return _bad("advance must be a non-negative number of seconds")
+    account = _account()
+    account.advance(float(seconds))
+    return jsonify({"now": account.snapshot()["now"], "offset": account.offset})
+
+
+@bp.post("/followers")
+def followers() -> Response | tuple[Response, int]:
+    """Add a follower ``{"openid": ..., "tags": [100]}`` or a tag ``{"tag_id": 2, "name": ...}``."""
+    data = _body()
+    if not isinstance(data, dict):
+        return _bad("expected a JSON object")
+    account = _account()
+    try:
+        if "tag_id" in data:
+            account.add_tag(int(data["tag_id"]), str(data.get("name", "")))
+        else:
+            account.add_follower(str(data["openid"]), [int(t) for t in data.get("tags", [])])
+    except (KeyError, TypeError, ValueError) as exc:
+        return _bad(f"bad follower or tag: {exc}")
+    with account.lock:
+        state = account.state
+        tags = {str(k): v for k, v in state.tags.items()}
+        return jsonify({"followers": len(state.followers), "tags": tags})

@@ -1,0 +1,140 @@
+"""The sandbox's Flask app: ``/cgi-bin/...`` over HTTP, with faults and the request log."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from typing import Any
+
+from flask import Flask, Response, request
+
+from . import admin, pages
+from .account import Account, Clock
+from .api import dispatch
+from .faults import Fault, normalize_path
+from .protocol import ApiError, Call, Reply, Upload
+from .requestlog import summarize
+from .settings import SandboxSettings
+
+logger = logging.getLogger(__name__)
+
+#: Room for a 10 MB image material plus multipart overhead (and over-limit test uploads).
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+
+
+class DroppedConnection(Exception):
+    """A drop fault fired where there is no socket to close (e.g. Flask's test client)."""
+
+
+def create_sandbox_app(
+    account: Account | None = None,
+    *,
+    clock: Clock | None = None,
+    settings: SandboxSettings | None = None,
+    **overrides: Any,
+) -> Flask:
+    """Create the sandbox app around ``account`` (or a new one from settings and overrides)."""
+    if account is None:
+        settings = (settings or SandboxSettings()).with_overrides(**overrides)
+        account = Account(settings, clock=clock)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.extensions["wxbot_sandbox"] = account
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(pages.bp)
+    app.add_url_rule("/cgi-bin/<path:name>", "cgi_bin", _cgi_bin(account), methods=["GET", "POST"])
+    return app
+
+
+def _cgi_bin(account: Account) -> Any:
+    def view(name: str) -> Response:
+        """Answer one WeChat API call, honouring any injected fault."""
+        if not account.base_url:
+            account.base_url = request.host_url.rstrip("/")
+        call = _call_from_request(account, normalize_path(name))
+        before = account.faults.take(call.name, "before")
+        if before is not None:
+            fired = _fire(account, call, before, reply=None)
+            if fired is not None:
+                return fired
+        reply = dispatch(account, call)
+        after = account.faults.take(call.name, "after")
+        if after is not None:
+            fired = _fire(account, call, after, reply=reply)
+            if fired is not None:
+                return fired
+        _record(account, call, reply.errcode)
+        return Response(reply.encode(), content_type=reply.content_type)
+
+    return view
+
+
+def _fire(account: Account, call: Call, fault: Fault, reply: Reply | None) -> Response | None:
+    """Apply a fault; return the response to send instead, or None to carry on."""
+    label = f"{fault.when}: " + ", ".join(
+        part
+        for part in (
+            f"delay {fault.delay}s" if fault.delay else "",
+            "drop" if fault.drop else "",
+            f"errcode {fault.errcode}" if fault.errcode is not None else "",
+        )
+        if part
+    )
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.drop:
+        _record(account, call, None, fault=label)
+        return _drop_connection()
+    if fault.errcode is not None:
+        body = ApiError(fault.errcode).body()
+        if fault.errmsg:
+            body["errmsg"] = fault.errmsg
+        _record(account, call, fault.errcode, fault=label)
+        return Response(Reply(body).encode(), content_type=Reply(body).content_type)
+    if reply is None:  # a bare delay before processing: note it and carry on
+        logger.info("fault on %s: %s", call.name, label)
+        return None
+    _record(account, call, reply.errcode, fault=label)
+    return Response(reply.encode(), content_type=reply.content_type)
+
+
+def _drop_connection() -> Response:
+    """Close the client's socket without an answer; the client sees the connection drop."""
+    sock = request.environ.get("werkzeug.socket")
+    if not isinstance(sock, socket.socket):
+        raise DroppedConnection("drop faults need the sandbox's own HTTP server")
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    # Werkzeug's write to the dead socket fails and is treated as a dropped connection.
+    return Response(b"", status=200)
+
+
+def _call_from_request(account: Account, name: str) -> Call:
+    files = {
+        field: Upload(f.filename or "", f.mimetype or "", f.read())
+        for field, f in request.files.items()
+    }
+    body = b"" if files else request.get_data()
+    return Call(
+        name=name,
+        method=request.method,
+        query=request.args.to_dict(),
+        body=body,
+        files=files,
+        base_url=account.public_base(),
+    )
+
+
+def _record(account: Account, call: Call, errcode: int | None, fault: str = "") -> None:
+    account.log.record(
+        at=account.now(),
+        method=call.method,
+        path=f"/cgi-bin/{call.name}",
+        query=call.query,
+        summary=summarize(call.body, call.files),
+        errcode=errcode,
+        fault=fault,
+    )

@@ -1,0 +1,150 @@
+"""Run the sandbox over real HTTP in a background thread: for tests, the demo and the CLI."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .account import Account, Clock
+from .app import create_sandbox_app
+from .faults import Faults
+from .requestlog import RequestLog
+from .settings import SandboxSettings
+from .state import SandboxState
+
+logger = logging.getLogger(__name__)
+
+#: How often the background ticker completes due jobs (real seconds).
+TICK_SECONDS = 0.02
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Leave request logging to the sandbox's own request log."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log nothing: every API call is in the request log already."""
+
+
+class SandboxServer:
+    """A running sandbox on ``host:port`` (port 0 = a free one); a context manager.
+
+    Keyword arguments are :class:`SandboxSettings` fields (``callback_url``, ``publish_delay``,
+    ``token_ttl``, ``mass_daily_quota``…). ``clock`` returns an aware datetime.
+    """
+
+    def __init__(
+        self,
+        settings: SandboxSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+        **overrides: Any,
+    ) -> None:
+        settings = (settings or SandboxSettings()).with_overrides(**overrides)
+        self.account = Account(settings, clock=clock)
+        self.app = create_sandbox_app(self.account)
+        self.host, self.port = host, port
+        self._server: BaseWSGIServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        """Return the URL to set as wxbot's ``[wechat] api_base_url``."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running")
+        return self.account.public_base()
+
+    @property
+    def settings(self) -> SandboxSettings:
+        """Return the account's settings (credentials, delays, quotas)."""
+        return self.account.settings
+
+    @property
+    def state(self) -> SandboxState:
+        """Return the records of what the sandbox received and did."""
+        return self.account.state
+
+    @property
+    def faults(self) -> Faults:
+        """Return the fault queue (``inject``, ``fail_publish``, ``fail_mass_send``, ``clear``)."""
+        return self.account.faults
+
+    @property
+    def log(self) -> RequestLog:
+        """Return the request log."""
+        return self.account.log
+
+    def start(self) -> SandboxServer:
+        """Bind, then serve and tick in daemon threads; return self."""
+        if self._server is not None:
+            return self
+        server = make_server(
+            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
+        )
+        self._server = server
+        self.port = server.server_port
+        shown_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        self.account.base_url = f"http://{shown_host}:{self.port}"
+        self._stopping.clear()
+        self._threads = [
+            threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                name="wxbot-sandbox-http", daemon=True,
+            ),
+            threading.Thread(target=self._tick_loop, name="wxbot-sandbox-tick", daemon=True),
+        ]  # fmt: skip
+        for thread in self._threads:
+            thread.start()
+        logger.info("WeChat API sandbox listening on %s", self.account.public_base())
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, ticking and delivering events."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        self.account.events.stop()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        logger.info("WeChat API sandbox stopped")
+
+    def tick(self) -> None:
+        """Complete due publishes and mass sends now (the ticker also does, every 20 ms)."""
+        self.account.tick()
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's time forward (token expiry, dedupe window, quotas, jobs)."""
+        self.account.advance(seconds)
+
+    def wait_for_events(self, timeout: float = 5.0) -> bool:
+        """Wait until queued events are delivered or given up; return whether all finished."""
+        return self.account.events.join(timeout)
+
+    def reset(self) -> None:
+        """Forget every record, fault and log entry."""
+        self.account.reset()
+
+    def add_follower(self, openid: str, tags: tuple[int, ...] = ()) -> None:
+        """Add a simulated follower."""
+        self.account.add_follower(openid, tags)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _tick_loop(self) -> None:
+        while not self._stopping.wait(TICK_SECONDS):
+            try:
+                self.account.tick()
+            except Exception:  # keep ticking: one bad job must not stop the others
+                logger.exception("sandbox tick failed")
