@@ -37,7 +37,9 @@ LIMITS = [
 
 
 @pytest.mark.parametrize(("fields", "errcode"), LIMITS)
-def test_article_limits(sandbox_api: SandboxApi, fields: dict[str, Any], errcode: int | None) -> None:
+def test_article_limits(
+    sandbox_api: SandboxApi, fields: dict[str, Any], errcode: int | None
+) -> None:
     answer = sandbox_api.post("draft/add", {"articles": [sandbox_api.article(**fields)]})
     assert answer.get("errcode") == errcode, answer
     assert ("media_id" in answer) == (errcode is None)

@@ -49,9 +49,7 @@ def test_publish_is_asynchronous(slow: SandboxServer, slow_api: SandboxApi) -> N
     assert "今日动态" in page.text and "<p>第一条</p>" in page.text
 
 
-def test_a_published_draft_leaves_the_draft_box(
-    slow: SandboxServer, slow_api: SandboxApi
-) -> None:
+def test_a_published_draft_leaves_the_draft_box(slow: SandboxServer, slow_api: SandboxApi) -> None:
     media_id = slow_api.draft()
     slow_api.post("freepublish/submit", {"media_id": media_id})
     assert slow_api.post("draft/count", method="GET") == {"total_count": 1}

@@ -14,6 +14,7 @@ __all__ = ["CliEnv", "cli", "pass_env"]
 #: Command modules under ``wxbot.cli``; each defines click commands and a ``COMMANDS`` list.
 COMMAND_MODULES = [
     "archive",
+    "demo",
     "service",
     "sandbox",
     "render",

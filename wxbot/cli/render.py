@@ -78,9 +78,7 @@ def lint(env: CliEnv, issue_id: str, theme: str | None) -> None:
     )
 
 
-def _load(
-    env: CliEnv, issue_id: str, theme: str | None
-) -> tuple[Issue, dict[str, dict[str, Any]]]:
+def _load(env: CliEnv, issue_id: str, theme: str | None) -> tuple[Issue, dict[str, dict[str, Any]]]:
     runtime = get_runtime(env.app)
     try:
         issue = get_issue(runtime, issue_id)

@@ -93,9 +93,12 @@ class Account:
             data = self.state.snapshot(self.now())
         s = self.settings
         data["account"] = {
-            "appid": s.appid, "original_id": s.original_id, "mode": s.mode,
-            "callback_url": s.callback_url, "base_url": self.public_base(),
-        }  # fmt: skip
+            "appid": s.appid,
+            "original_id": s.original_id,
+            "mode": s.mode,
+            "callback_url": s.callback_url,
+            "base_url": self.public_base(),
+        }
         data["faults"] = self.faults.pending()
         return data
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 import time
 from typing import Any
@@ -16,8 +15,6 @@ from .faults import Fault, normalize_path
 from .protocol import ApiError, Call, Reply, Upload
 from .requestlog import summarize
 from .settings import SandboxSettings
-
-logger = logging.getLogger(__name__)
 
 #: Room for a 10 MB image material plus multipart overhead (and over-limit test uploads).
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
@@ -54,48 +51,36 @@ def _cgi_bin(account: Account) -> Any:
             account.base_url = request.host_url.rstrip("/")
         call = _call_from_request(account, normalize_path(name))
         before = account.faults.take(call.name, "before")
-        if before is not None:
-            fired = _fire(account, call, before, reply=None)
-            if fired is not None:
-                return fired
+        if before is not None and (instead := _apply(account, call, before)) is not None:
+            return instead
         reply = dispatch(account, call)
         after = account.faults.take(call.name, "after")
-        if after is not None:
-            fired = _fire(account, call, after, reply=reply)
-            if fired is not None:
-                return fired
-        _record(account, call, reply.errcode)
-        return Response(reply.encode(), content_type=reply.content_type)
+        if after is not None and (instead := _apply(account, call, after)) is not None:
+            return instead
+        delays = "; ".join(f.describe() for f in (before, after) if f is not None)
+        _record(account, call, reply.errcode, fault=delays)
+        return _respond(reply)
 
     return view
 
 
-def _fire(account: Account, call: Call, fault: Fault, reply: Reply | None) -> Response | None:
-    """Apply a fault; return the response to send instead, or None to carry on."""
-    label = f"{fault.when}: " + ", ".join(
-        part
-        for part in (
-            f"delay {fault.delay}s" if fault.delay else "",
-            "drop" if fault.drop else "",
-            f"errcode {fault.errcode}" if fault.errcode is not None else "",
-        )
-        if part
-    )
+def _apply(account: Account, call: Call, fault: Fault) -> Response | None:
+    """Wait out a fault's delay; return what to answer instead (a drop, an errcode), if any."""
     if fault.delay:
         time.sleep(fault.delay)
     if fault.drop:
-        _record(account, call, None, fault=label)
+        _record(account, call, None, fault=fault.describe())
         return _drop_connection()
-    if fault.errcode is not None:
-        body = ApiError(fault.errcode).body()
-        if fault.errmsg:
-            body["errmsg"] = fault.errmsg
-        _record(account, call, fault.errcode, fault=label)
-        return Response(Reply(body).encode(), content_type=Reply(body).content_type)
-    if reply is None:  # a bare delay before processing: note it and carry on
-        logger.info("fault on %s: %s", call.name, label)
+    if fault.errcode is None:
         return None
-    _record(account, call, reply.errcode, fault=label)
+    body = ApiError(fault.errcode).body()
+    if fault.errmsg:
+        body["errmsg"] = fault.errmsg
+    _record(account, call, fault.errcode, fault=fault.describe())
+    return _respond(Reply(body))
+
+
+def _respond(reply: Reply) -> Response:
     return Response(reply.encode(), content_type=reply.content_type)
 
 

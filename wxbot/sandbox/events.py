@@ -226,13 +226,20 @@ class EventDispatcher:
                     delivery.outcome = "delivered"
                     logger.info(
                         "%s %s delivered to %s (try %d)",
-                        delivery.event, delivery.ref, delivery.url, attempt,
-                    )  # fmt: skip
+                        delivery.event,
+                        delivery.ref,
+                        delivery.url,
+                        attempt,
+                    )
                     return
             if attempt < settings.callback_tries:
                 self._stop.wait(settings.callback_retry_interval)
         delivery.outcome = "failed"
         logger.warning(
             "%s %s not delivered to %s after %d tries: %s",
-            delivery.event, delivery.ref, delivery.url, delivery.tries, delivery.statuses,
-        )  # fmt: skip
+            delivery.event,
+            delivery.ref,
+            delivery.url,
+            delivery.tries,
+            delivery.statuses,
+        )

@@ -60,6 +60,15 @@ class Fault:
         """Return whether this fault applies to endpoint ``name``."""
         return self.path in ("*", name)
 
+    def describe(self) -> str:
+        """Return a short label for the request log, e.g. ``after: drop``."""
+        parts = [
+            f"delay {self.delay}s" if self.delay else "",
+            "drop" if self.drop else "",
+            f"errcode {self.errcode}" if self.errcode is not None else "",
+        ]
+        return f"{self.when}: " + ", ".join(p for p in parts if p)
+
     def as_dict(self) -> dict[str, Any]:
         """Return the fault as JSON-able data."""
         return asdict(self)
@@ -85,19 +94,26 @@ class Faults:
     ) -> Fault:
         """Make the next ``times`` calls to ``path`` fail, wait ``delay`` s, or drop the socket."""
         return self.add(
-            Fault(path, when=when, errcode=errcode, errmsg=errmsg, delay=delay, drop=drop,
-                  times=times)
-        )  # fmt: skip
+            Fault(
+                path, when=when, errcode=errcode, errmsg=errmsg, delay=delay, drop=drop, times=times
+            )
+        )
 
     def fail_publish(
-        self, publish_status: int = limits.PUBLISH_FAILED, fail_idx: Iterable[int] = (1,),
+        self,
+        publish_status: int = limits.PUBLISH_FAILED,
+        fail_idx: Iterable[int] = (1,),
         times: int = 1,
-    ) -> Fault:  # fmt: skip
+    ) -> Fault:
         """Make the next ``times`` publishes end with ``publish_status`` instead of success."""
         return self.add(
-            Fault("freepublish/submit", publish_status=publish_status,
-                  fail_idx=list(fail_idx), times=times)
-        )  # fmt: skip
+            Fault(
+                "freepublish/submit",
+                publish_status=publish_status,
+                fail_idx=list(fail_idx),
+                times=times,
+            )
+        )
 
     def fail_mass_send(self, status: str = "send fail", times: int = 1) -> Fault:
         """Make the next ``times`` mass sends end with ``status`` (e.g. ``err(30003)``)."""

@@ -17,14 +17,12 @@ from . import events, limits
 from .drafts import live_draft
 from .protocol import ApiError, Call, Reply, ok, require
 from .publish import publish_article
-from .state import MassSend, Preview
+from .state import MassSend, Preview, same_platform_day
 
 if TYPE_CHECKING:
     from .account import Account
 
 logger = logging.getLogger(__name__)
-
-DAY = 86400
 
 
 def sendall(account: Account, call: Call) -> Reply:
@@ -46,7 +44,7 @@ def sendall(account: Account, call: Call) -> Reply:
     clientmsgid = given or _default_clientmsgid(body["filter"], media_id)
     _refuse_repeat(account, clientmsgid, now)
     draft = live_draft(account, media_id)
-    today = [m for m in state.mass_sends if _same_day(m.submitted_at, now)]
+    today = [m for m in state.mass_sends if same_platform_day(m.submitted_at, now)]
     if len(today) >= account.settings.mass_daily_quota:
         raise ApiError(45028)
     recipients = sorted(
@@ -186,8 +184,3 @@ def _refuse_repeat(account: Account, clientmsgid: str, now: float) -> None:
 def _default_clientmsgid(scope: Any, media_id: str) -> str:
     digest = json.dumps([scope, "mpnews", media_id], sort_keys=True, ensure_ascii=False)
     return hashlib.sha1(digest.encode("utf-8")).hexdigest()
-
-
-def _same_day(a: float, b: float) -> bool:
-    offset = limits.PLATFORM_UTC_OFFSET_SECONDS
-    return (a + offset) // DAY == (b + offset) // DAY

@@ -86,9 +86,13 @@ class RequestLog:
         with self._lock:
             self._entries.append(entry)
         logger.info(
-            "%s %s %s → errcode %s%s", method, path, entry["query"], errcode,
+            "%s %s %s → errcode %s%s",
+            method,
+            path,
+            entry["query"],
+            errcode,
             f" [fault: {fault}]" if fault else "",
-        )  # fmt: skip
+        )
         return entry
 
     def entries(self, path: str | None = None, since: int = 0) -> list[dict[str, Any]]:
@@ -97,9 +101,10 @@ class RequestLog:
             items = list(self._entries)
         name = None if path is None else normalize_path(path)
         return [
-            e for e in items
+            e
+            for e in items
             if e["seq"] > since and (name is None or normalize_path(e["path"]) == name)
-        ]  # fmt: skip
+        ]
 
     def clear(self) -> None:
         """Forget every entry."""

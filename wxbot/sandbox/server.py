@@ -93,11 +93,13 @@ class SandboxServer:
         self._stopping.clear()
         self._threads = [
             threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                name="wxbot-sandbox-http", daemon=True,
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="wxbot-sandbox-http",
+                daemon=True,
             ),
             threading.Thread(target=self._tick_loop, name="wxbot-sandbox-tick", daemon=True),
-        ]  # fmt: skip
+        ]
         for thread in self._threads:
             thread.start()
         logger.info("WeChat API sandbox listening on %s", self.account.public_base())

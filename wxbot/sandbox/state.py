@@ -7,6 +7,16 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from .limits import PLATFORM_UTC_OFFSET_SECONDS
+
+DAY_SECONDS = 86400
+
+
+def same_platform_day(a: float, b: float) -> bool:
+    """Return whether two Unix times fall on the same day in China Standard Time."""
+    offset = PLATFORM_UTC_OFFSET_SECONDS
+    return (a + offset) // DAY_SECONDS == (b + offset) // DAY_SECONDS
+
 
 @dataclass
 class AccessToken:
@@ -190,43 +200,74 @@ class SandboxState:
                 "force_refreshes": len(self.force_refreshes),
             },
             "materials": [
-                {"media_id": m.media_id, "type": m.kind, "format": m.image_format,
-                 "bytes": len(m.data), "url": m.url}
-                for m in self.materials.values() if m.kind != "uploadimg"
+                {
+                    "media_id": m.media_id,
+                    "type": m.kind,
+                    "format": m.image_format,
+                    "bytes": len(m.data),
+                    "url": m.url,
+                }
+                for m in self.materials.values()
+                if m.kind != "uploadimg"
             ],
             "uploadimg": [
                 {"url": m.url, "format": m.image_format, "bytes": len(m.data)}
                 for m in self.uploads("uploadimg")
             ],
             "drafts": [
-                {"media_id": d.media_id, "titles": [a["title"] for a in d.articles],
-                 "removed": d.removed, "filtered_images": d.filtered_images}
+                {
+                    "media_id": d.media_id,
+                    "titles": [a["title"] for a in d.articles],
+                    "removed": d.removed,
+                    "filtered_images": d.filtered_images,
+                }
                 for d in self.drafts.values()
             ],
             "publishes": [
-                {"publish_id": p.publish_id, "media_id": p.media_id, "status": p.status,
-                 "article_id": p.article_id, "fail_idx": p.fail_idx}
+                {
+                    "publish_id": p.publish_id,
+                    "media_id": p.media_id,
+                    "status": p.status,
+                    "article_id": p.article_id,
+                    "fail_idx": p.fail_idx,
+                }
                 for p in self.publishes.values()
             ],
             "mass_sends": [
-                {"msg_id": m.msg_id, "media_id": m.media_id, "clientmsgid": m.clientmsgid,
-                 "is_to_all": m.is_to_all, "tag_id": m.tag_id, "status": m.status,
-                 "recipients": len(m.recipients), "submitted_at": _iso(m.submitted_at)}
+                {
+                    "msg_id": m.msg_id,
+                    "media_id": m.media_id,
+                    "clientmsgid": m.clientmsgid,
+                    "is_to_all": m.is_to_all,
+                    "tag_id": m.tag_id,
+                    "status": m.status,
+                    "recipients": len(m.recipients),
+                    "submitted_at": _iso(m.submitted_at),
+                }
                 for m in self.mass_sends
             ],
             "previews": [
-                {"msg_id": p.msg_id, "media_id": p.media_id, "touser": p.touser,
-                 "towxname": p.towxname}
+                {
+                    "msg_id": p.msg_id,
+                    "media_id": p.media_id,
+                    "touser": p.touser,
+                    "towxname": p.towxname,
+                }
                 for p in self.previews
             ],
             "deliveries": [
-                {"event": d.event, "ref": d.ref, "outcome": d.outcome, "tries": d.tries,
-                 "statuses": d.statuses}
+                {
+                    "event": d.event,
+                    "ref": d.ref,
+                    "outcome": d.outcome,
+                    "tries": d.tries,
+                    "statuses": d.statuses,
+                }
                 for d in self.deliveries
             ],
             "followers": len(self.followers),
             "tags": {str(tag_id): name for tag_id, name in self.tags.items()},
-        }  # fmt: skip
+        }
 
 
 def _alive(token: AccessToken, now: float) -> bool:

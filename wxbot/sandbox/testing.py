@@ -54,6 +54,11 @@ class SandboxApi:
             self._token = self.fetch_token()["access_token"]
         return self._token
 
+    def renew_token(self) -> str:
+        """Fetch a fresh access_token for later calls (after moving the sandbox's time)."""
+        self._token = ""
+        return self.token
+
     def fetch_token(self, **params: str) -> dict[str, Any]:
         """Call /cgi-bin/token with the credentials (``params`` override them)."""
         query = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
@@ -80,9 +85,13 @@ class SandboxApi:
             query["access_token"] = token
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         return requests.request(
-            method, f"{self.base_url}/cgi-bin/{name}", params=query, data=data, files=files,
+            method,
+            f"{self.base_url}/cgi-bin/{name}",
+            params=query,
+            data=data,
+            files=files,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     def post(self, name: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Send one call and return its JSON answer."""

@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .protocol import ApiError, Call, Reply
-from .state import AccessToken, TokenFetch
+from .state import AccessToken, TokenFetch, same_platform_day
 
 if TYPE_CHECKING:
     from .account import Account
 
 logger = logging.getLogger(__name__)
 
-DAY = 86400
-
 
 def get_token(account: Account, call: Call) -> Reply:
     """Issue a new token; the previous one keeps working for the grace period, then dies."""
     _check_credentials(account, call.query)
     state, now = account.state, account.now()
-    today = [f for f in state.token_fetches if f.endpoint == "token" and _same_day(f.at, now)]
+    today = [
+        f for f in state.token_fetches if f.endpoint == "token" and same_platform_day(f.at, now)
+    ]
     if len(today) >= limits.TOKEN_DAILY_LIMIT:
         raise ApiError(45009, "token daily limit")
     previous = state.tokens.get(state.current_token)
@@ -95,7 +95,7 @@ def _check_credentials(account: Account, params: Mapping[str, Any]) -> None:
 def _may_force_refresh(account: Account, now: float) -> bool:
     """Return whether a forced refresh may happen now; too soon just returns the current one."""
     done = account.state.force_refreshes
-    if sum(_same_day(at, now) for at in done) >= limits.STABLE_TOKEN_FORCE_REFRESH_PER_DAY:
+    if sum(same_platform_day(at, now) for at in done) >= limits.STABLE_TOKEN_FORCE_REFRESH_PER_DAY:
         raise ApiError(45009, "force_refresh daily limit")
     return not done or now - done[-1] >= limits.STABLE_TOKEN_FORCE_REFRESH_INTERVAL_SECONDS
 
@@ -117,8 +117,3 @@ def _alive(token: AccessToken, now: float) -> bool:
 
 def _expires_in(token: AccessToken, now: float) -> int:
     return max(0, int(token.expires_at - now))
-
-
-def _same_day(a: float, b: float) -> bool:
-    offset = limits.PLATFORM_UTC_OFFSET_SECONDS
-    return (a + offset) // DAY == (b + offset) // DAY

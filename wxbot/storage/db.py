@@ -17,6 +17,7 @@ metadata = MetaData()
 #: Storage modules that declare tables; importing them registers the tables on ``metadata``.
 STORAGE_MODULES = [
     "issues",
+    "issue_links",
 ]
 
 

@@ -54,9 +54,9 @@ def issue_page(issue_id: str) -> Response:
     """Show an issue as a follower reads it (for issues not on WeChat yet)."""
     issue = _issue(issue_id)
     article = _render(issue, with_covers=False)
-    cover = url_for(".cover", issue_id=issue.id, _external=True)
-    config = get_runtime(current_app).config
-    return _answer(render_public_page(issue, article, config, cover_url=cover), "text/html")
+    runtime = get_runtime(current_app)
+    cover = runtime.public_base_url() + url_for(".cover", issue_id=issue.id)
+    return _answer(render_public_page(issue, article, runtime.config, cover_url=cover), "text/html")
 
 
 @bp.get("/issues/<issue_id>/preview")
