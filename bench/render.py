@@ -67,9 +67,8 @@ def main() -> None:
             len(render_issue(get_issue(runtime, i), config, with_covers=False).html) for i in ids
         ]
 
-    print(
-        f"issues:                  {len(ids)} (2 samples + {args.synthetic} synthetic) × {args.repeat}"
-    )
+    print(f"issues:                    {len(ids)} (2 samples + {args.synthetic} synthetic)")
+    print(f"runs per issue:            {args.repeat}")
     print(f"floor (load from archive): {floor:8.2f} ms median")
     print(f"load + HTML only:          {html:8.2f} ms median   ({html / floor:.1f}× floor)")
     print(f"load + HTML+cover+thumb:   {full:8.2f} ms median   ({full / floor:.1f}× floor)")

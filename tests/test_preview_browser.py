@@ -56,7 +56,8 @@ MEASURE = """() => {
     viewport: window.innerWidth,
     scrollWidth: document.documentElement.scrollWidth,
     widest: Math.max(...inside),
-    images: [...document.images].map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0})),
+    images: [...document.images].map(
+      i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0})),
     bodySize: parseFloat(getComputedStyle(article.querySelector('h2 + p')).fontSize),
   };
 }"""

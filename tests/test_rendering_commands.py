@@ -79,3 +79,9 @@ def test_lint_fails_an_issue_too_long_for_wechat(
     assert (
         "characters counting tags and attributes; WeChat needs fewer than 20,000" in result.output
     )
+
+
+def test_an_unknown_theme_lists_the_available_ones(archive: Runtime, run_cli: RunCli) -> None:
+    result = run_cli("lint", "2026-06-13", "--theme", "pink")
+    assert result.exit_code == 1
+    assert "render.theme: no theme 'pink' (available: blue, neutral)" in result.output

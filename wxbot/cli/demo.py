@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
 from flask import Flask
 
 from .. import create_app, get_runtime

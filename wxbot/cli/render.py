@@ -14,14 +14,10 @@ from ..model import Issue
 from ..rendering import render_issue
 from ..rendering.compliance import lint_article
 from ..rendering.preview import export_issue
-from ..rendering.themes import available_themes
 from .context import CliEnv, pass_env
 
 _theme_option = click.option(
-    "--theme",
-    type=click.Choice(available_themes()),
-    default=None,
-    help="Theme to use instead of [render] theme.",
+    "--theme", default=None, help="Theme to use instead of [render] theme (blue, neutral, …)."
 )
 
 

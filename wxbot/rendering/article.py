@@ -85,10 +85,12 @@ def render_issue(
     image_url: ImageUrl | None = None,
     with_covers: bool = True,
 ) -> RenderedArticle:
-    """Render an issue as a WeChat article, with its cover and thumb unless ``with_covers``
-    is false.
+    """Render an issue as a WeChat article: HTML, title, author, digest, cover and thumb.
 
-    :param image_url: gives the ``src`` for each local image; default a ``file://`` URL.
+    :param image_url: gives the ``src`` for each local image, called once per image (the
+        publisher's hook uploads it to WeChat); default a ``file://`` URL.
+    :param with_covers: false skips the covers (``cover_jpeg``/``thumb_jpeg`` stay empty),
+        for callers that only need the HTML.
     :raises ConfigError: on an unknown theme or a missing brand image.
     """
     theme = load_theme(config)
@@ -121,12 +123,12 @@ def render_article(
     """Render the article body: every part of the issue, in order, with the theme inlined."""
     theme = theme or load_theme(config)
     to_url = image_url or _file_url
-    images: list[Path] = []
+    urls: dict[Path, str] = {}  # each image is given to the hook once (one upload)
 
     def src(path: Path) -> str:
-        if path not in images:
-            images.append(path)
-        return to_url(path)
+        if path not in urls:
+            urls[path] = to_url(path)
+        return urls[path]
 
     brand = config["brand"]
     contents = [c.title for c in issue.contents] or [s.title for s in issue.sections]
@@ -145,7 +147,7 @@ def render_article(
     )
     html = _inliner().inline_fragment(raw, theme.css)
     html = _START_TAG.sub(_clean_start_tag, html)
-    return ArticleBody(html=_TEMPLATE_WHITESPACE.sub("><", html).strip(), images=images)
+    return ArticleBody(html=_TEMPLATE_WHITESPACE.sub("><", html).strip(), images=list(urls))
 
 
 @functools.cache

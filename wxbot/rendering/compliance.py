@@ -194,6 +194,7 @@ class _ContentChecker(HTMLParser):
         self.problems: list[Problem] = []
 
     def report(self, what: str) -> None:
+        """Note a problem at the current tag."""
         line, column = self.getpos()
         tag = _excerpt(self.get_starttag_text() or "", 60)
         self.problems.append(
@@ -227,6 +228,7 @@ class _ContentChecker(HTMLParser):
                 self.report("image without src")
 
     def check_style(self, style: str) -> None:
+        """Check an inline style for CSS variables and background images."""
         if "var(" in style:
             self.report("CSS variable var(…): WeChat does not support CSS variables")
         start = style.find("url(")
@@ -235,6 +237,7 @@ class _ContentChecker(HTMLParser):
             self.check_image(url)
 
     def check_link(self, href: str) -> None:
+        """Check a link: WeChat allows only official-account articles."""
         href = href.strip()
         parts = urlsplit(href)
         if href.startswith("#"):
@@ -248,6 +251,7 @@ class _ContentChecker(HTMLParser):
             )
 
     def check_image(self, src: str) -> None:
+        """Check an image source against WeChat's image hosts."""
         parts = urlsplit(src)
         scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
         if scheme in ("http", "https") or src.startswith("//"):

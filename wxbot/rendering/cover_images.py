@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -41,6 +43,10 @@ BUNDLED_FONT_PACKAGE = "manimgx_fonts_cjk"
 BUNDLED_FONT_FILE = "NotoSansCJK-VF.otf.ttc"
 
 _WEEKDAYS = "一二三四五六日"
+
+#: The cached fonts are shared FreeType faces, which are not safe to use from two threads
+#: at once (the web service runs threads): measuring and drawing hold this lock.
+_FONT_LOCK = threading.RLock()
 
 #: Line advance as a multiple of the font size.
 LINE_HEIGHT = 1.32
@@ -178,8 +184,9 @@ class _Planner:
         font = load_font(self.face, size, weight)
         measure = ImageDraw.Draw(Image.new("L", (1, 1)))
         if text[:1] in NO_LINE_END:  # hang an opening quote so the ink lines up at x
-            x -= measure.textbbox((0, 0), text[0], font=font)[0] - 1
-        box = measure.textbbox((x, y), text, font=font)
+            x -= math.floor(measure.textbbox((0, 0), text[0], font=font)[0]) - 1
+        left, top, right, bottom = measure.textbbox((x, y), text, font=font)
+        box = (math.floor(left), math.floor(top), math.ceil(right), math.ceil(bottom))
         self.runs.append(TextRun(text, x, y, size, weight, self.theme.colour(colour), box))
         return y + round(size * LINE_HEIGHT)
 
@@ -235,6 +242,17 @@ def _cover_text(
 
 def cover_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
     """Plan the 900×383 head cover: series name, date, then up to three key topics."""
+    with _FONT_LOCK:
+        return _plan_cover(issue, config)
+
+
+def thumb_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
+    """Plan the 500×500 thumb: series name, a large date, then the first key topics."""
+    with _FONT_LOCK:
+        return _plan_thumb(issue, config)
+
+
+def _plan_cover(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
     face, theme = font_face(config), load_theme(config)
     series, dated, topics = _cover_text(issue, config, face)
     plan = _Planner(face, theme, COVER_SIZE, margin=40)
@@ -251,8 +269,7 @@ def cover_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> Cover
     return plan.centred()
 
 
-def thumb_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
-    """Plan the 500×500 thumb: series name, a large date, then the first key topics."""
+def _plan_thumb(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
     face, theme = font_face(config), load_theme(config)
     series, dated, topics = _cover_text(issue, config, face)
     plan = _Planner(face, theme, THUMB_SIZE, margin=40)
@@ -285,9 +302,10 @@ def draw(layout: CoverLayout) -> Image.Image:
     pen = ImageDraw.Draw(image)
     for mark in layout.marks:
         pen.rectangle(mark, fill=theme.colour("cover-accent"))
-    for run in layout.runs:
-        font = load_font(layout.face, run.size, run.weight)
-        pen.text((run.x, run.y), run.text, font=font, fill=run.colour)
+    with _FONT_LOCK:
+        for run in layout.runs:
+            font = load_font(layout.face, run.size, run.weight)
+            pen.text((run.x, run.y), run.text, font=font, fill=run.colour)
     return image
 
 

@@ -71,8 +71,10 @@ def export_issue(
     config: Mapping[str, Mapping[str, Any]],
     out_dir: Path,
 ) -> ExportedIssue:
-    """Write what an editor reviews into ``out_dir``: the article body exactly as it would be
-    sent, the phone preview, both covers and the article's images (under ``images/``).
+    """Write the article body, the phone preview, both covers and the images to ``out_dir``.
+
+    ``article.html`` is the body exactly as it would be sent, its images pointing into
+    ``images/`` (publishing swaps those for WeChat-hosted URLs).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     names: dict[Path, str] = {}

@@ -13,6 +13,7 @@ from ..errors import IssueNotFound
 from ..model import Issue
 from ..rendering import RenderedArticle, render_issue
 from ..rendering.compliance import lint_article
+from ..rendering.cover_images import make_cover, make_thumb
 from ..rendering.preview import render_preview, render_public_page
 
 bp = Blueprint("archive_pages", __name__)
@@ -46,7 +47,8 @@ def _answer(body: str | bytes, mimetype: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/issues/<issue_id>")
@@ -80,13 +82,13 @@ def preview(issue_id: str) -> Response:
 @bp.get("/issues/<issue_id>/cover.jpg")
 def cover(issue_id: str) -> Response:
     """Serve the issue's 900×383 head cover."""
-    return _answer(_render(_issue(issue_id), with_covers=True).cover_jpeg, "image/jpeg")
+    return _answer(make_cover(_issue(issue_id), get_runtime(current_app).config), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/thumb.jpg")
 def thumb(issue_id: str) -> Response:
     """Serve the issue's square thumb."""
-    return _answer(_render(_issue(issue_id), with_covers=True).thumb_jpeg, "image/jpeg")
+    return _answer(make_thumb(_issue(issue_id), get_runtime(current_app).config), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/images/<name>")

@@ -1,0 +1,347 @@
+"""SQL for scheduled mass sends: the jobs, their atomic claims and leases, and their history.
+
+Every state change is a conditional UPDATE (``WHERE id = … AND state IN (…)``) whose row count
+says whether this caller made it, so two workers never both move a job. Picking the next due
+job takes ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the caller's
+``BEGIN IMMEDIATE`` serialises writers and the conditional UPDATE does the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    text,
+)
+
+from .db import metadata
+from .issues import issues
+
+send_jobs = Table(
+    "send_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_id", String(10), ForeignKey("issues.id"), nullable=False, index=True),
+    Column("tag_id", Integer, nullable=True),  # None = every follower
+    Column("send_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),
+    # Given to message/mass/sendall on every attempt: WeChat answers a repeat with 45065.
+    Column("clientmsgid", String(64), nullable=False, unique=True),
+    # "issue|audience" while the job is live or sent, NULL otherwise: one such job at a time.
+    Column("active_key", String(40), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Preparation (render, upload, draft, previews) ahead of the send.
+    Column("prepared_at", DateTime(timezone=True), nullable=True),
+    Column("prepared_revision", Integer, nullable=True),
+    Column("prepare_error", Text, nullable=True),
+    Column("prepare_after", DateTime(timezone=True), nullable=True),  # lease or retry time
+    # The send: who holds it and until when, and how often it was tried.
+    Column("claimed_by", String(80), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("msg_id", String(32), nullable=True),
+    Column("duplicate", Boolean, nullable=False, default=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=True),
+    Column("check_after", DateTime(timezone=True), nullable=True),
+    # The outcome, from MASSSENDJOBFINISH or message/mass/get.
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("total_count", Integer, nullable=True),
+    Column("filter_count", Integer, nullable=True),
+    Column("sent_count", Integer, nullable=True),
+    Column("error_count", Integer, nullable=True),
+    Column("article_url", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_send_jobs_state_send_at", "state", "send_at"),
+)
+
+send_job_log = Table(
+    "send_job_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", Integer, ForeignKey("send_jobs.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(24), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("worker", String(80), nullable=False, default=""),
+)
+
+#: Key of the PostgreSQL advisory lock that serialises scheduling checks (quota, duplicates).
+_SCHEDULING_LOCK = zlib.crc32(b"wxbot.send_jobs")
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One stored job, every column as read (datetimes in UTC)."""
+
+    id: int
+    issue_id: str
+    tag_id: int | None
+    send_at: dt.datetime
+    state: str
+    clientmsgid: str
+    active_key: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    prepared_at: dt.datetime | None
+    prepared_revision: int | None
+    prepare_error: str | None
+    prepare_after: dt.datetime | None
+    claimed_by: str | None
+    lease_until: dt.datetime | None
+    attempts: int
+    msg_id: str | None
+    duplicate: bool
+    submitted_at: dt.datetime | None
+    check_after: dt.datetime | None
+    finished_at: dt.datetime | None
+    total_count: int | None
+    filter_count: int | None
+    sent_count: int | None
+    error_count: int | None
+    article_url: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One entry of a job's history."""
+
+    at: dt.datetime
+    event: str
+    detail: str
+    worker: str
+
+
+_JOB_COLUMNS = [send_jobs.c[f.name] for f in fields(JobRow)]
+
+
+def _utc(value: Any) -> Any:
+    # SQLite hands back naive datetimes; every one stored here is UTC.
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return value
+
+
+def _job(row: Any) -> JobRow:
+    return JobRow(**{k: _utc(v) for k, v in row._mapping.items()})
+
+
+def _bind(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _utc(v) for k, v in values.items()}
+
+
+def lock_scheduling(conn: Connection) -> None:
+    """Serialise scheduling decisions until the transaction ends (SQLite: already by IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEDULING_LOCK})
+
+
+def insert_job(conn: Connection, values: Mapping[str, Any]) -> int:
+    """Store a new job and return its id."""
+    result = conn.execute(send_jobs.insert().values(**_bind(values)))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def get_job(conn: Connection, job_id: int) -> JobRow | None:
+    """Return one job, or None."""
+    row = conn.execute(select(*_JOB_COLUMNS).where(send_jobs.c.id == job_id)).first()
+    return _job(row) if row is not None else None
+
+
+def list_jobs(
+    conn: Connection,
+    *,
+    states: Collection[str] | None = None,
+    issue_id: str | None = None,
+    limit: int | None = None,
+) -> list[JobRow]:
+    """Return jobs by send time, latest first, optionally only some states or one issue."""
+    query = select(*_JOB_COLUMNS).order_by(send_jobs.c.send_at.desc(), send_jobs.c.id.desc())
+    if states is not None:
+        query = query.where(send_jobs.c.state.in_(list(states)))
+    if issue_id is not None:
+        query = query.where(send_jobs.c.issue_id == issue_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_job(r) for r in conn.execute(query)]
+
+
+def find_by_active_key(conn: Connection, active_key: str) -> JobRow | None:
+    """Return the live or sent job holding ``active_key``, if any."""
+    row = conn.execute(select(*_JOB_COLUMNS).where(send_jobs.c.active_key == active_key)).first()
+    return _job(row) if row is not None else None
+
+
+def jobs_between(
+    conn: Connection, start: dt.datetime, end: dt.datetime, states: Collection[str]
+) -> list[JobRow]:
+    """Return the jobs in ``states`` sending in ``[start, end)``, earliest first."""
+    query = (
+        select(*_JOB_COLUMNS)
+        .where(send_jobs.c.send_at >= _utc(start), send_jobs.c.send_at < _utc(end))
+        .where(send_jobs.c.state.in_(list(states)))
+        .order_by(send_jobs.c.send_at, send_jobs.c.id)
+    )
+    return [_job(r) for r in conn.execute(query)]
+
+
+def transition(
+    conn: Connection,
+    job_id: int,
+    from_states: Collection[str],
+    values: Mapping[str, Any],
+    *,
+    claimed_by: str | None = None,
+) -> bool:
+    """Change a job only if it is in one of ``from_states`` (and held by ``claimed_by``).
+
+    Return whether this call changed it: the row count of a conditional UPDATE, so of two
+    callers racing for the same change exactly one gets True.
+    """
+    condition = and_(send_jobs.c.id == job_id, send_jobs.c.state.in_(list(from_states)))
+    if claimed_by is not None:
+        condition = and_(condition, send_jobs.c.claimed_by == claimed_by)
+    result = conn.execute(send_jobs.update().where(condition).values(**_bind(values)))
+    return result.rowcount == 1
+
+
+def _due_to_send(now: dt.datetime) -> ColumnElement[bool]:
+    now = _utc(now)
+    return or_(
+        and_(send_jobs.c.state == "scheduled", send_jobs.c.send_at <= now),
+        # A worker died holding it, or it waits to be retried.
+        and_(send_jobs.c.state == "sending", send_jobs.c.lease_until <= now),
+    )
+
+
+def claim_next_send(
+    conn: Connection, now: dt.datetime, worker: str, lease_until: dt.datetime
+) -> JobRow | None:
+    """Claim the earliest due job for ``worker`` until ``lease_until``; None when none is due.
+
+    The claim moves the job to ``sending`` and counts an attempt, in the caller's transaction.
+    """
+    while True:
+        job_id = conn.execute(
+            select(send_jobs.c.id)
+            .where(_due_to_send(now))
+            .order_by(send_jobs.c.send_at, send_jobs.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
+        ).scalar()
+        if job_id is None:
+            return None
+        claimed = conn.execute(
+            send_jobs.update()
+            .where(send_jobs.c.id == job_id, _due_to_send(now))
+            .values(
+                state="sending",
+                claimed_by=worker,
+                lease_until=_utc(lease_until),
+                attempts=send_jobs.c.attempts + 1,
+                updated_at=_utc(now),
+            )
+        )
+        if claimed.rowcount == 1:
+            return get_job(conn, job_id)
+
+
+def due_to_prepare(conn: Connection, now: dt.datetime, horizon: dt.datetime) -> list[JobRow]:
+    """Return scheduled jobs sending before ``horizon`` whose draft is missing or out of date."""
+    query = (
+        select(*_JOB_COLUMNS)
+        .join(issues, issues.c.id == send_jobs.c.issue_id)
+        .where(send_jobs.c.state == "scheduled", send_jobs.c.send_at <= _utc(horizon))
+        .where(
+            or_(
+                send_jobs.c.prepared_revision.is_(None),
+                send_jobs.c.prepared_revision != issues.c.revision,
+            )
+        )
+        .where(or_(send_jobs.c.prepare_after.is_(None), send_jobs.c.prepare_after <= _utc(now)))
+        .order_by(send_jobs.c.send_at, send_jobs.c.id)
+    )
+    return [_job(r) for r in conn.execute(query)]
+
+
+def claim_prepare(
+    conn: Connection, job_id: int, now: dt.datetime, lease_until: dt.datetime
+) -> bool:
+    """Take the right to prepare a scheduled job until ``lease_until``; return whether taken."""
+    result = conn.execute(
+        send_jobs.update()
+        .where(
+            send_jobs.c.id == job_id,
+            send_jobs.c.state == "scheduled",
+            or_(send_jobs.c.prepare_after.is_(None), send_jobs.c.prepare_after <= _utc(now)),
+        )
+        .values(prepare_after=_utc(lease_until))
+    )
+    return result.rowcount == 1
+
+
+def awaiting_outcome(conn: Connection, now: dt.datetime) -> list[JobRow]:
+    """Return submitted jobs whose outcome is due to be looked at again."""
+    query = (
+        select(*_JOB_COLUMNS)
+        .where(send_jobs.c.state == "submitted")
+        .where(or_(send_jobs.c.check_after.is_(None), send_jobs.c.check_after <= _utc(now)))
+        .order_by(send_jobs.c.submitted_at, send_jobs.c.id)
+    )
+    return [_job(r) for r in conn.execute(query)]
+
+
+def add_log(
+    conn: Connection,
+    job_id: int,
+    at: dt.datetime,
+    event: str,
+    detail: str = "",
+    worker: str = "",
+) -> None:
+    """Append an entry to a job's history."""
+    conn.execute(
+        send_job_log.insert().values(
+            job_id=job_id, at=_utc(at), event=event, detail=detail, worker=worker
+        )
+    )
+
+
+def job_log(conn: Connection, job_id: int) -> list[LogRow]:
+    """Return a job's history, oldest first."""
+    rows = conn.execute(
+        select(send_job_log.c.at, send_job_log.c.event, send_job_log.c.detail, send_job_log.c.worker)
+        .where(send_job_log.c.job_id == job_id)
+        .order_by(send_job_log.c.id)
+    )
+    return [LogRow(**{k: _utc(v) for k, v in r._mapping.items()}) for r in rows]
+
+
+def count_jobs(conn: Connection, states: Collection[str] | None = None) -> int:
+    """Return how many jobs there are (in ``states``)."""
+    query = select(func.count()).select_from(send_jobs)
+    if states is not None:
+        query = query.where(send_jobs.c.state.in_(list(states)))
+    return int(conn.execute(query).scalar_one())
