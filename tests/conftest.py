@@ -25,6 +25,17 @@ from wxbot.sandbox.testing import EventSink, SandboxApi
 
 SAMPLES = sample_issues()
 
+#: Debian's Chromium (no browser download), and the flags it needs as root on a closed network.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import CHROMIUM, SAMPLES
 
 from wxbot.errors import IssueFormatError
 from wxbot.model import Issue
@@ -269,7 +269,6 @@ def test_markdown_errors_point_at_markdown_lines(mangle, line: int, message: str
     assert message in str(caught.value)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
 #: Ideographs Noto Sans CJK SC draws with one glyph, so a PDF's text layer cannot tell them apart.
 GLYPH_TWINS = str.maketrans({"戶": "户"})
 

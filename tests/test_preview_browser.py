@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from conftest import CHROMIUM, CHROMIUM_FLAGS
 
 from wxbot.runtime import Runtime
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 PHONE = {"width": 375, "height": 812}
 
@@ -36,14 +36,7 @@ def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
+            args=CHROMIUM_FLAGS,
         )
         yield chromium
         chromium.close()

@@ -218,6 +218,70 @@ SETTINGS: tuple[Setting, ...] = (
         "Successful mass sends allowed per day (1 for a subscription account).",
     ),
     Setting("sandbox", "followers", 3, "Number of simulated followers."),
+    # [schedule]
+    Setting(
+        "schedule",
+        "min_lead",
+        300.0,
+        "Seconds a scheduled send must lie ahead when scheduled (the web console's 定时群发 "
+        "needs 5 minutes); 0 allows sends due at once, for testing.",
+    ),
+    Setting(
+        "schedule",
+        "prepare_ahead",
+        1800.0,
+        "Seconds before the send to render, upload, make the draft and send previews "
+        "(at once when the send is sooner).",
+    ),
+    Setting(
+        "schedule",
+        "max_delay",
+        1800.0,
+        "Seconds a send may still go out after its time (when nothing was running); "
+        "later it is marked missed, never sent. Under 23 hours (WeChat's clientmsgid window).",
+    ),
+    Setting(
+        "schedule",
+        "daily_quota",
+        1,
+        "Mass sends allowed per day in [publish] timezone (1 for a subscription account); "
+        "0 = no limit.",
+    ),
+    Setting(
+        "schedule",
+        "poll_interval",
+        5.0,
+        "Seconds the worker waits between looks at the job table (less when a send is due "
+        "sooner).",
+    ),
+    Setting(
+        "schedule",
+        "lease",
+        300.0,
+        "Seconds a worker holds a claimed job; after that another worker may take it over "
+        "(longer than a sendall call with its retries).",
+    ),
+    Setting(
+        "schedule",
+        "retry_interval",
+        60.0,
+        "Seconds before retrying a send WeChat answered with a passing error (-1, 45011, "
+        "45066 asks for a minute) or that got no answer.",
+    ),
+    Setting(
+        "schedule",
+        "status_interval",
+        60.0,
+        "Seconds between looks at a submitted send's outcome (MASSSENDJOBFINISH, else "
+        "message/mass/get).",
+    ),
+    Setting(
+        "schedule",
+        "in_process",
+        True,
+        "Run the scheduler inside `wxbot serve` (the single-process default); false when a "
+        "separate `wxbot worker` runs it.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -362,7 +426,20 @@ def _check_brand(config: dict[str, dict[str, Any]]) -> None:
             raise ConfigError(f"brand.qr_codes[{i}]: needs an image and a caption")
 
 
-_CHECKS = [_check_wechat, _check_server, _check_publish, _check_brand]
+def _check_schedule(config: dict[str, dict[str, Any]]) -> None:
+    schedule = config["schedule"]
+    for key in ("min_lead", "prepare_ahead", "max_delay", "daily_quota"):
+        if schedule[key] < 0:
+            raise ConfigError(f"schedule.{key}: must not be negative")
+    for key in ("poll_interval", "lease", "retry_interval", "status_interval"):
+        if schedule[key] <= 0:
+            raise ConfigError(f"schedule.{key}: must be positive")
+    # A retry after max_delay would fall outside WeChat's 24-hour clientmsgid dedupe.
+    if schedule["max_delay"] >= 23 * 3600:
+        raise ConfigError("schedule.max_delay: must be under 23 hours (clientmsgid window)")
+
+
+_CHECKS = [_check_wechat, _check_server, _check_publish, _check_brand, _check_schedule]
 
 
 def public_view(config: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -18,6 +18,7 @@ metadata = MetaData()
 STORAGE_MODULES = [
     "issues",
     "issue_links",
+    "jobs",
 ]
 
 
