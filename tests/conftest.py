@@ -20,7 +20,7 @@ from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
-from wxbot.sandbox import SandboxServer
+from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.testing import EventSink, SandboxApi
 
 SAMPLES = sample_issues()
@@ -147,3 +147,41 @@ def event_sink() -> Iterator[EventSink]:
     """Return a local HTTP endpoint that records the events POSTed to it and answers success."""
     with EventSink() as sink:
         yield sink
+
+
+# --- wxbot's own WeChat client against the sandbox (wxbot.wechat, wxbot.publishing) -----------
+
+
+@pytest.fixture
+def wechat_config(app_config: dict[str, Any], sandbox: SandboxServer) -> dict[str, Any]:
+    """Return the test configuration pointed at the sandbox, with fast retries and polls."""
+    return app_config | {
+        "wechat": {
+            "appid": SANDBOX_APPID,
+            "secret": SANDBOX_SECRET,
+            "api_base_url": sandbox.base_url,
+            "retry_backoff": 0.01,
+        },
+        "publish": {"poll_interval": 0.02, "wait_timeout": 5.0},
+    }
+
+
+@pytest.fixture
+def wechat_runtime(wechat_config: dict[str, Any]) -> Iterator[Runtime]:
+    """Return a runtime that calls the sandbox, with both sample issues archived."""
+    runtime = get_runtime(create_app(wechat_config))
+    results = ingest_paths(runtime, SAMPLES)
+    assert all(r.ok for r in results), results
+    yield runtime
+    runtime.db.dispose()
+
+
+@pytest.fixture
+def wechat_cli(wechat_config: dict[str, Any], wechat_runtime: Runtime) -> Callable[..., Result]:
+    """Return a function that runs a ``wxbot`` command against the sandbox configuration."""
+
+    def run(*args: str) -> Result:
+        env = CliEnv(test_config=dict(wechat_config))
+        return CliRunner().invoke(cli, list(args), obj=env, catch_exceptions=False)
+
+    return run

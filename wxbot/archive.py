@@ -12,6 +12,7 @@ from .errors import IssueFormatError, IssueNotFound
 from .model import Issue
 from .parsing import SUFFIXES, parse_bytes
 from .runtime import Runtime
+from .search import indexing as search_indexing
 from .storage import issues as issue_store
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ def _store_batch(runtime: Runtime, batch: list[tuple[Path, Issue]]) -> list[Inge
                 )
             results.append(result)
         issue_store.insert_issues(conn, list(new.values()), now)
+        search_indexing.index_ingested(conn, batch, results)
     for result in results:
         logger.info("ingest: %s %s from %s", result.status, result.issue_id, result.path)
     return results

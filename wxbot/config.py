@@ -74,6 +74,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Base URL of the WeChat API; every call goes to {api_base_url}/cgi-bin/... .",
     ),
     Setting("wechat", "timeout", 10.0, "Seconds to wait for one WeChat API call."),
+    Setting(
+        "wechat",
+        "retries",
+        3,
+        "Retries of a call that is safe to repeat, after -1 (system busy) or a network error.",
+    ),
+    Setting(
+        "wechat",
+        "retry_backoff",
+        0.5,
+        "Seconds before the first retry; each further retry waits twice as long.",
+    ),
     # [storage]
     Setting(
         "storage",
@@ -113,6 +125,19 @@ SETTINGS: tuple[Setting, ...] = (
         "preview_openids",
         [],
         "Editors' openids that receive a preview before a send.",
+    ),
+    Setting(
+        "publish",
+        "wait_timeout",
+        120.0,
+        "Seconds `wxbot publish --mode publish` waits for WeChat's result before leaving it "
+        "to PUBLISHJOBFINISH and `wxbot sync`.",
+    ),
+    Setting(
+        "publish",
+        "poll_interval",
+        2.0,
+        "Seconds between looks at a submitted publish while waiting for its result.",
     ),
     # [brand]
     Setting("brand", "series_name", "新质生产力每日动态", "The newsletter's name."),
@@ -282,6 +307,65 @@ SETTINGS: tuple[Setting, ...] = (
         "Run the scheduler inside `wxbot serve` (the single-process default); false when a "
         "separate `wxbot worker` runs it.",
     ),
+    # [callback]
+    Setting(
+        "callback",
+        "max_body_bytes",
+        65536,
+        "Largest follower-callback body accepted, in bytes; a larger one is answered 413.",
+    ),
+    Setting(
+        "callback",
+        "timestamp_window",
+        300,
+        "Seconds a callback's timestamp may differ from the server clock; 0 = no check.",
+    ),
+    Setting(
+        "callback",
+        "welcome_text",
+        "欢迎关注新质生产力每日动态！每天一期，追踪新质生产力的政策、产业与资本动向。",
+        "First line of the reply to a new follower (the latest issue and the menu follow).",
+    ),
+    Setting(
+        "callback",
+        "log_flush_seconds",
+        0.05,
+        "Seconds a worker may hold answered messages before writing them to the query log in "
+        "one batch (WeChat retries after 5 s); 0 = write each one before replying.",
+    ),
+    Setting(
+        "callback",
+        "list_memory_hours",
+        24,
+        "Hours a follower can still pick an item of the last list by its number.",
+    ),
+    # [search]
+    Setting(
+        "search",
+        "synonyms",
+        [["AI", "人工智能"], ["大模型", "LLM"]],
+        "Groups of words that find each other (a search for one finds any).",
+    ),
+    Setting(
+        "search",
+        "popular_keywords",
+        ["数据要素", "低空经济", "人工智能", "算力", "5G"],
+        "Keywords suggested in the menu and when a search finds nothing.",
+    ),
+    Setting(
+        "search",
+        "recency_half_life_days",
+        30.0,
+        "Days after which an issue's relevance counts half in the ranking.",
+    ),
+    Setting(
+        "search",
+        "cache_seconds",
+        1.0,
+        "Seconds a worker reuses cached answers before checking the archive, keyword rules "
+        "and article links for changes; 0 = check before every answer.",
+    ),
+    Setting("search", "cache_size", 2048, "Answers each worker keeps in its cache."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "service",
     "sandbox",
     "render",
+    "publish",
+    "schedule",
 ]
 
 

@@ -11,6 +11,7 @@ from .. import config_overrides, create_app, get_runtime
 from ..errors import ConfigError
 from ..server import run_server
 from .context import CliEnv, pass_env
+from .schedule import run_in_process
 
 
 @click.command()
@@ -27,6 +28,7 @@ def serve(env: CliEnv, host: str | None, port: int | None, workers: int) -> None
         host or server["host"],
         port or server["port"],
         workers=workers,
+        on_worker_start=run_in_process,
     )
 
 

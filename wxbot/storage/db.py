@@ -18,7 +18,12 @@ metadata = MetaData()
 STORAGE_MODULES = [
     "issues",
     "issue_links",
+    "wechat_tokens",
+    "publications",
+    "publish_runs",
     "jobs",
+    "search_index",
+    "followers",
 ]
 
 

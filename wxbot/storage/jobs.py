@@ -35,6 +35,7 @@ from sqlalchemy import (
 
 from .db import metadata
 from .issues import issues
+from .publications import mass_sends
 
 send_jobs = Table(
     "send_jobs",
@@ -303,14 +304,68 @@ def claim_prepare(
 
 
 def awaiting_outcome(conn: Connection, now: dt.datetime) -> list[JobRow]:
-    """Return submitted jobs whose outcome is due to be looked at again."""
+    """Return jobs whose outcome (or its counts) is due to be looked at again."""
     query = (
         select(*_JOB_COLUMNS)
-        .where(send_jobs.c.state == "submitted")
-        .where(or_(send_jobs.c.check_after.is_(None), send_jobs.c.check_after <= _utc(now)))
+        .where(send_jobs.c.state.in_(["submitted", "sent", "failed"]))
+        .where(send_jobs.c.check_after.is_not(None), send_jobs.c.check_after <= _utc(now))
         .order_by(send_jobs.c.submitted_at, send_jobs.c.id)
     )
     return [_job(r) for r in conn.execute(query)]
+
+
+def mark_prepared(
+    conn: Connection, issue_id: str, revision: int | None, now: dt.datetime
+) -> list[int]:
+    """Record that the issue's draft is ready at ``revision`` for its waiting jobs; return them."""
+    live = and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"]))
+    ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(live))]
+    if ids:
+        conn.execute(
+            send_jobs.update()
+            .where(send_jobs.c.id.in_(ids), live)
+            .values(
+                prepared_at=_utc(now),
+                prepared_revision=revision,
+                prepare_error=None,
+                prepare_after=None,
+                updated_at=_utc(now),
+            )
+        )
+    return ids
+
+
+def mark_prepare_failed(
+    conn: Connection, issue_id: str, error: str, retry_at: dt.datetime, now: dt.datetime
+) -> list[int]:
+    """Record why preparing the issue failed on its waiting jobs, and when to try again."""
+    waiting = and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state == "scheduled")
+    ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(waiting))]
+    if ids:
+        conn.execute(
+            send_jobs.update()
+            .where(send_jobs.c.id.in_(ids), waiting)
+            .values(prepare_error=error, prepare_after=_utc(retry_at), updated_at=_utc(now))
+        )
+    return ids
+
+
+def direct_sends_between(
+    conn: Connection,
+    account: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    statuses: Collection[str],
+) -> int:
+    """Return how many mass sends in ``[start, end)`` in ``statuses`` no job made."""
+    query = (
+        select(func.count())
+        .select_from(mass_sends)
+        .where(mass_sends.c.account == account, mass_sends.c.status.in_(list(statuses)))
+        .where(mass_sends.c.created_at >= _utc(start), mass_sends.c.created_at < _utc(end))
+        .where(mass_sends.c.clientmsgid.not_in(select(send_jobs.c.clientmsgid)))
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def add_log(
@@ -332,7 +387,9 @@ def add_log(
 def job_log(conn: Connection, job_id: int) -> list[LogRow]:
     """Return a job's history, oldest first."""
     rows = conn.execute(
-        select(send_job_log.c.at, send_job_log.c.event, send_job_log.c.detail, send_job_log.c.worker)
+        select(
+            send_job_log.c.at, send_job_log.c.event, send_job_log.c.detail, send_job_log.c.worker
+        )
         .where(send_job_log.c.job_id == job_id)
         .order_by(send_job_log.c.id)
     )

@@ -1,0 +1,88 @@
+"""``wxbot publish``, ``wxbot status`` and ``wxbot sync`` against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from click.testing import Result
+
+from wxbot.sandbox import SandboxServer
+from wxbot.sandbox.account import follower_openid
+from wxbot.sandbox.testing import SandboxApi
+from wxbot.wechat import explain
+
+ISSUE = "2026-06-13"
+Cli = Callable[..., Result]
+
+
+def test_publish_prints_a_line_per_step(wechat_cli: Cli, sandbox: SandboxServer) -> None:
+    result = wechat_cli("publish", ISSUE, "--mode", "publish", "--preview-to", follower_openid(1))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == [
+        "render", "lint", "upload", "draft", "preview", "submit", "wait",
+    ]  # fmt: skip
+    (published,) = sandbox.state.articles.values()
+    assert lines[-1] == f"done: published: {published.urls[0]}"
+
+
+def test_a_failed_step_is_explained_with_how_to_resume(
+    wechat_cli: Cli, sandbox: SandboxServer
+) -> None:
+    sandbox.faults.inject("draft/add", errcode=45009)
+    failed = wechat_cli("publish", ISSUE)
+    assert failed.exit_code == 1, failed.output
+    assert f"draft    failed   WeChat draft/add: {explain(45009)}" in failed.output
+    assert f"run `wxbot publish {ISSUE} --mode draft` again to resume" in failed.output
+    resumed = wechat_cli("publish", ISSUE)
+    assert resumed.exit_code == 0, resumed.output
+    assert "upload   skipped  4 files, all already on WeChat" in resumed.output
+
+
+def test_status_shows_the_history(wechat_cli: Cli, sandbox: SandboxServer) -> None:
+    assert "no publishing runs yet" in wechat_cli("status", ISSUE).output
+    sandbox.faults.inject("freepublish/submit", errcode=-1)
+    assert wechat_cli("publish", ISSUE, "--mode", "publish").exit_code == 1
+    assert wechat_cli("publish", ISSUE, "--mode", "publish").exit_code == 0
+    shown = wechat_cli("status", ISSUE)
+    assert shown.exit_code == 0, shown.output
+    (published,) = sandbox.state.articles.values()
+    assert shown.output.splitlines()[0] == f"{ISSUE}  article: {published.urls[0]}"
+    runs = [line.split()[:4] for line in shown.output.splitlines() if line.startswith("run ")]
+    assert runs == [["run", "1", "publish", "failed"], ["run", "2", "publish", "done"]]
+    assert "  submit   failed   WeChat freepublish/submit: WeChat is busy" in shown.output
+    assert "  upload   skipped  4 files, all already on WeChat" in shown.output
+
+
+def test_sync_reports_how_many_urls_it_filled_in(wechat_cli: Cli, sandbox: SandboxServer) -> None:
+    assert wechat_cli("publish", ISSUE).exit_code == 0
+    media_id = next(iter(sandbox.state.drafts))
+    SandboxApi(sandbox.base_url).post("freepublish/submit", {"media_id": media_id})  # by hand
+    sandbox.advance(1)
+    result = wechat_cli("sync")
+    assert result.exit_code == 0, result.output
+    assert result.output == "1 article URLs added or changed\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tag", "100"], "--tag only applies to --mode mass"),
+        (["--preview-to", "o1", "--preview-wxname", "ed"], "not both"),
+        (["--mode", "push"], "'push' is not one of"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    wechat_cli: Cli, sandbox: SandboxServer, args: list[str], message: str
+) -> None:
+    result = wechat_cli("publish", ISSUE, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert sandbox.log.entries() == []
+
+
+def test_an_unknown_issue_is_named(wechat_cli: Cli) -> None:
+    result = wechat_cli("publish", "2020-01-01")
+    assert result.exit_code == 1
+    assert "error: no issue '2020-01-01' in the archive" in result.output

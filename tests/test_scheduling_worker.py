@@ -1,0 +1,348 @@
+"""The worker's steps against the WeChat sandbox, with one clock the test moves for both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_scheduling_rules import START, Clock, local
+
+from wxbot import create_app, get_runtime
+from wxbot.archive import ingest_paths
+from wxbot.publishing import on_wechat_event, prepare_issue, send_mass
+from wxbot.resources import sample_issues
+from wxbot.runtime import Runtime
+from wxbot.sandbox import SandboxServer
+from wxbot.sandbox.account import follower_openid
+from wxbot.sandbox.state import MassSend
+from wxbot.scheduling import (
+    FAILED,
+    MISSED,
+    SENDING,
+    SENT,
+    SUBMITTED,
+    Job,
+    ScheduleRefused,
+    cancel_job,
+    get_job,
+    job_history,
+    run_due_jobs,
+    run_worker,
+    schedule_send,
+)
+from wxbot.wechat.events import ArticleUrl, MassSendJobFinish
+
+EDITOR = follower_openid(1)
+
+
+class Crash(BaseException):
+    """A worker dying at a checkpoint (not an Exception, so nothing catches it)."""
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., SandboxServer], clock: Clock) -> SandboxServer:
+    """Return a sandbox on the test's clock, with quota for several sends a day."""
+    return sandbox_factory(clock=clock, mass_daily_quota=50)
+
+
+@pytest.fixture
+def config(wechat_config: dict[str, Any], clock: Clock) -> dict[str, Any]:
+    return wechat_config | {
+        "clock": clock,
+        "publish": wechat_config["publish"] | {"preview_openids": [EDITOR]},
+        "schedule": {"daily_quota": 0},
+    }
+
+
+@pytest.fixture
+def rt(config: dict[str, Any]) -> Iterator[Runtime]:
+    runtime = get_runtime(create_app(config))
+    assert all(r.ok for r in ingest_paths(runtime, sample_issues()))
+    yield runtime
+    runtime.db.dispose()
+
+
+def actions(runtime: Runtime, **kwargs: Any) -> list[tuple[int, str]]:
+    """Run one worker step; return (job id, action) for each thing it did."""
+    return [(r.job_id, r.action) for r in run_due_jobs(runtime, **kwargs)]
+
+
+def sends_of(sandbox: SandboxServer, job: Job) -> list[MassSend]:
+    """Return the mass sends the sandbox accepted with the job's clientmsgid."""
+    return [m for m in sandbox.state.mass_sends if m.clientmsgid == job.clientmsgid]
+
+
+def events(runtime: Runtime, job: Job) -> list[str]:
+    return [entry.event for entry in job_history(runtime, job.id)]
+
+
+def test_prepares_ahead_then_sends_once_at_the_time(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
+    assert actions(rt) == []
+    clock.advance(minutes=29, seconds=59)
+    assert actions(rt) == []
+    assert sandbox.state.live_drafts() == []
+    clock.advance(seconds=1)  # 07:30: 30 minutes ahead
+    assert actions(rt) == [(job.id, "prepared")]
+    assert len(sandbox.state.live_drafts()) == 1
+    assert [p.touser for p in sandbox.state.previews] == [EDITOR]
+    clock.advance(minutes=29, seconds=59)
+    assert actions(rt) == []
+    assert sandbox.state.mass_sends == []
+    clock.advance(seconds=1)  # 08:00
+    assert actions(rt) == [(job.id, "submitted")]
+    [send] = sends_of(sandbox, job)
+    assert (send.is_to_all, send.tag_id) == (True, None)
+    job = get_job(rt, job.id)
+    assert (job.state, job.msg_id, job.duplicate) == (SUBMITTED, str(send.msg_id), False)
+    assert actions(rt) == []  # nothing more to do until the outcome is due a look
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, SENT)]  # from message/mass/get
+    assert get_job(rt, job.id).sent_count is None
+    # MASSSENDJOBFINISH comes later with the counts and the article URL
+    url = sandbox.state.articles[send.article_id].urls[0]
+    on_wechat_event(rt, MassSendJobFinish(str(send.msg_id), "send success", 3, 0, 3, 0,
+                                          (ArticleUrl(1, url),)))  # fmt: skip
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, "counted")]
+    job = get_job(rt, job.id)
+    assert (job.state, job.total_count, job.sent_count, job.error_count, job.article_url) == (
+        SENT, 3, 3, 0, url,
+    )  # fmt: skip
+    assert len(sandbox.state.mass_sends) == 1
+    assert events(rt, job) == ["scheduled", "prepared", "claimed", "submitted", SENT, SENT]
+
+
+def test_the_event_alone_finishes_a_send(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"), tag_id=100)
+    assert actions(rt) == [(job.id, "prepared")]  # sooner than prepare_ahead: at once
+    clock.advance(minutes=10)
+    assert actions(rt) == [(job.id, "submitted")]
+    [send] = sends_of(sandbox, job)
+    assert (send.is_to_all, send.tag_id) == (False, 100)
+    on_wechat_event(rt, MassSendJobFinish(str(send.msg_id), "err(30003)", 1, 0, 0, 1))
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, FAILED)]
+    job = get_job(rt, job.id)
+    assert (job.state, job.total_count, job.error_count) == (FAILED, 1, 1)
+    assert "err(30003)" in (job.error or "")
+
+
+@pytest.mark.parametrize(
+    ("late", "outcome", "sends"),
+    [
+        (dt.timedelta(minutes=29, seconds=59), "submitted", 1),
+        (dt.timedelta(minutes=30), "submitted", 1),
+        (dt.timedelta(minutes=30, seconds=1), MISSED, 0),
+        (dt.timedelta(days=3), MISSED, 0),
+    ],
+)
+def test_missed_window(
+    rt: Runtime,
+    clock: Clock,
+    sandbox: SandboxServer,
+    late: dt.timedelta,
+    outcome: str,
+    sends: int,
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
+    clock.now = job.send_at + late  # nothing ran from 07:00 until now
+    assert actions(rt) == [(job.id, outcome)]
+    assert len(sandbox.state.mass_sends) == sends
+    if outcome == MISSED:
+        job = get_job(rt, job.id)
+        assert job.state == MISSED
+        assert "more than max_delay 30 min" in (job.error or "")
+        assert actions(rt) == []
+
+
+def test_cancelled_before_its_time_is_never_sent(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    cancel_job(rt, job.id)
+    clock.advance(minutes=10)
+    assert actions(rt) == []
+    assert sandbox.state.mass_sends == []
+
+
+@pytest.mark.parametrize("step", ["before_claim", "after_claim", "during_call", "after_call"])
+def test_a_worker_dying_at_any_step_is_followed_by_exactly_one_send(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, step: str
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+
+    def die(name: str) -> None:
+        if name == step:
+            raise Crash(name)
+
+    with pytest.raises(Crash):
+        run_due_jobs(rt, worker="a", checkpoint=die)
+    clock.advance(minutes=5, seconds=1)  # the dead worker's lease runs out
+    assert actions(rt, worker="b") == [(job.id, "submitted")]
+    [send] = sends_of(sandbox, job)
+    job = get_job(rt, job.id)
+    assert (job.state, job.msg_id) == (SUBMITTED, str(send.msg_id))
+    assert actions(rt, worker="c") == []
+
+
+def test_a_lost_answer_is_retried_with_the_same_clientmsgid(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+    # WeChat takes the send, then the connection drops before the answer
+    sandbox.faults.inject("message/mass/sendall", when="after", drop=True)
+    assert actions(rt) == [(job.id, "retry")]
+    assert get_job(rt, job.id).state == SENDING
+    assert len(sends_of(sandbox, job)) == 1
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, "submitted")]
+    job = get_job(rt, job.id)
+    [send] = sends_of(sandbox, job)
+    assert (job.msg_id, job.duplicate) == (str(send.msg_id), True)
+
+
+@pytest.mark.parametrize(
+    ("errcode", "times", "first", "then"),
+    [
+        (-1, 4, "retry", "submitted"),  # the client's own 3 retries are not enough
+        (45011, 1, "retry", "submitted"),
+        (45009, 1, "retry", "submitted"),
+        (45028, 1, FAILED, None),
+        (48001, 1, FAILED, None),
+    ],
+)
+def test_wechat_refusals(
+    rt: Runtime,
+    clock: Clock,
+    sandbox: SandboxServer,
+    errcode: int,
+    times: int,
+    first: str,
+    then: str | None,
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+    sandbox.faults.inject("message/mass/sendall", errcode=errcode, times=times)
+    assert actions(rt) == [(job.id, first)]
+    assert f"errcode {errcode}" in (get_job(rt, job.id).error or "")
+    clock.advance(minutes=1)
+    assert actions(rt) == ([(job.id, then)] if then else [])
+    assert len(sends_of(sandbox, job)) == (1 if then else 0)
+
+
+def test_retries_stop_at_max_delay(rt: Runtime, clock: Clock, sandbox: SandboxServer) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+    sandbox.faults.inject("message/mass/sendall", errcode=45011, times=100)
+    for _ in range(30):
+        assert actions(rt) == [(job.id, "retry")]
+        clock.advance(minutes=1)
+    clock.advance(seconds=1)
+    assert actions(rt) == [(job.id, MISSED)]
+    error = get_job(rt, job.id).error or ""
+    assert "errcode 45011" in error and "check 群发记录" in error
+    assert sandbox.state.mass_sends == []
+
+
+def test_a_failed_preparation_is_reported_and_tried_again(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
+    clock.advance(minutes=30)
+    sandbox.faults.inject("draft/add", errcode=40097)
+    assert actions(rt) == [(job.id, "prepare_failed")]
+    assert "errcode 40097" in (get_job(rt, job.id).prepare_error or "")
+    assert "errcode 40097" in get_job(rt, job.id).describe(rt.tz)
+    assert actions(rt) == []  # not before retry_interval
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, "prepared")]
+    assert get_job(rt, job.id).prepare_error is None
+
+
+def test_an_issue_changed_after_preparation_is_prepared_again(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    changed = tmp_path / "2026-06-25.txt"
+    text = sample_issues()[1].read_text(encoding="utf-8")
+    changed.write_text(text.replace("规模化创新", "规模化创新（修订）", 1), encoding="utf-8")
+    assert [r.status for r in ingest_paths(rt, [changed])] == ["replaced"]
+    assert actions(rt) == [(job.id, "prepared")]
+    [draft] = sandbox.state.live_drafts()
+    assert "规模化创新（修订）" in draft.articles[0]["content"]
+    clock.advance(minutes=10)
+    assert actions(rt) == [(job.id, "submitted")]
+    [send] = sends_of(sandbox, get_job(rt, job.id))
+    assert send.media_id == draft.media_id
+
+
+def test_one_draft_serves_every_job_of_an_issue(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    sandbox.account.add_tag(101, "读者")
+    first = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"), tag_id=100)
+    second = schedule_send(rt, "2026-06-25", local("2026-06-25 07:20"), tag_id=101)
+    assert actions(rt) == [(first.id, "prepared")]
+    assert "prepared" in events(rt, second)
+    clock.advance(minutes=20)
+    assert sorted(actions(rt)) == [(first.id, "submitted"), (second.id, "submitted")]
+    assert len({m.media_id for m in sandbox.state.mass_sends}) == 1
+
+
+def test_a_send_made_directly_uses_the_days_quota(
+    rt: Runtime, config: dict[str, Any], sandbox: SandboxServer
+) -> None:
+    limited = get_runtime(create_app(config | {"schedule": {"daily_quota": 1}}))
+    prepare_issue(limited, "2026-06-13")
+    send_mass(limited, "2026-06-13", clientmsgid="by-hand-1")
+    with pytest.raises(ScheduleRefused, match="1 made directly") as refused:
+        schedule_send(limited, "2026-06-25", local("2026-06-25 20:00"))
+    assert refused.value.reason == "quota"
+    assert schedule_send(limited, "2026-06-25", local("2026-06-26 08:00")).state == "scheduled"
+    limited.db.dispose()
+
+
+def test_run_worker_loop_sends_and_stops(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, config: dict[str, Any]
+) -> None:
+    fast = get_runtime(create_app(config | {"schedule": {"daily_quota": 0, "poll_interval": 0.02}}))
+    job = schedule_send(fast, "2026-06-25", local("2026-06-25 07:10"))
+    clock.advance(minutes=10)
+    stop = threading.Event()
+    seen: list[str] = []
+    thread = threading.Thread(
+        target=run_worker, args=(fast,), kwargs={"stop_event": stop, "on_report": lambda r: seen.append(r.action)}
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    while "submitted" not in seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert seen[:2] == ["prepared", "submitted"] or seen[:1] == ["submitted"]
+    assert len(sends_of(sandbox, job)) == 1
+    fast.db.dispose()

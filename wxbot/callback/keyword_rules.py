@@ -1,0 +1,62 @@
+"""Editors' keyword rules: a reply for a keyword, matched exactly or contained.
+
+Like the platform's own auto-reply rules, which WeChat switches off once a server is
+configured. The rules live in the database (every worker answers by them); each worker
+caches them until the rules version changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..runtime import Runtime
+from ..search.query import squeeze
+from ..storage import followers, search_index
+from ..storage.followers import KeywordRule
+
+#: How a rule's keyword is matched.
+MATCH_KINDS = ("exact", "contains")
+
+
+def match_rule(rules: Sequence[KeywordRule], text: str) -> KeywordRule | None:
+    """Return the rule that answers ``text``: exact rules first, then contains rules, oldest first."""
+    key = squeeze(text)
+    if not key:
+        return None
+    for rule in rules:
+        if rule.match == "exact" and squeeze(rule.keyword) == key:
+            return rule
+    for rule in rules:
+        if rule.match == "contains" and squeeze(rule.keyword) in key:
+            return rule
+    return None
+
+
+def list_rules(runtime: Runtime) -> list[KeywordRule]:
+    """Return every keyword rule, oldest first."""
+    with runtime.db.begin() as conn:
+        return followers.list_rules(conn)
+
+
+def add_rule(runtime: Runtime, keyword: str, reply: str, match: str = "exact") -> int:
+    """Add a keyword rule and return its id.
+
+    :raises ValueError: for an empty keyword or reply, or an unknown match kind.
+    """
+    if match not in MATCH_KINDS:
+        raise ValueError(f"match must be one of {', '.join(MATCH_KINDS)}")
+    if not squeeze(keyword) or not reply.strip():
+        raise ValueError("a rule needs a keyword and a reply")
+    with runtime.db.begin_write() as conn:
+        rule_id = followers.add_rule(conn, keyword.strip(), match, reply.strip(), runtime.now())
+        search_index.bump(conn, "rules")
+    return rule_id
+
+
+def remove_rule(runtime: Runtime, rule_id: int) -> bool:
+    """Delete a keyword rule; return whether it existed."""
+    with runtime.db.begin_write() as conn:
+        removed = followers.remove_rule(conn, rule_id)
+        if removed:
+            search_index.bump(conn, "rules")
+    return removed

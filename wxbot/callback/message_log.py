@@ -1,0 +1,122 @@
+"""Each message once: look up the reply a retry must repeat, and log what was answered.
+
+The log is the database table every worker shares (``storage.followers``). Answers are
+written in one batch per ``[callback] log_flush_seconds`` from a background thread, which
+keeps the write lock off the reply path; WeChat retries only after its 5-second deadline,
+long after the batch is written, and until then this worker finds its own pending rows.
+Job events are claimed synchronously before they are handed over, so they are done once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from ..storage import Database, followers
+from ..storage.followers import LoggedMessage
+
+logger = logging.getLogger(__name__)
+
+
+class MessageLog:
+    """Dedupe and query log of one process, writing behind by at most ``flush_seconds``."""
+
+    def __init__(self, db: Database, flush_seconds: float) -> None:
+        self.db = db
+        self.flush_seconds = flush_seconds
+        self._pending: dict[str, LoggedMessage] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def seen(self, dedupe_key: str) -> tuple[bool, str | None]:
+        """Return ``(seen, reply)``: whether the message was answered already, and with what."""
+        with self._lock:
+            pending = self._pending.get(dedupe_key)
+        if pending is not None:
+            return True, pending.reply
+        with self.db.begin() as conn:
+            return followers.logged_reply(conn, dedupe_key)
+
+    def record(self, row: LoggedMessage) -> None:
+        """Log an answered message (soon, or now when ``flush_seconds`` is 0)."""
+        if self.flush_seconds <= 0 or self._closed:
+            self._write([row])
+            return
+        with self._lock:
+            self._pending.setdefault(row.dedupe_key, row)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="wxbot-message-log", daemon=True
+                )
+                self._thread.start()
+                atexit.register(self.close)
+        self._wake.set()
+
+    def claim(self, row: LoggedMessage) -> bool:
+        """Log a message before acting on it; return False when another delivery has it."""
+        with self.db.begin_write() as conn:
+            return followers.claim(conn, row)
+
+    def finish(self, dedupe_key: str, reply: str, answer: str, handler: str) -> None:
+        """Record the reply given to a claimed message."""
+        with self.db.begin_write() as conn:
+            followers.finish(conn, dedupe_key, reply, answer, handler)
+
+    def release(self, dedupe_key: str) -> None:
+        """Forget a claimed message whose handling failed, so WeChat's retry can redo it."""
+        with self.db.begin_write() as conn:
+            followers.release(conn, dedupe_key)
+
+    def last_list(self, openid: str, since: dt.datetime) -> tuple[dict[str, str], ...]:
+        """Return the items of the last list shown to a follower since ``since``."""
+        with self._lock:
+            mine = [
+                r
+                for r in self._pending.values()
+                if r.openid == openid and r.answer == "list" and r.received_at >= since
+            ]
+        if mine:
+            results = max(mine, key=lambda r: r.received_at).results
+        else:
+            with self.db.begin() as conn:
+                results = followers.last_list(conn, openid, since) or "[]"
+        return tuple(json.loads(results))
+
+    def flush(self) -> None:
+        """Write every pending row now."""
+        with self._lock:
+            rows = list(self._pending.values())
+        if rows:
+            self._write(rows)
+            with self._lock:
+                for row in rows:
+                    if self._pending.get(row.dedupe_key) is row:
+                        del self._pending[row.dedupe_key]
+
+    def close(self) -> None:
+        """Write what is pending and stop writing behind."""
+        self._closed = True
+        self._wake.set()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait()
+            self._wake.clear()
+            if not self._closed:  # gather what arrives meanwhile into one batch
+                time.sleep(self.flush_seconds)
+            try:
+                self.flush()
+            except Exception:  # the writer must outlive one failed batch; rows stay pending
+                logger.exception("writing the follower message log failed; retrying")
+
+    def _write(self, rows: Sequence[LoggedMessage]) -> None:
+        with self.db.begin_write() as conn:
+            followers.log_messages(conn, rows)

@@ -1,0 +1,129 @@
+"""Commands that take issues to WeChat: publish, status, sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from .. import get_runtime
+from ..errors import WxbotError
+from ..publishing import MODES, issue_status, publish_issue, sync_article_urls
+from ..storage.publish_runs import StepRow
+from .context import CliEnv, pass_env
+
+
+@click.command()
+@click.argument("issue_id")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="draft",
+    show_default=True,
+    help="draft: prepare the draft only; publish: publish without a push and wait for the "
+    "article URL; mass: push to followers.",
+)
+@click.option("--tag", "tag_id", type=int, default=None, help="Mass-send to this tag id only.")
+@click.option("--preview-to", metavar="OPENID", default=None, help="Preview on this follower.")
+@click.option(
+    "--preview-wxname", metavar="NAME", default=None, help="Preview on this WeChat ID."
+)
+@pass_env
+def publish(
+    env: CliEnv,
+    issue_id: str,
+    mode: str,
+    tag_id: int | None,
+    preview_to: str | None,
+    preview_wxname: str | None,
+) -> None:
+    """Take an issue to WeChat: render, lint, upload, draft, then publish or mass-send it.
+
+    Prints a line per step. When a step fails, WeChat's error is explained; run the same
+    command again to resume where it stopped (nothing done before is repeated).
+    """
+    if preview_to and preview_wxname:
+        raise click.UsageError("give --preview-to or --preview-wxname, not both")
+    if tag_id is not None and mode != "mass":
+        raise click.UsageError("--tag only applies to --mode mass")
+    runtime = get_runtime(env.app)
+    failed_step: list[StepRow] = []
+
+    def show(step: StepRow) -> None:
+        if step.status == "failed":
+            failed_step.append(step)
+        click.echo(f"{step.step:<8} {step.status:<8} {step.detail}", err=step.status == "failed")
+
+    try:
+        record = publish_issue(
+            runtime, issue_id, mode, tag_id=tag_id, preview_to=preview_to,
+            preview_wxname=preview_wxname, progress=show,
+        )  # fmt: skip
+    except WxbotError as exc:
+        if not failed_step:
+            click.echo(f"error: {exc}", err=True)
+        if failed_step or mode != "draft":
+            click.echo(
+                f"run `wxbot publish {issue_id} --mode {mode}` again to resume; "
+                f"`wxbot status {issue_id}` shows the history",
+                err=True,
+            )
+        raise SystemExit(1) from None
+    click.echo(f"{record.status}: {record.summary}")
+
+
+@click.command()
+@click.argument("issue_id")
+@click.option("--runs", type=int, default=10, show_default=True, help="Show this many runs.")
+@pass_env
+def status(env: CliEnv, issue_id: str, runs: int) -> None:
+    """Show where an issue stands on WeChat, and the history of its publishing runs."""
+    try:
+        state = issue_status(get_runtime(env.app), issue_id, runs)
+    except WxbotError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{issue_id}  article: {state.article_url or 'no article URL yet'}")
+    if state.draft is not None:
+        d = state.draft
+        click.echo(f"draft    {d.state}, version {d.version}, {d.media_id} ({_when(d.updated_at)})")
+    for job in state.publish_jobs:
+        result = "result unknown" if job.status is None else f"status {job.status}"
+        click.echo(
+            f"publish  {job.publish_id}: {result} {job.article_url} ({_when(job.submitted_at)})"
+        )
+    for send in state.mass_sends:
+        counts = (
+            f", sent {send.sent_count} of {send.total_count}, {send.error_count} errors"
+            if send.total_count is not None
+            else ""
+        )
+        click.echo(
+            f"mass     {send.audience} msg_id {send.msg_id or '-'}: {send.status}{counts} "
+            f"({send.clientmsgid}, {_when(send.created_at)})"
+        )
+    if not state.runs:
+        click.echo(f"no publishing runs yet: try `wxbot publish {issue_id}`")
+    for run in state.runs:
+        click.echo(
+            f"run {run.id}  {run.mode}  {run.status}  {_when(run.started_at)}  {run.summary}"
+        )
+        for step in run.steps:
+            click.echo(f"  {step.step:<8} {step.status:<8} {step.detail}")
+
+
+@click.command()
+@pass_env
+def sync(env: CliEnv) -> None:
+    """Fill in the article URLs of published issues from WeChat (freepublish/batchget)."""
+    try:
+        changed = sync_article_urls(get_runtime(env.app))
+    except WxbotError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{changed} article URLs added or changed")
+
+
+def _when(at: dt.datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+COMMANDS = [publish, status, sync]

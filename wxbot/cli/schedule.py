@@ -1,0 +1,193 @@
+"""Commands for scheduled mass sends: schedule, jobs, cancel, reschedule, and the worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import threading
+from types import FrameType
+
+import click
+from flask import Flask
+
+from .. import get_runtime
+from ..errors import WxbotError
+from ..runtime import Runtime
+from ..scheduling import (
+    STEPS,
+    Checkpoint,
+    Job,
+    StepReport,
+    cancel_job,
+    get_job,
+    job_history,
+    list_jobs,
+    parse_send_time,
+    reschedule_job,
+    run_due_jobs,
+    run_worker,
+    schedule_send,
+    start_worker_thread,
+    worker_name,
+)
+from ..scheduling.model import LIVE_STATES
+from .context import CliEnv, pass_env
+
+#: Test-only: the step of a send at which ``wxbot worker`` kills itself with SIGKILL.
+CRASH_ENV = "WXBOT_TEST_CRASH_AT"
+
+at_option = click.option(
+    "--at",
+    "at_text",
+    required=True,
+    metavar="TIME",
+    help='When to send: "YYYY-MM-DD HH:MM" in [publish] timezone, or ISO 8601 with an offset.',
+)
+
+
+def _send_time(runtime: Runtime, text: str) -> dt.datetime:
+    try:
+        return parse_send_time(text, runtime.tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
+
+
+def _when(runtime: Runtime, moment: dt.datetime) -> str:
+    return f"{moment.astimezone(runtime.tz):%Y-%m-%d %H:%M} {runtime.tz.key}"
+
+
+@click.command()
+@click.argument("issue_id")
+@at_option
+@click.option("--tag", "tag_id", type=int, default=None, help="Send to this follower tag only.")
+@pass_env
+def schedule(env: CliEnv, issue_id: str, at_text: str, tag_id: int | None) -> None:
+    """Schedule a mass send of an archived issue to every follower (or a tag)."""
+    runtime = get_runtime(env.app)
+    try:
+        job = schedule_send(runtime, issue_id, _send_time(runtime, at_text), tag_id=tag_id)
+    except WxbotError as exc:
+        raise click.ClickException(f"not scheduled: {exc}") from None
+    click.echo(
+        f"scheduled job {job.id}: issue {job.issue_id} to {job.audience} "
+        f"at {_when(runtime, job.send_at)}"
+    )
+
+
+@click.command("jobs")
+@click.argument("job_id", type=int, required=False)
+@click.option("--limit", type=int, default=50, show_default=True, help="Past jobs to show.")
+@pass_env
+def jobs_command(env: CliEnv, job_id: int | None, limit: int) -> None:
+    """List upcoming and past scheduled sends, or show one job and its history."""
+    runtime = get_runtime(env.app)
+    if job_id is not None:
+        try:
+            job, history = get_job(runtime, job_id), job_history(runtime, job_id)
+        except WxbotError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(job.describe(runtime.tz))
+        click.echo(f"  clientmsgid {job.clientmsgid}, attempts {job.attempts}")
+        for entry in history:
+            by = f" [{entry.worker}]" if entry.worker else ""
+            click.echo(f"  {_when(runtime, entry.at)}  {entry.event}{by}  {entry.detail}")
+        return
+    upcoming = list_jobs(runtime, states=tuple(LIVE_STATES))
+    live = {j.id for j in upcoming}
+    past = [j for j in list_jobs(runtime, limit=limit + len(live)) if j.id not in live]
+    if not upcoming and not past:
+        click.echo("no jobs: schedule one with `wxbot schedule ISSUE_ID --at TIME`")
+        return
+    _print_jobs(runtime, "upcoming", list(reversed(upcoming)))
+    _print_jobs(runtime, "past", past[:limit])
+
+
+def _print_jobs(runtime: Runtime, title: str, jobs: list[Job]) -> None:
+    click.echo(f"{title}:" if jobs else f"{title}: none")
+    for job in jobs:
+        click.echo("  " + job.describe(runtime.tz))
+
+
+@click.command()
+@click.argument("job_id", type=int)
+@pass_env
+def cancel(env: CliEnv, job_id: int) -> None:
+    """Cancel a scheduled send that has not started."""
+    runtime = get_runtime(env.app)
+    try:
+        job = cancel_job(runtime, job_id)
+    except WxbotError as exc:
+        raise click.ClickException(f"not cancelled: {exc}") from None
+    click.echo(f"cancelled job {job.id} (issue {job.issue_id}, {_when(runtime, job.send_at)})")
+
+
+@click.command()
+@click.argument("job_id", type=int)
+@at_option
+@pass_env
+def reschedule(env: CliEnv, job_id: int, at_text: str) -> None:
+    """Move a scheduled, missed or failed send to another time."""
+    runtime = get_runtime(env.app)
+    try:
+        job = reschedule_job(runtime, job_id, _send_time(runtime, at_text))
+    except WxbotError as exc:
+        raise click.ClickException(f"not rescheduled: {exc}") from None
+    click.echo(f"rescheduled job {job.id}: issue {job.issue_id} at {_when(runtime, job.send_at)}")
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Do what is due now, then exit.")
+@pass_env
+def worker(env: CliEnv, once: bool) -> None:
+    """Run scheduled sends: prepare them ahead, send each once on time, record the outcome.
+
+    Runs until SIGTERM or Ctrl-C. Several workers may share one database.
+    """
+    runtime = get_runtime(env.app)
+    name = worker_name()
+    checkpoint = crash_checkpoint(os.environ.get(CRASH_ENV, ""))
+
+    def report(item: StepReport) -> None:
+        click.echo(f"job {item.job_id} ({item.issue_id}): {item.action}  {item.detail}".rstrip())
+
+    if once:
+        for item in run_due_jobs(runtime, worker=name, checkpoint=checkpoint):
+            report(item)
+        return
+    stop_event = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stop_event.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"worker {name} running; SIGTERM or Ctrl-C stops", err=True)
+    run_worker(runtime, stop_event=stop_event, worker=name, checkpoint=checkpoint, on_report=report)
+
+
+def crash_checkpoint(step: str) -> Checkpoint | None:
+    """Return a checkpoint that kills this process with SIGKILL at ``step`` (tests only)."""
+    if not step:
+        return None
+    if step not in STEPS or step == "during_call":
+        raise click.ClickException(
+            f"{CRASH_ENV}={step!r}: expected before_claim, after_claim or after_call "
+            "(tests kill a worker during the call from outside)"
+        )
+
+    def checkpoint(name: str) -> None:
+        if name == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return checkpoint
+
+
+def run_in_process(app: Flask) -> None:
+    """Start the scheduler in this server process when ``[schedule] in_process`` is true."""
+    runtime = get_runtime(app)
+    if runtime.config["schedule"]["in_process"]:
+        start_worker_thread(runtime)
+
+
+COMMANDS = [schedule, jobs_command, cancel, reschedule, worker]

@@ -1,0 +1,52 @@
+"""Take an issue to WeChat: lint, render, upload, draft, then publish or mass-send it.
+
+Plain domain functions over a :class:`~wxbot.runtime.Runtime` (no Flask): the CLI, the
+scheduler and the follower callback share them. Every step is recorded, so a failure is
+reported in plain words and a re-run resumes where the last one stopped.
+"""
+
+from .mass import (
+    audience_of,
+    default_clientmsgid,
+    mass_send_record,
+    mass_send_status,
+    mass_sends_of,
+    send_mass,
+)
+from .pipeline import MODES, IssueStatus, issue_status, publish_issue
+from .prepare import prepare_issue
+from .records import (
+    AlreadySent,
+    MassSendOutcome,
+    MassSendStatus,
+    PreparedDraft,
+    Progress,
+    PublishError,
+    PublishFailed,
+    PublishRecord,
+)
+from .results import on_wechat_event, sync_article_urls
+
+__all__ = [
+    "MODES",
+    "AlreadySent",
+    "IssueStatus",
+    "MassSendOutcome",
+    "MassSendStatus",
+    "PreparedDraft",
+    "Progress",
+    "PublishError",
+    "PublishFailed",
+    "PublishRecord",
+    "audience_of",
+    "default_clientmsgid",
+    "issue_status",
+    "mass_send_record",
+    "mass_send_status",
+    "mass_sends_of",
+    "on_wechat_event",
+    "prepare_issue",
+    "publish_issue",
+    "send_mass",
+    "sync_article_urls",
+]

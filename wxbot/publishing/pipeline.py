@@ -1,0 +1,242 @@
+"""``wxbot publish``: prepare the draft, then publish it or mass-send it, resuming any earlier run.
+
+Modes: ``draft`` (prepare only), ``publish`` (freepublish/submit, then wait for the result:
+an article URL without a push) and ``mass`` (message/mass/sendall: a push to followers).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..archive import get_issue
+from ..model import Issue
+from ..runtime import Runtime
+from ..storage import issue_links, publish_runs
+from ..storage import publications as store
+from ..wechat import WeChatApi, WeChatError, account_key, freepublish
+from ..wechat.limits import PUBLISH_STATUS_TEXT, PUBLISH_SUCCESS
+from .mass import REACHED, audience_of, default_clientmsgid, send_prepared
+from .prepare import INVALID_MEDIA_ID, PreviewTarget, prepare_draft, preview_targets
+from .records import Progress, PublishError, PublishFailed, PublishRecord, RunLog, run_log
+from .results import is_pending, record_publish_status
+
+MODES = ("draft", "publish", "mass")
+
+
+def publish_issue(
+    runtime: Runtime,
+    issue_id: str,
+    mode: str,
+    *,
+    tag_id: int | None = None,
+    preview_to: str | None = None,
+    preview_wxname: str | None = None,
+    progress: Progress | None = None,
+) -> PublishRecord:
+    """Take an issue to WeChat in ``mode`` (draft, publish or mass), recording every step.
+
+    A re-run resumes: uploads, the draft, a submitted publish and an accepted send are found
+    in the records and not repeated. Previews go to ``preview_to``/``preview_wxname``, and in
+    mass mode by default to ``[publish] preview_openids``.
+    :raises IssueNotFound, ComplianceError, PublishError, WeChatError, WeChatNetworkError:
+        each saying in plain words what went wrong; the failed step is recorded.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if tag_id is not None and mode != "mass":
+        raise PublishError("a tag only applies to a mass send (--mode mass)")
+    issue = get_issue(runtime, issue_id)
+    api = WeChatApi(runtime)
+    openids: Sequence[str] = [preview_to] if preview_to else []
+    if mode == "mass" and not (preview_to or preview_wxname):
+        openids = list(runtime.config["publish"]["preview_openids"])
+    recipients = preview_targets(openids, preview_wxname)
+    with run_log(runtime, issue.id, mode, progress) as run:
+        if mode == "draft":
+            prepared = prepare_draft(runtime, api, run, issue, recipients=recipients)
+            ending = _Ending(
+                "done", f"draft {prepared.action}: version {prepared.version}",
+                {"draft_media_id": prepared.media_id},
+            )  # fmt: skip
+        elif mode == "publish":
+            ending = _publish(runtime, api, run, issue, recipients)
+        else:
+            ending = _mass(runtime, api, run, issue, recipients, tag_id)
+        run.finish(ending.status, ending.summary)
+    with runtime.db.begin() as conn:
+        url = issue_links.article_urls(conn, [issue.id]).get(issue.id, "")
+    return PublishRecord(
+        run_id=run.id, issue_id=issue.id, mode=mode, status=ending.status,
+        summary=ending.summary, article_url=url, steps=run.row().steps, **ending.fields,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Ending:
+    status: str
+    summary: str
+    fields: dict[str, Any]
+
+
+def _publish(
+    runtime: Runtime, api: WeChatApi, run: RunLog, issue: Issue, recipients: Sequence[PreviewTarget]
+) -> _Ending:
+    with runtime.db.begin() as conn:
+        jobs = store.publish_jobs_of(conn, api.account, issue.id)
+    if jobs and is_pending(jobs[0]):
+        job = jobs[0]
+        run.record("submit", f"submitted before: publish_id {job.publish_id}", "skipped")
+    else:
+        prepared = prepare_draft(
+            runtime, api, run, issue, recipients=recipients, keep_consumed=True
+        )
+        done = [
+            j for j in jobs if j.status == PUBLISH_SUCCESS and j.draft_media_id == prepared.media_id
+        ]
+        if prepared.action == "published" and done:
+            run.record("submit", f"already published: {done[0].article_url}", "skipped")
+            return _Ending(
+                "done", f"already published: {done[0].article_url}", _job_fields(done[0])
+            )
+        job = _submit(runtime, api, run, issue.id)
+    with run.step("wait") as step:
+        job = _wait(runtime, api, job)
+        if is_pending(job):
+            waited = runtime.config["publish"]["wait_timeout"]
+            step.detail = (
+                f"still publishing after {waited:g}s; PUBLISHJOBFINISH or `wxbot sync` will "
+                "record the result"
+            )
+            return _Ending(
+                "waiting", f"publish_id {job.publish_id} still publishing", _job_fields(job)
+            )
+        if job.status != PUBLISH_SUCCESS:
+            failed = f" (failed articles: {job.fail_idx})" if job.fail_idx else ""
+            raise PublishFailed(
+                f"WeChat did not publish issue {issue.id}: "
+                f"{PUBLISH_STATUS_TEXT.get(job.status or 0, str(job.status))}{failed}"
+            )
+        step.detail = f"published: {job.article_url}"
+    return _Ending("done", f"published: {job.article_url}", _job_fields(job))
+
+
+def _submit(runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str) -> store.PublishJobRow:
+    """Submit the issue's draft for publishing and record the job."""
+    with run.step("submit") as step:
+        draft = _draft(runtime, api, issue_id)
+        try:
+            publish_id = freepublish.submit(api, draft.media_id)
+        except WeChatError as exc:
+            _forget_lost_draft(runtime, api, draft, exc)
+            raise
+        with runtime.db.begin() as conn:
+            store.add_publish_job(conn, api.account, publish_id, draft, runtime.now())
+            job = store.get_publish_job(conn, api.account, publish_id)
+        assert job is not None
+        step.detail = f"publish_id {publish_id} (draft version {draft.version})"
+    return job
+
+
+def _wait(runtime: Runtime, api: WeChatApi, job: store.PublishJobRow) -> store.PublishJobRow:
+    """Wait for a job's result: from the records (an event may land) or ``freepublish/get``."""
+    publish = runtime.config["publish"]
+    deadline = time.monotonic() + float(publish["wait_timeout"])
+    while is_pending(job):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        time.sleep(min(float(publish["poll_interval"]), remaining))
+        with runtime.db.begin() as conn:
+            job = store.get_publish_job(conn, api.account, job.publish_id) or job
+        if not is_pending(job):
+            break
+        status = freepublish.get_status(api, job.publish_id)
+        job = record_publish_status(runtime, api.account, status, "freepublish/get") or job
+    return job
+
+
+def _mass(
+    runtime: Runtime,
+    api: WeChatApi,
+    run: RunLog,
+    issue: Issue,
+    recipients: Sequence[PreviewTarget],
+    tag_id: int | None,
+) -> _Ending:
+    audience = audience_of(tag_id)
+    with runtime.db.begin() as conn:
+        sends = store.mass_sends_of(conn, api.account, issue.id)
+    reached = [s for s in sends if s.audience == audience and s.status in REACHED]
+    if reached and reached[0].msg_id:
+        send = reached[0]
+        run.record("sendall", f"already sent to {audience}: msg_id {send.msg_id}", "skipped")
+        return _Ending("done", f"already sent to {audience}", _send_fields(send))
+    if reached:  # the last call got no answer: repeat exactly that call
+        clientmsgid = reached[0].clientmsgid
+    else:
+        prepared = prepare_draft(runtime, api, run, issue, recipients=recipients)
+        clientmsgid = default_clientmsgid(issue.id, audience, prepared.version)
+    outcome = send_prepared(runtime, api, run, issue.id, clientmsgid=clientmsgid, tag_id=tag_id)
+    with runtime.db.begin() as conn:
+        accepted = store.get_mass_send(conn, api.account, clientmsgid)
+    assert accepted is not None
+    return _Ending("done", f"sent to {audience}: msg_id {outcome.msg_id}", _send_fields(accepted))
+
+
+def _draft(runtime: Runtime, api: WeChatApi, issue_id: str) -> store.DraftRow:
+    with runtime.db.begin() as conn:
+        draft = store.get_draft(conn, api.account, issue_id)
+    if draft is None or draft.state != "live":
+        raise PublishError(f"issue {issue_id} has no draft in WeChat's draft box")
+    return draft
+
+
+def _forget_lost_draft(
+    runtime: Runtime, api: WeChatApi, draft: store.DraftRow, exc: WeChatError
+) -> None:
+    """Mark a draft WeChat no longer has, so that a re-run makes a new one."""
+    if exc.errcode == INVALID_MEDIA_ID:
+        with runtime.db.begin() as conn:
+            store.set_draft_state(conn, api.account, draft.media_id, "gone", runtime.now())
+
+
+def _job_fields(job: store.PublishJobRow) -> dict[str, Any]:
+    return {
+        "draft_media_id": job.draft_media_id,
+        "publish_id": job.publish_id,
+        "article_id": job.article_id,
+    }
+
+
+def _send_fields(send: store.MassSendRow) -> dict[str, Any]:
+    return {"draft_media_id": send.draft_media_id, "msg_id": send.msg_id}
+
+
+@dataclass(frozen=True)
+class IssueStatus:
+    """Where an issue stands on WeChat, and every run that took it there."""
+
+    issue_id: str
+    article_url: str | None
+    draft: store.DraftRow | None
+    publish_jobs: list[store.PublishJobRow]
+    mass_sends: list[store.MassSendRow]
+    runs: list[publish_runs.RunRow]
+
+
+def issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> IssueStatus:
+    """Return an issue's draft, publish jobs, mass sends, article URL and run history."""
+    get_issue(runtime, issue_id)
+    account = account_key(runtime.config)
+    with runtime.db.begin() as conn:
+        return IssueStatus(
+            issue_id=issue_id,
+            article_url=issue_links.article_urls(conn, [issue_id]).get(issue_id),
+            draft=store.get_draft(conn, account, issue_id),
+            publish_jobs=store.publish_jobs_of(conn, account, issue_id),
+            mass_sends=store.mass_sends_of(conn, account, issue_id),
+            runs=publish_runs.runs_of(conn, issue_id, runs),
+        )

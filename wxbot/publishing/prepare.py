@@ -1,0 +1,238 @@
+"""Prepare an issue's draft: render, lint, upload, ``draft/add`` or ``draft/update``, previews.
+
+Every step is recorded; an unchanged issue whose draft is in the box costs no API call at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from ..archive import get_issue
+from ..model import Issue
+from ..platform_limits import ALLOWED_IMAGE_HOSTS
+from ..rendering import RenderedArticle, render_issue
+from ..rendering.compliance import ComplianceError, Problem, lint_article, lint_content
+from ..runtime import Runtime
+from ..storage import publications as store
+from ..wechat import MediaRejected, WeChatApi, WeChatError, mass_send, media
+from ..wechat.drafts import DraftArticle, add_draft, update_draft
+from .records import PreparedDraft, RunLog, run_log
+from .uploads import ImagePlaceholders, cover_crops, sha256, upload_article_media
+
+#: ``draft/update`` of a draft WeChat no longer has (published, mass-sent, deleted).
+INVALID_MEDIA_ID = 40007
+
+
+@dataclass(frozen=True)
+class PreviewTarget:
+    """One phone a preview goes to: a follower's openid, or a WeChat ID."""
+
+    openid: str = ""
+    wxname: str = ""
+
+    @property
+    def key(self) -> str:
+        """Return how records name the recipient."""
+        return self.openid or f"wxname:{self.wxname}"
+
+
+def preview_targets(openids: Sequence[str] = (), wxname: str | None = None) -> list[PreviewTarget]:
+    """Return the preview recipients, each once."""
+    targets = [PreviewTarget(openid=o) for o in dict.fromkeys(openids) if o]
+    if wxname:
+        targets.append(PreviewTarget(wxname=wxname))
+    return targets
+
+
+def prepare_issue(
+    runtime: Runtime,
+    issue_id: str,
+    *,
+    preview_openids: Sequence[str] = (),
+    preview_wxname: str | None = None,
+) -> PreparedDraft:
+    """Make sure the issue's current version is its draft in the box, and send previews.
+
+    Idempotent: an unchanged issue with its draft in the box makes no call (previews go once
+    per recipient and draft version).
+    :raises IssueNotFound: for an unknown issue.
+    :raises ComplianceError: when WeChat would strip or reject the article.
+    :raises WeChatError, WeChatNetworkError: when a call fails, its errcode explained.
+    """
+    issue = get_issue(runtime, issue_id)
+    api = WeChatApi(runtime)
+    with run_log(runtime, issue_id, "prepare") as run:
+        prepared = prepare_draft(
+            runtime, api, run, issue, recipients=preview_targets(preview_openids, preview_wxname)
+        )
+        run.finish("done", f"draft {prepared.action}: version {prepared.version}")
+    return prepared
+
+
+def prepare_draft(
+    runtime: Runtime,
+    api: WeChatApi,
+    run: RunLog,
+    issue: Issue,
+    *,
+    recipients: Sequence[PreviewTarget] = (),
+    keep_consumed: bool = False,
+) -> PreparedDraft:
+    """Run render → lint → upload → draft → preview within ``run``.
+
+    :param keep_consumed: when the unchanged article's draft was already freely published,
+        report ``published`` instead of making a new draft.
+    """
+    placeholders = ImagePlaceholders()
+    with run.step("render") as step:
+        article = render_issue(issue, runtime.config, image_url=placeholders)
+        step.detail = (
+            f"{article.title} — {len(article.html):,} characters, {len(placeholders.files)} "
+            f"images, cover {len(article.cover_jpeg):,} bytes"
+        )
+    with run.step("lint") as step:
+        problems = lint_article(article, publishing=False) + _media_problems(article, placeholders)
+        if problems:
+            raise ComplianceError(problems)
+        step.detail = "no problems"
+    with run.step("upload") as step:
+        uploads = upload_article_media(
+            runtime, api, cover_jpeg=article.cover_jpeg, thumb_jpeg=article.thumb_jpeg,
+            images=placeholders.files,
+        )  # fmt: skip
+        body = placeholders.rewrite(article.html, uploads.image_urls)
+        problems = lint_content(body, publishing=True, allowed_image_hosts=_image_hosts(api))
+        if problems:
+            raise ComplianceError(problems)
+        files = uploads.uploaded + uploads.reused
+        if uploads.uploaded:
+            step.detail = (
+                f"{files} files: {uploads.uploaded} uploaded, {uploads.reused} already on WeChat"
+            )
+        else:
+            step.skip(f"{files} files, all already on WeChat")
+    pic_crop_235_1, pic_crop_1_1 = cover_crops(article.cover_jpeg)
+    draft_article = DraftArticle(
+        title=article.title,
+        author=article.author,
+        digest=article.digest,
+        content=body,
+        thumb_media_id=uploads.cover.media_id,
+        content_source_url=str(runtime.config["publish"]["content_source_url"]),
+        pic_crop_235_1=pic_crop_235_1,
+        pic_crop_1_1=pic_crop_1_1,
+    )
+    payload = json.dumps(draft_article.payload(), sort_keys=True, ensure_ascii=False)
+    digest = sha256(payload.encode("utf-8"))
+    with run.step("draft") as step:
+        draft, action = _save_draft(runtime, api, issue.id, draft_article, digest, keep_consumed)
+        text = f"{action}: {draft.media_id} (version {draft.version})"
+        if action in ("added", "updated"):
+            step.detail = text
+        else:
+            step.skip(text)
+    previews: tuple[str, ...] = ()
+    if draft.state == "live":  # a consumed draft can no longer be previewed
+        previews = send_previews(runtime, api, run, draft, recipients)
+    return PreparedDraft(
+        issue_id=issue.id, media_id=draft.media_id, version=draft.version, title=draft.title,
+        action=action, uploaded=uploads.uploaded, reused=uploads.reused, previews=previews,
+        content_sha256=digest,
+    )  # fmt: skip
+
+
+def _save_draft(
+    runtime: Runtime,
+    api: WeChatApi,
+    issue_id: str,
+    article: DraftArticle,
+    digest: str,
+    keep_consumed: bool,
+) -> tuple[store.DraftRow, str]:
+    with runtime.db.begin() as conn:
+        existing = store.get_draft(conn, api.account, issue_id)
+    if existing is not None and existing.content_sha256 == digest:
+        if existing.state == "live":
+            return existing, "unchanged"
+        if keep_consumed and existing.state == "published":
+            return existing, existing.state
+    version = existing.version + 1 if existing is not None else 1
+    now = runtime.now()
+    draft: store.DraftRow | None = None
+    if existing is not None and existing.state == "live":
+        try:
+            update_draft(api, existing.media_id, article)
+            draft = replace(
+                existing, version=version, content_sha256=digest, title=article.title,
+                updated_at=now,
+            )  # fmt: skip
+            action = "updated"
+        except WeChatError as exc:
+            if exc.errcode != INVALID_MEDIA_ID:
+                raise
+    if draft is None:  # none yet, or WeChat consumed or lost the last one
+        media_id = add_draft(api, article)
+        draft = store.DraftRow(issue_id, media_id, version, digest, article.title, "live", now)
+        action = "added"
+    with runtime.db.begin() as conn:
+        store.save_draft(conn, api.account, draft, now)
+    return draft, action
+
+
+def send_previews(
+    runtime: Runtime,
+    api: WeChatApi,
+    run: RunLog,
+    draft: store.DraftRow,
+    recipients: Sequence[PreviewTarget],
+) -> tuple[str, ...]:
+    """Send a preview of the draft to each recipient that has not had this version yet."""
+    if not recipients:
+        return ()
+    with runtime.db.begin() as conn:
+        done = store.previewed(conn, api.account, draft.media_id, draft.version)
+    sent: list[str] = []
+    with run.step("preview") as step:
+        for target in recipients:
+            if target.key in done:
+                continue
+            msg_id = mass_send.preview(
+                api, draft.media_id, openid=target.openid, wxname=target.wxname
+            )
+            with runtime.db.begin() as conn:
+                store.record_preview(
+                    conn, api.account, issue_id=draft.issue_id, draft=draft,
+                    recipient=target.key, msg_id=msg_id, now=runtime.now(),
+                )  # fmt: skip
+            sent.append(target.key)
+        if sent:
+            step.detail = f"sent to {', '.join(sent)}"
+        else:
+            step.skip(f"version {draft.version} already previewed by every recipient")
+    return tuple(sent)
+
+
+def _media_problems(article: RenderedArticle, placeholders: ImagePlaceholders) -> list[Problem]:
+    """Return what WeChat's upload rules refuse, found before any upload."""
+    checks = [(media.check_thumb, article.cover_jpeg, "cover", "thumb")]
+    checks += [(media.check_image, article.thumb_jpeg, "square thumb", "thumb")]
+    checks += [
+        (media.check_article_image, path.read_bytes(), str(path), "content")
+        for path in placeholders.files.values()
+    ]
+    problems = []
+    for check, data, name, field_name in checks:
+        try:
+            check(data, name)
+        except MediaRejected as exc:
+            problems.append(Problem(field_name, str(exc)))
+    return problems
+
+
+def _image_hosts(api: WeChatApi) -> tuple[str, ...]:
+    """Return the hosts of WeChat's images, and of the configured API (the sandbox's)."""
+    host = urlsplit(api.base_url).hostname or ""
+    return (*ALLOWED_IMAGE_HOSTS, host) if host else ALLOWED_IMAGE_HOSTS

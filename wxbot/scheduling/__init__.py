@@ -1,0 +1,62 @@
+"""Scheduled mass sends that happen exactly once: the rules, the claim, the worker loop.
+
+WeChat's API cannot schedule, so wxbot keeps jobs in its database and a worker sends each at
+its time. Plain functions over the runtime: no Flask, no WeChat client of their own.
+"""
+
+from .model import (
+    CANCELLED,
+    FAILED,
+    MISSED,
+    SCHEDULED,
+    SENDING,
+    SENT,
+    STATES,
+    SUBMITTED,
+    Job,
+    JobNotFound,
+    ScheduleRefused,
+    StepReport,
+)
+from .policy import SchedulePolicy
+from .rules import (
+    cancel_job,
+    get_job,
+    job_history,
+    list_jobs,
+    parse_send_time,
+    reschedule_job,
+    schedule_send,
+)
+from .runner import STEPS, Checkpoint, run_due_jobs, worker_name
+from .worker import run_worker, seconds_until_next, start_worker_thread
+
+__all__ = [
+    "CANCELLED",
+    "FAILED",
+    "MISSED",
+    "SCHEDULED",
+    "SENDING",
+    "SENT",
+    "STATES",
+    "STEPS",
+    "SUBMITTED",
+    "Checkpoint",
+    "Job",
+    "JobNotFound",
+    "SchedulePolicy",
+    "ScheduleRefused",
+    "StepReport",
+    "cancel_job",
+    "get_job",
+    "job_history",
+    "list_jobs",
+    "parse_send_time",
+    "reschedule_job",
+    "run_due_jobs",
+    "run_worker",
+    "schedule_send",
+    "seconds_until_next",
+    "start_worker_thread",
+    "worker_name",
+]

@@ -1,0 +1,250 @@
+"""What editors do with scheduled sends: schedule, list, cancel, reschedule — and the refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from ..archive import get_issue
+from ..runtime import Runtime
+from ..storage import jobs as job_store
+from . import model
+from .checks import compliance_problems, sends_outside_jobs
+from .model import Job, JobNotFound, ScheduleRefused
+from .policy import SchedulePolicy
+
+logger = logging.getLogger(__name__)
+
+
+def parse_send_time(text: str, tz: ZoneInfo) -> dt.datetime:
+    """Return ``text`` (``2026-06-26 08:00`` in ``tz``, or ISO 8601 with an offset) in UTC.
+
+    :raises ValueError: when ``text`` is not such a time.
+    """
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time: give YYYY-MM-DD HH:MM, or ISO 8601 with an offset"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    return when.astimezone(dt.UTC)
+
+
+def schedule_send(
+    runtime: Runtime, issue_id: str, send_at: dt.datetime, *, tag_id: int | None = None
+) -> Job:
+    """Schedule a mass send of an archived issue to everyone (or a tag) at ``send_at``.
+
+    :raises IssueNotFound: when the issue is not archived.
+    :raises ScheduleRefused: when the time is past or too soon, the issue fails the compliance
+        check, the day's quota is used, or the issue already has a job for that audience.
+    """
+    policy = SchedulePolicy.from_config(runtime.config)
+    send_at = _check_time(runtime, policy, send_at)
+    _check_compliance(runtime, issue_id)
+    now = runtime.now()
+    key = model.active_key(issue_id, tag_id)
+    with runtime.db.begin_write() as conn:
+        job_store.lock_scheduling(conn)
+        _check_duplicate(runtime, conn, key)
+        _check_quota(runtime, conn, policy, send_at, exclude=None)
+        job_id = job_store.insert_job(
+            conn,
+            {
+                "issue_id": issue_id,
+                "tag_id": tag_id,
+                "send_at": send_at,
+                "state": model.SCHEDULED,
+                "clientmsgid": f"pending-{secrets.token_hex(16)}",
+                "active_key": key,
+                "created_at": now,
+                "updated_at": now,
+                "attempts": 0,
+                "duplicate": False,
+            },
+        )
+        # ≤ 64 bytes; the random part keeps two databases on one account apart.
+        clientmsgid = f"wxbot-job{job_id}-{secrets.token_hex(8)}"
+        job_store.transition(conn, job_id, [model.SCHEDULED], {"clientmsgid": clientmsgid})
+        job_store.add_log(conn, job_id, now, "scheduled", _when(runtime, send_at))
+    logger.info("scheduled job %d: issue %s at %s", job_id, issue_id, send_at.isoformat())
+    return get_job(runtime, job_id)
+
+
+def cancel_job(runtime: Runtime, job_id: int) -> Job:
+    """Cancel a job that is still waiting for its time.
+
+    :raises ScheduleRefused: when the job is sending or done.
+    """
+    now = runtime.now()
+    with runtime.db.begin_write() as conn:
+        changed = job_store.transition(
+            conn,
+            job_id,
+            [model.SCHEDULED],
+            {"state": model.CANCELLED, "active_key": None, "updated_at": now},
+        )
+        if changed:
+            job_store.add_log(conn, job_id, now, "cancelled")
+    job = get_job(runtime, job_id)
+    if not changed:
+        raise ScheduleRefused("state", f"job {job_id} is {job.state}: {_why_fixed(job.state)}")
+    logger.info("cancelled job %d", job_id)
+    return job
+
+
+def reschedule_job(runtime: Runtime, job_id: int, send_at: dt.datetime) -> Job:
+    """Move a waiting, missed or failed job to ``send_at``, under the same rules as scheduling.
+
+    The job keeps its clientmsgid, so a send that did reach WeChat earlier (within 24 hours)
+    is answered as a repeat instead of going out twice.
+    """
+    policy = SchedulePolicy.from_config(runtime.config)
+    send_at = _check_time(runtime, policy, send_at)
+    job = get_job(runtime, job_id)
+    if job.state not in model.RESCHEDULABLE_STATES:
+        raise ScheduleRefused("state", f"job {job_id} is {job.state}: {_why_fixed(job.state)}")
+    _check_compliance(runtime, job.issue_id)
+    now = runtime.now()
+    key = model.active_key(job.issue_id, job.tag_id)
+    values: dict[str, object] = {
+        "send_at": send_at,
+        "state": model.SCHEDULED,
+        "active_key": key,
+        "updated_at": now,
+        "claimed_by": None,
+        "lease_until": None,
+        "error": None,
+    }
+    if job.state != model.SCHEDULED:
+        # Prepare again: the draft may be gone or stale by now.
+        values |= {"prepared_at": None, "prepared_revision": None, "prepare_after": None}
+    with runtime.db.begin_write() as conn:
+        job_store.lock_scheduling(conn)
+        if job.state != model.SCHEDULED:
+            _check_duplicate(runtime, conn, key)
+        _check_quota(runtime, conn, policy, send_at, exclude=job_id)
+        changed = job_store.transition(conn, job_id, [job.state], values)
+        if changed:
+            job_store.add_log(conn, job_id, now, "rescheduled", _when(runtime, send_at))
+    if not changed:  # a worker moved it meanwhile
+        return reschedule_job(runtime, job_id, send_at)
+    logger.info("rescheduled job %d to %s", job_id, send_at.isoformat())
+    return get_job(runtime, job_id)
+
+
+def get_job(runtime: Runtime, job_id: int) -> Job:
+    """Return one job.
+
+    :raises JobNotFound: when there is none with that id.
+    """
+    with runtime.db.begin() as conn:
+        row = job_store.get_job(conn, job_id)
+    if row is None:
+        raise JobNotFound(job_id)
+    return Job.from_row(row)
+
+
+def list_jobs(
+    runtime: Runtime, *, states: tuple[str, ...] | None = None, limit: int | None = None
+) -> list[Job]:
+    """Return jobs, latest send time first, optionally only in some states."""
+    with runtime.db.begin() as conn:
+        rows = job_store.list_jobs(conn, states=states, limit=limit)
+    return [Job.from_row(r) for r in rows]
+
+
+def job_history(runtime: Runtime, job_id: int) -> list[job_store.LogRow]:
+    """Return what happened to a job, oldest first."""
+    get_job(runtime, job_id)
+    with runtime.db.begin() as conn:
+        return job_store.job_log(conn, job_id)
+
+
+def _check_time(runtime: Runtime, policy: SchedulePolicy, send_at: dt.datetime) -> dt.datetime:
+    if send_at.tzinfo is None:
+        raise ValueError("send_at must be timezone-aware")
+    send_at = send_at.astimezone(dt.UTC)
+    now = runtime.now()
+    if send_at < now:
+        raise ScheduleRefused(
+            "past", f"{_when(runtime, send_at)} is in the past (now {_when(runtime, now)})"
+        )
+    if send_at < now + policy.min_lead:
+        minutes = policy.min_lead.total_seconds() / 60
+        raise ScheduleRefused(
+            "too_soon",
+            f"{_when(runtime, send_at)} is less than {minutes:g} minutes ahead "
+            f"(now {_when(runtime, now)}); [schedule] min_lead sets how far ahead",
+        )
+    return send_at
+
+
+def _check_compliance(runtime: Runtime, issue_id: str) -> None:
+    issue = get_issue(runtime, issue_id)
+    problems = compliance_problems(runtime, issue)
+    if problems:
+        lines = "\n".join(f"- {p}" for p in problems)
+        raise ScheduleRefused(
+            "noncompliant", f"issue {issue_id} fails WeChat's compliance check:\n{lines}"
+        )
+
+
+def _check_duplicate(runtime: Runtime, conn: Connection, key: str) -> None:
+    row = job_store.find_by_active_key(conn, key)
+    if row is None:
+        return
+    job = Job.from_row(row)
+    verb = "was sent" if job.state == model.SENT else f"is {job.state}"
+    raise ScheduleRefused(
+        "duplicate",
+        f"issue {job.issue_id} to {job.audience} already has job {job.id}, which {verb} "
+        f"for {_when(runtime, job.send_at)}; cancel or reschedule that one",
+    )
+
+
+def _check_quota(
+    runtime: Runtime,
+    conn: Connection,
+    policy: SchedulePolicy,
+    send_at: dt.datetime,
+    *,
+    exclude: int | None,
+) -> None:
+    if policy.daily_quota == 0:
+        return
+    day = send_at.astimezone(runtime.tz).date()
+    start = dt.datetime.combine(day, dt.time(), runtime.tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), runtime.tz).astimezone(dt.UTC)
+    taken = [
+        r for r in job_store.jobs_between(conn, start, end, model.QUOTA_STATES)
+        if r.id != exclude
+    ]  # fmt: skip
+    others = sends_outside_jobs(runtime, conn, start, end)
+    used = len(taken) + others
+    if used >= policy.daily_quota:
+        listed = [f"job {r.id}" for r in taken] + ([f"{others} made directly"] if others else [])
+        raise ScheduleRefused(
+            "quota",
+            f"{day.isoformat()} already has {used} mass send(s) ({', '.join(listed)}) and the "
+            f"account allows {policy.daily_quota} a day ([schedule] daily_quota)",
+        )
+
+
+def _why_fixed(state: str) -> str:
+    if state == model.SENDING:
+        return "a worker is sending it (it may already have reached WeChat)"
+    if state in (model.SUBMITTED, model.SENT):
+        return "WeChat has accepted it"
+    return "nothing is left to change"
+
+
+def _when(runtime: Runtime, moment: dt.datetime) -> str:
+    local = moment.astimezone(runtime.tz)
+    return f"{local:%Y-%m-%d %H:%M} {runtime.tz.key}"

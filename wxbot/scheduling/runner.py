@@ -1,0 +1,389 @@
+"""One worker step: mark missed sends, send the due ones exactly once, prepare, follow outcomes.
+
+Exactly once rests on three things. The claim is a conditional UPDATE, so one worker holds a
+job at a time; it is written before the ``sendall`` call and the result after it. Every call
+for a job carries the job's own clientmsgid, so a retry after a crash or a lost answer is told
+45065 with the first msg_id instead of pushing again. And a job past ``max_delay`` is marked
+missed, never sent, so nothing goes out days late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+
+from .. import publishing
+from ..errors import WxbotError
+from ..runtime import Runtime
+from ..storage import issues as issue_store
+from ..storage import jobs as job_store
+from ..storage.publications import MassSendRow
+from ..wechat.errors import WeChatError
+from . import model
+from .model import StepReport
+from .policy import SchedulePolicy
+
+logger = logging.getLogger(__name__)
+
+#: Called at each step of a send with the step's name; tests use it to crash a worker there.
+Checkpoint = Callable[[str], None]
+
+#: Steps of a send, in order, as given to a :data:`Checkpoint`.
+STEPS = ("before_claim", "after_claim", "during_call", "after_call")
+
+#: WeChat errcodes that say "not now": system busy, a rate or quota window, retried too fast.
+RETRY_ERRCODES = frozenset({-1, 45009, 45011, 45066})
+
+#: Statuses of publishing's send record once WeChat has finished the send.
+FINISHED_RECORDS = frozenset({"success", "failed", "deleted"})
+#: Those among them where followers got the message (a deleted one was sent first).
+SENT_RECORDS = frozenset({"success", "deleted"})
+
+#: How long after a send finished its counts (from MASSSENDJOBFINISH) are still looked for.
+COUNTS_WAIT = dt.timedelta(days=1)
+
+
+def worker_name() -> str:
+    """Return a name for this worker that no other process shares."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def run_due_jobs(
+    runtime: Runtime, *, worker: str | None = None, checkpoint: Checkpoint | None = None
+) -> list[StepReport]:
+    """Do everything due at the runtime clock's now; return what was done to which job.
+
+    Sends come first (they are on time), then preparation of upcoming sends, then outcomes.
+    """
+    worker = worker or worker_name()
+    step = checkpoint or (lambda _name: None)
+    policy = SchedulePolicy.from_config(runtime.config)
+    reports = _send_due(runtime, policy, worker, step)
+    reports += _prepare_upcoming(runtime, policy)
+    reports += _follow_outcomes(runtime, policy)
+    return reports
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def _send_due(
+    runtime: Runtime, policy: SchedulePolicy, worker: str, step: Checkpoint
+) -> list[StepReport]:
+    reports: list[StepReport] = []
+    while True:
+        step("before_claim")
+        now = runtime.now()
+        with runtime.db.begin_write() as conn:
+            row = job_store.claim_next_send(conn, now, worker, now + policy.lease)
+            if row is not None:
+                job_store.add_log(conn, row.id, now, "claimed", f"attempt {row.attempts}", worker)
+        if row is None:
+            return reports
+        step("after_claim")
+        reports.append(_send_claimed(runtime, policy, worker, row, step))
+
+
+def _send_claimed(
+    runtime: Runtime,
+    policy: SchedulePolicy,
+    worker: str,
+    row: job_store.JobRow,
+    step: Checkpoint,
+) -> StepReport:
+    now = runtime.now()
+    if now - row.send_at > policy.max_delay:
+        return _miss(runtime, policy, worker, row, now)
+    try:
+        # Prepare now only when no call was made for this job yet: after one, the draft may
+        # be consumed, and the retry must repeat the first call exactly.
+        if publishing.mass_send_record(runtime, row.clientmsgid) is None and (
+            row.prepared_revision != _revision(runtime, row.issue_id) or row.attempts > 1
+        ):
+            _prepare(runtime, row)
+        step("during_call")
+        outcome = publishing.send_mass(
+            runtime, row.issue_id, clientmsgid=row.clientmsgid, tag_id=row.tag_id
+        )
+    except WeChatError as exc:
+        if exc.errcode in RETRY_ERRCODES:
+            return _retry_later(runtime, policy, worker, row, str(exc))
+        return _fail(runtime, worker, row, str(exc))
+    except publishing.AlreadySent as exc:  # another send reached (or may have) this audience
+        return _fail(runtime, worker, row, str(exc))
+    except WxbotError as exc:  # no answer, or preparing failed: try again within max_delay
+        return _retry_later(runtime, policy, worker, row, str(exc))
+    except Exception as exc:  # a bug or an outage must not lose the job: it is retried
+        logger.exception("job %d: sending failed unexpectedly", row.id)
+        return _retry_later(runtime, policy, worker, row, f"{type(exc).__name__}: {exc}")
+    step("after_call")
+    now = runtime.now()
+    msg_id = str(outcome.msg_id)
+    detail = f"msg_id {msg_id}" + (" (WeChat: already sent, 45065)" if outcome.duplicate else "")
+    with runtime.db.begin_write() as conn:
+        # From missed too: another worker may have given up on it while this call was on the
+        # way, and WeChat's answer is what happened.
+        job_store.transition(
+            conn,
+            row.id,
+            [model.SENDING, model.MISSED],
+            {
+                "state": model.SUBMITTED,
+                "msg_id": msg_id,
+                "duplicate": bool(outcome.duplicate),
+                "submitted_at": now,
+                "check_after": now + policy.status_interval,
+                "claimed_by": None,
+                "lease_until": None,
+                "error": None,
+                "updated_at": now,
+            },
+        )
+        job_store.add_log(conn, row.id, now, "submitted", detail, worker)
+    logger.info("job %d: issue %s submitted, %s", row.id, row.issue_id, detail)
+    return StepReport(row.id, row.issue_id, "submitted", detail)
+
+
+def _miss(
+    runtime: Runtime,
+    policy: SchedulePolicy,
+    worker: str,
+    row: job_store.JobRow,
+    now: dt.datetime,
+) -> StepReport:
+    late = int((now - row.send_at).total_seconds() // 60)
+    reason = f"not sent: {late} min past its time, more than max_delay {_minutes(policy)} min"
+    if row.attempts > 1:
+        reason += (
+            f"; an earlier attempt may have reached WeChat ({row.error or 'interrupted'}): "
+            f"check 群发记录 before sending again"
+        )
+    with runtime.db.begin_write() as conn:
+        job_store.transition(
+            conn,
+            row.id,
+            [model.SENDING],
+            {
+                "state": model.MISSED,
+                "active_key": None,
+                "claimed_by": None,
+                "lease_until": None,
+                "error": reason,
+                "updated_at": now,
+            },
+            claimed_by=worker,
+        )
+        job_store.add_log(conn, row.id, now, "missed", reason, worker)
+    logger.warning("job %d (issue %s) missed: %s", row.id, row.issue_id, reason)
+    return StepReport(row.id, row.issue_id, "missed", reason)
+
+
+def _retry_later(
+    runtime: Runtime, policy: SchedulePolicy, worker: str, row: job_store.JobRow, error: str
+) -> StepReport:
+    now = runtime.now()
+    retry_at = now + policy.retry_interval
+    with runtime.db.begin_write() as conn:
+        # Stays "sending": the call may have reached WeChat, so only a retry with the same
+        # clientmsgid (or missed, past max_delay) may follow.
+        job_store.transition(
+            conn,
+            row.id,
+            [model.SENDING],
+            {"claimed_by": None, "lease_until": retry_at, "error": error, "updated_at": now},
+            claimed_by=worker,
+        )
+        job_store.add_log(conn, row.id, now, "retry", error, worker)
+    logger.warning("job %d: will retry at %s: %s", row.id, retry_at.isoformat(), error)
+    return StepReport(row.id, row.issue_id, "retry", error)
+
+
+def _fail(runtime: Runtime, worker: str, row: job_store.JobRow, error: str) -> StepReport:
+    now = runtime.now()
+    with runtime.db.begin_write() as conn:
+        job_store.transition(
+            conn,
+            row.id,
+            [model.SENDING],
+            {
+                "state": model.FAILED,
+                "active_key": None,
+                "claimed_by": None,
+                "lease_until": None,
+                "error": error,
+                "finished_at": now,
+                "updated_at": now,
+            },
+            claimed_by=worker,
+        )
+        job_store.add_log(conn, row.id, now, "failed", error, worker)
+    logger.error("job %d (issue %s) failed: %s", row.id, row.issue_id, error)
+    return StepReport(row.id, row.issue_id, "failed", error)
+
+
+# --- preparing ---------------------------------------------------------------------------------
+
+
+def _prepare_upcoming(runtime: Runtime, policy: SchedulePolicy) -> list[StepReport]:
+    now = runtime.now()
+    with runtime.db.begin() as conn:
+        rows = job_store.due_to_prepare(conn, now, now + policy.prepare_ahead)
+    reports = []
+    done: set[str] = set()  # one draft per issue serves all its jobs
+    for row in rows:
+        if row.issue_id in done:
+            continue
+        with runtime.db.begin_write() as conn:
+            taken = job_store.claim_prepare(conn, row.id, now, now + policy.lease)
+        if not taken:
+            continue  # another worker has it
+        done.add(row.issue_id)
+        try:
+            detail = _prepare(runtime, row)
+        except WxbotError as exc:
+            reports.append(_prepare_failed(runtime, policy, row, str(exc)))
+        except Exception as exc:
+            logger.exception("job %d: preparing failed unexpectedly", row.id)
+            reports.append(_prepare_failed(runtime, policy, row, f"{type(exc).__name__}: {exc}"))
+        else:
+            reports.append(StepReport(row.id, row.issue_id, "prepared", detail))
+    return reports
+
+
+def _prepare(runtime: Runtime, row: job_store.JobRow) -> str:
+    revision = _revision(runtime, row.issue_id)
+    prepared = publishing.prepare_issue(
+        runtime,
+        row.issue_id,
+        preview_openids=tuple(runtime.config["publish"]["preview_openids"]),
+    )
+    now = runtime.now()
+    detail = f"revision {revision}, draft {prepared.media_id} ({prepared.action})"
+    with runtime.db.begin_write() as conn:
+        # One draft serves every job of the issue (to everyone, to tags).
+        for job_id in job_store.mark_prepared(conn, row.issue_id, revision, now):
+            job_store.add_log(conn, job_id, now, "prepared", detail)
+    logger.info("job %d: issue %s prepared (%s)", row.id, row.issue_id, detail)
+    return detail
+
+
+def _prepare_failed(
+    runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow, error: str
+) -> StepReport:
+    now = runtime.now()
+    retry_at = now + policy.retry_interval
+    with runtime.db.begin_write() as conn:
+        for job_id in job_store.mark_prepare_failed(conn, row.issue_id, error, retry_at, now):
+            job_store.add_log(conn, job_id, now, "prepare_failed", error)
+    logger.error("job %d: preparing issue %s failed: %s", row.id, row.issue_id, error)
+    return StepReport(row.id, row.issue_id, "prepare_failed", error)
+
+
+def _revision(runtime: Runtime, issue_id: str) -> int | None:
+    with runtime.db.begin() as conn:
+        found = issue_store.current_hashes(conn, [issue_id])
+    return found[issue_id][1] if issue_id in found else None
+
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+
+def _follow_outcomes(runtime: Runtime, policy: SchedulePolicy) -> list[StepReport]:
+    now = runtime.now()
+    with runtime.db.begin() as conn:
+        rows = job_store.awaiting_outcome(conn, now)
+    reports = []
+    for row in rows:
+        report = _follow_outcome(runtime, policy, row, now)
+        if report is not None:
+            reports.append(report)
+    return reports
+
+
+def _follow_outcome(
+    runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow, now: dt.datetime
+) -> StepReport | None:
+    """Finish a submitted job from the send's record (filled by MASSSENDJOBFINISH), else poll.
+
+    A job finished before its counts came keeps looking for them for :data:`COUNTS_WAIT`.
+    """
+    record = publishing.mass_send_record(runtime, row.clientmsgid)
+    polled = ""
+    if row.state == model.SUBMITTED and not _finished(record):
+        try:
+            status = publishing.mass_send_status(runtime, row.msg_id or "")
+        except WxbotError as exc:
+            logger.warning("job %d: message/mass/get failed: %s", row.id, exc)
+            status = None
+        if status is None or not status.finished:
+            _check_again(runtime, row, now + policy.status_interval)
+            return None
+        record = publishing.mass_send_record(runtime, row.clientmsgid)
+        polled = status.status
+    if not _finished(record) and not polled:  # finished by polling; no counts yet
+        _check_again(runtime, row, _next_count_check(row, policy, now))
+        return None
+    if record is not None and _finished(record):
+        succeeded = record.status in SENT_RECORDS
+    else:
+        succeeded = polled != "SEND_FAIL"
+    state = model.SENT if succeeded else model.FAILED
+    counted = record is not None and record.total_count is not None
+    values: dict[str, object] = {
+        "state": state,
+        "finished_at": row.finished_at or now,
+        "error": None if succeeded else f"WeChat reports the send failed ({_why(record)})",
+        "check_after": None if counted else _next_count_check(row, policy, now),
+        "updated_at": now,
+    }
+    if record is not None:
+        values |= {
+            "total_count": record.total_count,
+            "filter_count": record.filter_count,
+            "sent_count": record.sent_count,
+            "error_count": record.error_count,
+            "article_url": record.article_url or None,
+        }
+    if state == model.FAILED:
+        values["active_key"] = None
+    if record is not None and counted:
+        detail = f"sent {record.sent_count}/{record.total_count}, errors {record.error_count}"
+    else:
+        detail = f"message/mass/get: {polled}" if polled else "finished"
+    with runtime.db.begin_write() as conn:
+        changed = job_store.transition(conn, row.id, [row.state], values)
+        if changed and (row.state == model.SUBMITTED or counted):
+            job_store.add_log(conn, row.id, now, state, detail)
+    if not changed or not (row.state == model.SUBMITTED or counted):
+        return None
+    action = state if row.state == model.SUBMITTED else "counted"
+    logger.info("job %d (issue %s) %s: %s", row.id, row.issue_id, action, detail)
+    return StepReport(row.id, row.issue_id, action, detail)
+
+
+def _finished(record: MassSendRow | None) -> bool:
+    return record is not None and record.status in FINISHED_RECORDS
+
+
+def _why(record: MassSendRow | None) -> str:
+    return (record.error or record.status) if record is not None else "SEND_FAIL"
+
+
+def _next_count_check(
+    row: job_store.JobRow, policy: SchedulePolicy, now: dt.datetime
+) -> dt.datetime | None:
+    finished = row.finished_at or now
+    return None if now - finished > COUNTS_WAIT else now + policy.status_interval
+
+
+def _check_again(runtime: Runtime, row: job_store.JobRow, at: dt.datetime | None) -> None:
+    with runtime.db.begin_write() as conn:
+        job_store.transition(conn, row.id, [row.state], {"check_after": at})
+
+
+def _minutes(policy: SchedulePolicy) -> str:
+    return f"{policy.max_delay.total_seconds() / 60:g}"

@@ -1,0 +1,169 @@
+"""Rank issues for a query: relevance from where the words stand, boosted by recency.
+
+An issue's relevance for one word is 3 if a section heading has it, 2 for the summary, 1 per
+section body (at most 3), ½ for the references — at most :data:`MAX_RELEVANCE`. Its score is
+that relevance (averaged over the words) halved every ``half_life_days`` of age, so a daily's
+readers see the latest issues that really are about the topic.
+
+Only the newest matching rows are read (the index hands them out newest first, without
+ranking every match). An issue older than the rows read can score at most
+``MAX_RELEVANCE`` × its decay, so once the fifth-best score beats that bound the top five is
+exact; until then the window widens eightfold. A word found in nearly every issue is thus
+answered from its newest few hundred rows, whatever the archive's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .tokens import Term
+
+#: Weights of a match by where it stands.
+HEADING_WEIGHT = 3.0
+SUMMARY_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+BODY_MAX_SECTIONS = 3
+REFERENCES_WEIGHT = 0.5
+MAX_RELEVANCE = (
+    HEADING_WEIGHT + SUMMARY_WEIGHT + BODY_WEIGHT * BODY_MAX_SECTIONS + REFERENCES_WEIGHT
+)
+
+#: Rows read per word: the first window, then each wider one; None = every match.
+WINDOWS: tuple[int | None, ...] = (240, 1920, 15360, None)
+
+#: Row ids per issue: ``YYYYMMDD * SLOTS + slot``. Slot 0 is the summary (with the series
+#: title), 999 the references; section n has its heading at 2n - 1 and its body at 2n.
+SLOTS = 1000
+SUMMARY_SLOT = 0
+REFERENCES_SLOT = 999
+
+#: Returns the ids of the newest rows matching a term, newest first (at most ``limit``).
+Fetch = Callable[[Term, int | None], Sequence[int]]
+
+
+@dataclass
+class _Presence:
+    heading: bool = False
+    summary: bool = False
+    bodies: int = 0
+    references: bool = False
+    doc_ids: list[int] = field(default_factory=list)
+
+    def relevance(self) -> float:
+        return (
+            HEADING_WEIGHT * self.heading
+            + SUMMARY_WEIGHT * self.summary
+            + BODY_WEIGHT * min(self.bodies, BODY_MAX_SECTIONS)
+            + REFERENCES_WEIGHT * self.references
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An issue that matches, with its score and the rows that matched."""
+
+    issue_id: str
+    score: float
+    relevance: float
+    heading_match: bool
+    doc_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The best issues for a query; ``total`` is None when only the newest were counted."""
+
+    hits: tuple[Hit, ...]
+    total: int | None
+    require_all: bool
+
+
+def day_of(doc_id: int) -> int:
+    """Return the ``YYYYMMDD`` a row id belongs to."""
+    return doc_id // SLOTS
+
+
+def _date(day: int) -> dt.date:
+    return dt.date(day // 10000, day // 100 % 100, day % 100)
+
+
+def decay(day: int, today: dt.date, half_life_days: float) -> float:
+    """Return the recency factor of an issue of ``day``: 1 today, ½ one half-life ago."""
+    age = max((today - _date(day)).days, 0)
+    return float(0.5 ** (age / half_life_days)) if half_life_days > 0 else 1.0
+
+
+def rank(
+    fetch: Fetch,
+    terms: Sequence[Term],
+    *,
+    today: dt.date,
+    half_life_days: float,
+    require_all: bool = True,
+    top: int = 5,
+) -> Ranking:
+    """Return the ``top`` issues matching all ``terms`` (or any, without ``require_all``)."""
+    if not terms:
+        return Ranking((), 0, require_all)
+    for limit in WINDOWS:
+        per_term = [list(fetch(term, limit)) for term in terms]
+        truncated = [ids for ids in per_term if limit is not None and len(ids) >= limit]
+        # Issues of the oldest day a truncated list reached may be cut: trust only newer days.
+        floor = max((day_of(ids[-1]) for ids in truncated), default=0)
+        scored = _score(per_term, floor, today, half_life_days, require_all)
+        if not truncated:
+            return Ranking(tuple(scored[:top]), len(scored), require_all)
+        bound = MAX_RELEVANCE * decay(floor, today, half_life_days)
+        if len(scored) >= top and scored[top - 1].score >= bound:
+            return Ranking(tuple(scored[:top]), None, require_all)
+    raise AssertionError("the last window reads every match")  # pragma: no cover
+
+
+def _score(
+    per_term: list[list[int]],
+    floor: int,
+    today: dt.date,
+    half_life_days: float,
+    require_all: bool,
+) -> list[Hit]:
+    presences: list[dict[int, _Presence]] = []
+    for ids in per_term:
+        by_day: dict[int, _Presence] = {}
+        for doc_id in ids:
+            day = doc_id // SLOTS
+            if day <= floor:
+                break  # ids come newest first
+            presence = by_day.get(day)
+            if presence is None:
+                presence = by_day[day] = _Presence()
+            presence.doc_ids.append(doc_id)
+            slot = doc_id % SLOTS
+            if slot == SUMMARY_SLOT:
+                presence.summary = True
+            elif slot == REFERENCES_SLOT:
+                presence.references = True
+            elif slot % 2:
+                presence.heading = True
+            else:
+                presence.bodies += 1
+        presences.append(by_day)
+    days = set(presences[0])
+    for by_day in presences[1:]:
+        days = days & set(by_day) if require_all else days | set(by_day)
+    hits = []
+    for day in days:
+        found = [p[day] for p in presences if day in p]
+        relevance = sum(p.relevance() for p in found) / len(presences)
+        hits.append(
+            Hit(
+                issue_id=f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}",
+                score=relevance * decay(day, today, half_life_days),
+                relevance=relevance,
+                heading_match=any(p.heading for p in found),
+                doc_ids=tuple(sorted({i for p in found for i in p.doc_ids})),
+            )
+        )
+    hits.sort(key=lambda h: (h.score, h.issue_id), reverse=True)
+    return hits

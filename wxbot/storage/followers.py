@@ -1,0 +1,216 @@
+"""SQL for what followers send: each message once (dedupe and query log), and keyword rules.
+
+``follower_messages`` is keyed by the message's dedupe key (MsgId, or FromUserName +
+CreateTime + Event for events), so a retry — whichever process it reaches — finds the reply
+already given; the same rows are the query log the editors read, and a follower's last list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    case,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .db import metadata
+
+follower_messages = Table(
+    "follower_messages",
+    metadata,
+    Column("dedupe_key", String(160), primary_key=True),
+    Column("openid", String(64), nullable=False),
+    Column("msg_type", String(32), nullable=False),
+    Column("query", Text, nullable=False),  # the text, or the event and its key
+    Column("handler", String(32), nullable=False),  # what answered: rule, latest, search…
+    Column("answer", String(16), nullable=False),  # news | list | text | nothing | silent
+    Column("found", Boolean, nullable=False),
+    Column("results", Text, nullable=False),  # JSON list of the issues shown
+    Column("reply", Text, nullable=True),  # the reply XML; NULL while an event is being handled
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("ix_follower_messages_openid", "openid", "received_at"),
+    Index("ix_follower_messages_received", "received_at"),
+)
+
+keyword_rules = Table(
+    "keyword_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("keyword", Text, nullable=False),
+    Column("match", String(8), nullable=False),  # exact | contains
+    Column("reply", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class LoggedMessage:
+    """A message as logged: what was asked and how it was answered."""
+
+    dedupe_key: str
+    openid: str
+    msg_type: str
+    query: str
+    handler: str
+    answer: str
+    found: bool
+    results: str
+    reply: str | None
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """An editor's auto-reply: a keyword matched exactly or contained, and the reply text."""
+
+    id: int
+    keyword: str
+    match: str
+    reply: str
+    created_at: dt.datetime
+
+
+def _insert_ignoring_conflicts(conn: Connection) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(follower_messages).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+def log_messages(conn: Connection, rows: Sequence[LoggedMessage]) -> None:
+    """Log answered messages; a key already logged keeps its first row."""
+    if rows:
+        conn.execute(_insert_ignoring_conflicts(conn), [_values(r) for r in rows])
+
+
+def claim(conn: Connection, row: LoggedMessage) -> bool:
+    """Log ``row`` (reply still unknown) unless its key is logged; return whether it was new."""
+    result = conn.execute(_insert_ignoring_conflicts(conn), [_values(row) | {"reply": None}])
+    return bool(result.rowcount == 1)
+
+
+def finish(conn: Connection, dedupe_key: str, reply: str, answer: str, handler: str) -> None:
+    """Record the reply given to a claimed message."""
+    conn.execute(
+        follower_messages.update()
+        .where(follower_messages.c.dedupe_key == dedupe_key)
+        .values(reply=reply, answer=answer, handler=handler)
+    )
+
+
+def release(conn: Connection, dedupe_key: str) -> None:
+    """Forget a claimed message (its handling failed), so a retry is handled afresh."""
+    conn.execute(
+        follower_messages.delete().where(
+            (follower_messages.c.dedupe_key == dedupe_key) & follower_messages.c.reply.is_(None)
+        )
+    )
+
+
+def _values(row: LoggedMessage) -> dict[str, Any]:
+    return {
+        "dedupe_key": row.dedupe_key,
+        "openid": row.openid,
+        "msg_type": row.msg_type,
+        "query": row.query,
+        "handler": row.handler,
+        "answer": row.answer,
+        "found": row.found,
+        "results": row.results,
+        "reply": row.reply,
+        "received_at": row.received_at,
+    }
+
+
+def logged_reply(conn: Connection, dedupe_key: str) -> tuple[bool, str | None]:
+    """Return ``(seen, reply)`` for a key: reply None while its first delivery is in hand."""
+    row = conn.execute(
+        select(follower_messages.c.reply).where(follower_messages.c.dedupe_key == dedupe_key)
+    ).first()
+    return (False, None) if row is None else (True, row.reply)
+
+
+def last_list(conn: Connection, openid: str, since: dt.datetime) -> str | None:
+    """Return the results JSON of the last list shown to a follower since ``since``."""
+    return conn.execute(
+        select(follower_messages.c.results)
+        .where(
+            (follower_messages.c.openid == openid)
+            & (follower_messages.c.answer == "list")
+            & (follower_messages.c.received_at >= since)
+        )
+        .order_by(follower_messages.c.received_at.desc())
+        .limit(1)
+    ).scalar()
+
+
+def recent_messages(
+    conn: Connection, limit: int = 50, *, missed_only: bool = False
+) -> list[LoggedMessage]:
+    """Return the latest logged messages, newest first (``missed_only``: searches that missed)."""
+    query = select(follower_messages).order_by(follower_messages.c.received_at.desc()).limit(limit)
+    if missed_only:
+        query = query.where(
+            (follower_messages.c.handler == "search") & (follower_messages.c.found.is_(False))
+        )
+    return [LoggedMessage(**r._mapping) for r in conn.execute(query)]
+
+
+def top_queries(
+    conn: Connection, since: dt.datetime, limit: int = 20
+) -> list[tuple[str, int, int]]:
+    """Return ``(query, times asked, times found nothing)`` for searches since ``since``."""
+    missed = func.sum(case((follower_messages.c.found.is_(False), 1), else_=0))
+    rows = conn.execute(
+        select(follower_messages.c.query, func.count(), missed)
+        .where(
+            (follower_messages.c.handler == "search") & (follower_messages.c.received_at >= since)
+        )
+        .group_by(follower_messages.c.query)
+        .order_by(func.count().desc(), follower_messages.c.query)
+        .limit(limit)
+    )
+    return [(r[0], int(r[1]), int(r[2] or 0)) for r in rows]
+
+
+def count_messages(conn: Connection, dedupe_key: str | None = None) -> int:
+    """Return how many messages are logged (with ``dedupe_key``: 0 or 1)."""
+    query = select(func.count()).select_from(follower_messages)
+    if dedupe_key is not None:
+        query = query.where(follower_messages.c.dedupe_key == dedupe_key)
+    return int(conn.execute(query).scalar_one())
+
+
+# --- keyword rules ---------------------------------------------------------------------------
+
+
+def list_rules(conn: Connection) -> list[KeywordRule]:
+    """Return every keyword rule, oldest first."""
+    rows = conn.execute(select(keyword_rules).order_by(keyword_rules.c.id))
+    return [KeywordRule(**r._mapping) for r in rows]
+
+
+def add_rule(conn: Connection, keyword: str, match: str, reply: str, now: dt.datetime) -> int:
+    """Add a keyword rule and return its id."""
+    result = conn.execute(
+        keyword_rules.insert().values(keyword=keyword, match=match, reply=reply, created_at=now)
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def remove_rule(conn: Connection, rule_id: int) -> bool:
+    """Delete a keyword rule; return whether it existed."""
+    return bool(conn.execute(keyword_rules.delete().where(keyword_rules.c.id == rule_id)).rowcount)

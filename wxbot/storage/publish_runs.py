@@ -1,0 +1,141 @@
+"""SQL for the publishing history: each run of the pipeline and every step it took."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    select,
+)
+
+from .db import metadata
+
+publish_runs = Table(
+    "publish_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_id", String(10), nullable=False, index=True),
+    Column("mode", String(16), nullable=False),  # draft, publish, mass, prepare, send
+    Column("status", String(16), nullable=False),  # running, done, waiting, failed
+    Column("summary", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+
+publish_steps = Table(
+    "publish_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("publish_runs.id"), nullable=False, index=True),
+    Column("step", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # done, skipped, failed
+    Column("detail", Text, nullable=False),
+    Column("errcode", Integer, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One step of a run: what it did, or why it failed."""
+
+    step: str
+    status: str
+    detail: str
+    errcode: int | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run of the publishing pipeline for an issue, with its steps in order."""
+
+    id: int
+    issue_id: str
+    mode: str
+    status: str
+    summary: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    steps: tuple[StepRow, ...]
+
+
+def start_run(conn: Connection, issue_id: str, mode: str, now: dt.datetime) -> int:
+    """Record the start of a run and return its id."""
+    result = conn.execute(
+        publish_runs.insert().values(
+            issue_id=issue_id, mode=mode, status="running", summary="", started_at=now
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def add_step(
+    conn: Connection,
+    run_id: int,
+    step: str,
+    status: str,
+    detail: str,
+    now: dt.datetime,
+    errcode: int | None = None,
+) -> None:
+    """Record one step of a run."""
+    conn.execute(
+        publish_steps.insert().values(
+            run_id=run_id, step=step, status=status, detail=detail, errcode=errcode, at=now
+        )
+    )
+
+
+def finish_run(
+    conn: Connection, run_id: int, status: str, summary: str, now: dt.datetime
+) -> None:  # fmt: skip
+    """Record how a run ended: done, waiting (for WeChat) or failed."""
+    conn.execute(
+        publish_runs.update()
+        .where(publish_runs.c.id == run_id)
+        .values(status=status, summary=summary, finished_at=now)
+    )
+
+
+def runs_of(conn: Connection, issue_id: str, limit: int | None = None) -> list[RunRow]:
+    """Return an issue's runs, oldest first, each with its steps."""
+    query = (
+        select(publish_runs)
+        .where(publish_runs.c.issue_id == issue_id)
+        .order_by(publish_runs.c.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    runs = list(conn.execute(query))[::-1]
+    if not runs:
+        return []
+    steps: dict[int, list[StepRow]] = {r.id: [] for r in runs}
+    for s in conn.execute(
+        select(publish_steps)
+        .where(publish_steps.c.run_id.in_(list(steps)))
+        .order_by(publish_steps.c.id)
+    ):
+        steps[s.run_id].append(StepRow(s.step, s.status, s.detail, s.errcode, _utc(s.at)))
+    return [
+        RunRow(
+            r.id, r.issue_id, r.mode, r.status, r.summary, _utc(r.started_at),
+            _utc(r.finished_at) if r.finished_at else None, tuple(steps[r.id]),
+        )
+        for r in runs
+    ]  # fmt: skip
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

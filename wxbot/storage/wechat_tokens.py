@@ -1,0 +1,111 @@
+"""SQL for the shared access_token: one row per account, with a lease on refreshing it.
+
+The lease is claimed by a conditional UPDATE whose row count says who won, so one process
+fetches while the others wait; it expires on its own if the holder dies. No transaction stays
+open during the fetch itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Connection, DateTime, String, Table, Text, or_, select
+
+from .db import metadata
+
+wechat_tokens = Table(
+    "wechat_tokens",
+    metadata,
+    Column("account", String(200), primary_key=True),  # appid@api host
+    Column("access_token", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("fetched_at", DateTime(timezone=True), nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+)
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """The cached token of one account (empty before the first fetch)."""
+
+    access_token: str
+    expires_at: dt.datetime | None
+    lease_owner: str | None
+
+
+def load_token(conn: Connection, account: str) -> TokenRow | None:
+    """Return the cached token of ``account``, or None."""
+    row = conn.execute(
+        select(
+            wechat_tokens.c.access_token, wechat_tokens.c.expires_at, wechat_tokens.c.lease_owner
+        ).where(wechat_tokens.c.account == account)
+    ).first()
+    if row is None:
+        return None
+    return TokenRow(row.access_token, _utc(row.expires_at), row.lease_owner)
+
+
+def claim_lease(
+    conn: Connection, account: str, owner: str, now: dt.datetime, until: dt.datetime
+) -> bool:
+    """Take the refresh lease when it is free or expired; return whether ``owner`` holds it.
+
+    :raises sqlalchemy.exc.IntegrityError: when another process created the row meanwhile.
+    """
+    exists = conn.execute(
+        select(wechat_tokens.c.account).where(wechat_tokens.c.account == account)
+    ).first()
+    if exists is None:
+        conn.execute(
+            wechat_tokens.insert().values(
+                account=account, access_token="", lease_owner=owner, lease_until=until
+            )
+        )
+        return True
+    claimed = conn.execute(
+        wechat_tokens.update()
+        .where(
+            wechat_tokens.c.account == account,
+            or_(
+                wechat_tokens.c.lease_owner.is_(None),
+                wechat_tokens.c.lease_until <= now,
+                wechat_tokens.c.lease_owner == owner,
+            ),
+        )
+        .values(lease_owner=owner, lease_until=until)
+    )
+    return claimed.rowcount == 1
+
+
+def store_token(
+    conn: Connection,
+    account: str,
+    owner: str,
+    token: str,
+    expires_at: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """Save a freshly fetched token and give up ``owner``'s lease."""
+    conn.execute(
+        wechat_tokens.update()
+        .where(wechat_tokens.c.account == account)
+        .values(access_token=token, expires_at=expires_at, fetched_at=now)
+    )
+    release_lease(conn, account, owner)
+
+
+def release_lease(conn: Connection, account: str, owner: str) -> None:
+    """Give up the refresh lease if ``owner`` still holds it."""
+    conn.execute(
+        wechat_tokens.update()
+        .where(wechat_tokens.c.account == account, wechat_tokens.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)  # SQLite keeps the UTC wall time without its zone

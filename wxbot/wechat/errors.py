@@ -1,0 +1,115 @@
+"""WeChat's answers as wxbot's own errors, each errcode explained in plain words.
+
+https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html
+Messages never carry the AppSecret or an access_token: :func:`redact` scrubs what libraries say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import WxbotError
+
+#: What each errcode means for whoever runs wxbot, and what to do about it.
+EXPLANATIONS: dict[int, str] = {
+    -1: "WeChat is busy; wxbot retried with backoff where that is safe — try again shortly",
+    40001: "the access_token is invalid or was replaced by a newer one (another program "
+    "fetching tokens for this account?); wxbot refreshed it once",
+    40002: "the token request named a wrong grant_type",
+    40003: "that openid is not a follower of this account",
+    40004: "WeChat does not take that kind of media here",
+    40005: "WeChat does not take that file type (uploadimg takes jpg/png; thumbs are JPG)",
+    40006: "the file is larger than WeChat allows",
+    40007: "the media_id is not valid (the draft was published, mass-sent or deleted, or the "
+    "material does not exist)",
+    40008: "WeChat does not know that message type",
+    40009: "the image is larger than WeChat allows",
+    40012: "the thumb is larger than WeChat's 64 KB",
+    40013: "the AppID is wrong: check [wechat] appid",
+    40014: "the access_token is malformed; wxbot refreshed it once",
+    40050: "there is no follower tag with that id",
+    40097: "WeChat rejected an argument of the call",
+    40125: "the AppSecret is wrong: check [wechat] secret (reset it in 开发 → 基本配置)",
+    40164: "this machine's IP address is not on the account's whitelist "
+    "(开发 → 基本配置 → IP白名单)",
+    41001: "the call carried no access_token",
+    41002: "the token request carried no AppID: set [wechat] appid",
+    41004: "the token request carried no AppSecret: set [wechat] secret",
+    41005: "the upload carried no file",
+    42001: "the access_token expired; wxbot refreshed it once",
+    43001: "the call must be a GET",
+    43002: "the call must be a POST",
+    44002: "the call's body was empty",
+    44003: "the draft has no article content",
+    45001: "the file is larger than WeChat allows",
+    45002: "the article is too long (fewer than 20,000 characters, tags included, and under 1 MB)",
+    45003: "the title is too long (at most 32 characters)",
+    45004: "the digest is too long (at most 128 characters)",
+    45005: "the 阅读原文 link is too long (at most 1 KB)",
+    45008: "a draft holds at most 8 articles",
+    45009: "the account used up today's quota for this API; it resets at midnight Beijing "
+    "time (an administrator can reset quotas in the console)",
+    45011: "too many calls in a minute; wait a minute and try again",
+    45028: "the account has no mass-send quota left (a subscription account sends once a "
+    "day; a service account 4 times a month)",
+    45065: "a send with this clientmsgid was already accepted in the last 24 hours",
+    45066: "the same send was retried within a minute; wait a minute and re-run — the same "
+    "clientmsgid makes the re-run safe",
+    45067: "the clientmsgid is longer than 64 bytes",
+    45110: "the author is too long (at most 16 characters)",
+    45166: "the article content was refused: it links to sites other than mp.weixin.qq.com "
+    "(print addresses as text)",
+    47001: "WeChat could not read the call's data (malformed JSON)",
+    48001: "this account is not authorised for this API (unverified and personal accounts "
+    "lost freepublish in July 2025)",
+    53402: "WeChat could not crop the cover",
+    53503: "WeChat's check refused this draft for publishing",
+    53504: "this draft must be published from the web console",
+    53505: "this draft must be saved by hand in the web console before publishing",
+    53600: "that article_id is not a published article",
+}
+
+
+def explain(errcode: int) -> str:
+    """Return what ``errcode`` means in plain words."""
+    return EXPLANATIONS.get(errcode, "see WeChat's global return codes for this errcode")
+
+
+_SECRET_PARAMS = re.compile(r"(access_token|secret)(=|\"\s*:\s*\")[^&\s\"']+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with access_token and secret values masked."""
+    return _SECRET_PARAMS.sub(r"\1\2***", text)
+
+
+class WeChatError(WxbotError):
+    """WeChat answered a call with an errcode; ``explanation`` says what it means."""
+
+    def __init__(
+        self, api: str, errcode: int, errmsg: str = "", data: Mapping[str, Any] | None = None
+    ) -> None:
+        self.api = api
+        self.errcode = errcode
+        self.errmsg = redact(errmsg)
+        self.explanation = explain(errcode)
+        self.data = dict(data or {})
+        super().__init__(f"WeChat {api}: {self.explanation} (errcode {errcode}: {self.errmsg})")
+
+
+class WeChatNetworkError(WxbotError):
+    """A WeChat call got no usable answer: no connection, a timeout, a dropped connection."""
+
+    def __init__(self, api: str, detail: str) -> None:
+        self.api = api
+        self.detail = redact(detail)
+        super().__init__(
+            f"WeChat {api}: no answer ({self.detail}); the call may or may not have taken "
+            "effect — re-run to resume"
+        )
+
+
+class MediaRejected(WxbotError):
+    """A file breaks WeChat's rules for its kind of upload; caught before the call."""

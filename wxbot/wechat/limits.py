@@ -1,0 +1,60 @@
+"""WeChat API limits the client obeys, beyond the article limits of :mod:`wxbot.platform_limits`.
+
+Each constant names the doc page it comes from; when the live platform disagrees, change it here.
+"""
+
+from __future__ import annotations
+
+#: An access_token lives up to 7200 s.
+#: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html
+TOKEN_TTL_SECONDS = 7200
+
+#: Refresh the shared token this long before it expires. It must stay under the 5 minutes in
+#: which ``stable_token`` starts handing out the next token ("普通模式下平台会提前5分钟更新"),
+#: or a refresh would get the same, soon-expiring token back.
+#: https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+TOKEN_REFRESH_MARGIN_SECONDS = 120
+
+#: errcodes that mean the token is not (or no longer) good: refresh once, retry once.
+#: https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html
+TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+
+#: "System busy": the only errcode worth retrying with backoff.
+SYSTEM_BUSY = -1
+
+#: Permanent image material: at most 10 MB, bmp/png/jpeg/gif (older docs say 2 MB).
+#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+IMAGE_MATERIAL_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_MATERIAL_FORMATS = ("bmp", "png", "jpeg", "gif")
+
+#: Thumb material is JPG only (its size limit is ``platform_limits.THUMB_MAX_BYTES``).
+THUMB_MATERIAL_FORMATS = ("jpeg",)
+
+#: ``clientmsgid`` of ``message/mass/sendall``: at most 64 bytes; a repeat within 24 h is
+#: refused with 45065 and the first msg_id; a repeat within a minute gets 45066.
+#: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+CLIENTMSGID_MAX_BYTES = 64
+CLIENTMSGID_REPEATED = 45065
+CLIENTMSGID_TOO_FAST = 45066
+
+#: ``freepublish/batchget`` and ``draft/batchget``: ``count`` between 1 and 20.
+#: https://developers.weixin.qq.com/doc/offiaccount/Publish/Get_publication_records.html
+BATCHGET_COUNT_MAX = 20
+
+#: ``freepublish/get`` publish_status values.
+#: https://developers.weixin.qq.com/doc/offiaccount/Publish/Get_status.html
+PUBLISH_SUCCESS = 0
+PUBLISH_PUBLISHING = 1
+PUBLISH_STATUS_TEXT: dict[int, str] = {
+    0: "published",
+    1: "still publishing",
+    2: "refused: the originality (原创) check failed",
+    3: "failed (常规失败)",
+    4: "refused by the platform's review (平台审核不通过)",
+    5: "published, then every article was deleted by the account",
+    6: "published, then every article was banned by the platform (系统封禁)",
+}
+
+#: ``message/mass/get`` msg_status values.
+#: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+MASS_STATUSES = ("SEND_SUCCESS", "SENDING", "SEND_FAIL", "DELETE")
