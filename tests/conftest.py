@@ -167,21 +167,41 @@ def wechat_config(app_config: dict[str, Any], sandbox: SandboxServer) -> dict[st
 
 
 @pytest.fixture
-def wechat_runtime(wechat_config: dict[str, Any]) -> Iterator[Runtime]:
-    """Return a runtime that calls the sandbox, with both sample issues archived."""
-    runtime = get_runtime(create_app(wechat_config))
-    results = ingest_paths(runtime, SAMPLES)
-    assert all(r.ok for r in results), results
-    yield runtime
-    runtime.db.dispose()
+def runtime_factory() -> Iterator[Callable[[dict[str, Any]], Runtime]]:
+    """Return a function making another app's runtime (another process, say) from a config."""
+    made: list[Runtime] = []
+
+    def make(config: dict[str, Any]) -> Runtime:
+        made.append(get_runtime(create_app(config)))
+        return made[-1]
+
+    yield make
+    for runtime in made:  # PostgreSQL connections must be closed, not collected
+        runtime.db.dispose()
 
 
 @pytest.fixture
-def wechat_cli(wechat_config: dict[str, Any], wechat_runtime: Runtime) -> Callable[..., Result]:
+def wechat_runtime(
+    wechat_config: dict[str, Any], runtime_factory: Callable[[dict[str, Any]], Runtime]
+) -> Runtime:
+    """Return a runtime that calls the sandbox, with both sample issues archived."""
+    runtime = runtime_factory(wechat_config)
+    results = ingest_paths(runtime, SAMPLES)
+    assert all(r.ok for r in results), results
+    return runtime
+
+
+@pytest.fixture
+def wechat_cli(
+    wechat_config: dict[str, Any], wechat_runtime: Runtime
+) -> Iterator[Callable[..., Result]]:
     """Return a function that runs a ``wxbot`` command against the sandbox configuration."""
+    envs: list[CliEnv] = []
 
     def run(*args: str) -> Result:
-        env = CliEnv(test_config=dict(wechat_config))
-        return CliRunner().invoke(cli, list(args), obj=env, catch_exceptions=False)
+        envs.append(CliEnv(test_config=dict(wechat_config)))
+        return CliRunner().invoke(cli, list(args), obj=envs[-1], catch_exceptions=False)
 
-    return run
+    yield run
+    for env in envs:
+        get_runtime(env.app).db.dispose()

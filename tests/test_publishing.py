@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import SAMPLES
 
-from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
 from wxbot.links import issue_links_for
 from wxbot.publishing import (
@@ -23,7 +23,7 @@ from wxbot.publishing import (
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SandboxServer
 from wxbot.sandbox.testing import SandboxApi
-from wxbot.wechat import WeChatError, explain
+from wxbot.wechat import WeChatError, WeChatNetworkError, explain
 from wxbot.wechat.events import ArticleUrl, PublishJobFinish
 
 ISSUE = "2026-06-13"
@@ -37,9 +37,12 @@ def steps(record: Any) -> list[tuple[str, str]]:
     return [(s.step, s.status) for s in record.steps]
 
 
-def runtime_with(config: dict[str, Any], **publish: Any) -> Runtime:
+RuntimeFactory = Callable[[dict[str, Any]], Runtime]
+
+
+def runtime_with(factory: RuntimeFactory, config: dict[str, Any], **publish: Any) -> Runtime:
     """Return another runtime on the same database with some [publish] keys changed."""
-    return get_runtime(create_app(config | {"publish": config["publish"] | publish}))
+    return factory(config | {"publish": config["publish"] | publish})
 
 
 def test_draft_mode_uploads_each_file_once_and_makes_one_draft(
@@ -154,6 +157,28 @@ def test_wechat_errors_are_recorded_at_their_step_in_plain_words(
     assert calls(sandbox, path) == 1  # none of these is worth a retry
 
 
+@pytest.mark.parametrize(
+    ("when", "submits"),
+    [
+        ("after", 1),  # it went through: the re-run finds the article by its title
+        ("before", 2),  # it never arrived: the re-run finds nothing and submits again
+    ],
+)
+def test_a_submit_whose_answer_was_lost_never_publishes_twice(
+    wechat_runtime: Runtime, sandbox: SandboxServer, when: str, submits: int
+) -> None:
+    sandbox.faults.inject("freepublish/submit", drop=True, when=when)
+    with pytest.raises(WeChatNetworkError):
+        publish_issue(wechat_runtime, ISSUE, "publish")
+    sandbox.advance(1)
+    record = publish_issue(wechat_runtime, ISSUE, "publish")
+    (article,) = sandbox.state.articles.values()
+    assert (record.status, record.article_url) == ("done", article.urls[0])
+    assert calls(sandbox, "freepublish/submit") == submits
+    assert record.steps[0].step == "recover"
+    assert issue_links_for(wechat_runtime, [ISSUE]) == {ISSUE: article.urls[0]}
+
+
 def test_a_refused_publish_is_explained_and_can_be_submitted_again(
     wechat_runtime: Runtime, sandbox: SandboxServer
 ) -> None:
@@ -167,9 +192,12 @@ def test_a_refused_publish_is_explained_and_can_be_submitted_again(
 
 
 def test_a_publish_still_running_is_finished_by_its_event(
-    wechat_runtime: Runtime, wechat_config: dict[str, Any], sandbox: SandboxServer
+    wechat_runtime: Runtime,
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: RuntimeFactory,
 ) -> None:
-    impatient = runtime_with(wechat_config, wait_timeout=0.0)
+    impatient = runtime_with(runtime_factory, wechat_config, wait_timeout=0.0)
     record = publish_issue(impatient, ISSUE, "publish")
     assert record.status == "waiting" and record.article_url == ""
     sandbox.advance(1)
@@ -184,13 +212,15 @@ def test_a_publish_still_running_is_finished_by_its_event(
     before = calls(sandbox)
     again = publish_issue(impatient, ISSUE, "publish")
     assert (again.status, again.article_url, calls(sandbox)) == ("done", urls[0], before)
-    impatient.db.dispose()
 
 
 def test_sync_fills_in_urls_of_unfinished_jobs_and_of_drafts_published_by_hand(
-    wechat_runtime: Runtime, wechat_config: dict[str, Any], sandbox: SandboxServer
+    wechat_runtime: Runtime,
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: RuntimeFactory,
 ) -> None:
-    impatient = runtime_with(wechat_config, wait_timeout=0.0)
+    impatient = runtime_with(runtime_factory, wechat_config, wait_timeout=0.0)
     assert publish_issue(impatient, ISSUE, "publish").status == "waiting"
     by_hand = prepare_issue(wechat_runtime, "2026-06-25")
     SandboxApi(sandbox.base_url).post("freepublish/submit", {"media_id": by_hand.media_id})
@@ -200,4 +230,3 @@ def test_sync_fills_in_urls_of_unfinished_jobs_and_of_drafts_published_by_hand(
     published = sorted(a.urls[0] for a in sandbox.state.articles.values())
     assert sorted(links.values()) == published
     assert sync_article_urls(wechat_runtime) == 0
-    impatient.db.dispose()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES
+from sqlalchemy.exc import IntegrityError
 
-from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
 from wxbot.links import issue_links_for
 from wxbot.publishing import (
@@ -26,7 +26,8 @@ from wxbot.publishing import (
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.account import EDITORS_TAG, follower_openid
-from wxbot.wechat import WeChatError, explain
+from wxbot.storage import publications
+from wxbot.wechat import WeChatError, account_key, explain
 from wxbot.wechat.events import ArticleUrl, MassSendJobFinish
 
 ISSUE = "2026-06-13"
@@ -94,18 +95,24 @@ def test_no_mass_send_quota_is_explained(wechat_runtime: Runtime, sandbox: Sandb
     assert len(sandbox.state.mass_sends) == 1
 
 
-def runtime_on(sandbox: SandboxServer, app_config: dict[str, Any]) -> Runtime:
+RuntimeFactory = Callable[[dict[str, Any]], Runtime]
+
+
+def runtime_on(factory: RuntimeFactory, sandbox: SandboxServer, config: dict[str, Any]) -> Runtime:
+    """Return a runtime calling another sandbox, with the samples archived."""
     wechat = {"appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "api_base_url": sandbox.base_url}
-    runtime = get_runtime(create_app(app_config | {"wechat": wechat | {"retry_backoff": 0.01}}))
+    runtime = factory(config | {"wechat": wechat | {"retry_backoff": 0.01}})
     ingest_paths(runtime, SAMPLES)
     return runtime
 
 
 def test_an_issue_never_goes_twice_to_one_audience(
-    sandbox_factory: Callable[..., SandboxServer], app_config: dict[str, Any]
+    sandbox_factory: Callable[..., SandboxServer],
+    app_config: dict[str, Any],
+    runtime_factory: RuntimeFactory,
 ) -> None:
     sandbox = sandbox_factory(mass_daily_quota=4)
-    runtime = runtime_on(sandbox, app_config)
+    runtime = runtime_on(runtime_factory, sandbox, app_config)
     tag_id = EDITORS_TAG[0]
     prepare_issue(runtime, ISSUE)
     to_tag = send_mass(runtime, ISSUE, clientmsgid="editors-first", tag_id=tag_id)
@@ -119,7 +126,6 @@ def test_an_issue_never_goes_twice_to_one_audience(
     assert (repeat.msg_id, repeat.duplicate) == (to_all.msg_id, True)
     assert sendall_calls(sandbox) == 2
     assert [s.tag_id for s in sandbox.state.mass_sends] == [tag_id, None]
-    runtime.db.dispose()
 
 
 @pytest.mark.parametrize(
@@ -132,11 +138,12 @@ def test_an_issue_never_goes_twice_to_one_audience(
 def test_a_send_whose_answer_was_lost_is_retried_into_exactly_one_send(
     sandbox_factory: Callable[..., SandboxServer],
     app_config: dict[str, Any],
+    runtime_factory: RuntimeFactory,
     retry_interval: float,
     runs: int,
 ) -> None:
     sandbox = sandbox_factory(clientmsgid_retry_interval=retry_interval)
-    runtime = runtime_on(sandbox, app_config)
+    runtime = runtime_on(runtime_factory, sandbox, app_config)
     sandbox.faults.inject("message/mass/sendall", drop=True, when="after")
     if runs == 2:
         with pytest.raises(WeChatError, match="wait a minute and re-run") as caught:
@@ -152,7 +159,6 @@ def test_a_send_whose_answer_was_lost_is_retried_into_exactly_one_send(
     assert record.msg_id == str(send.msg_id)
     assert mass_send_record(runtime, record.msg_id).status == "accepted"  # type: ignore[union-attr]
     assert [e["errcode"] for e in sandbox.log.entries("message/mass/sendall")][-1] == 45065
-    runtime.db.dispose()
 
 
 @pytest.mark.parametrize(
@@ -201,18 +207,45 @@ def test_previews_go_once_per_recipient_and_draft_version(
 
 
 def test_mass_mode_previews_on_the_configured_editors(
-    wechat_config: dict[str, Any], wechat_runtime: Runtime, sandbox: SandboxServer
+    wechat_config: dict[str, Any],
+    wechat_runtime: Runtime,
+    sandbox: SandboxServer,
+    runtime_factory: RuntimeFactory,
 ) -> None:
     editors = [follower_openid(1), follower_openid(2)]
     config = wechat_config | {"publish": wechat_config["publish"] | {"preview_openids": editors}}
-    runtime = get_runtime(create_app(config))
+    runtime = runtime_factory(config)
     record = publish_issue(runtime, ISSUE, "mass")
     names = [s.step for s in record.steps]
     assert names == ["render", "lint", "upload", "draft", "preview", "sendall"]
     assert [p.touser for p in sandbox.state.previews] == editors
-    runtime.db.dispose()
 
 
 def test_events_for_jobs_wxbot_did_not_start_are_ignored(wechat_runtime: Runtime) -> None:
     on_wechat_event(wechat_runtime, MassSendJobFinish("123456", "send success", 1, 1, 1, 0))
     assert issue_links_for(wechat_runtime, [ISSUE]) == {ISSUE: f"http://wxbot.test/issues/{ISSUE}"}
+
+
+def test_the_database_refuses_a_second_send_racing_the_first(wechat_runtime: Runtime) -> None:
+    account = account_key(wechat_runtime.config)
+    draft = prepare_issue(wechat_runtime, ISSUE)
+    row = publications.DraftRow(
+        ISSUE, draft.media_id, draft.version, "", draft.title, "live", wechat_runtime.now()
+    )
+
+    def begin(clientmsgid: str, audience: str = "all") -> None:
+        with wechat_runtime.db.begin() as conn:
+            publications.begin_mass_send(
+                conn, account, issue_id=ISSUE, clientmsgid=clientmsgid, audience=audience,
+                tag_id=None, draft=row, now=wechat_runtime.now(),
+            )  # fmt: skip
+
+    begin("worker-1")
+    with pytest.raises(IntegrityError):
+        begin("worker-2")  # another worker, the same issue and audience, at the same time
+    begin("worker-3", audience="tag:100")  # another audience is another send
+    with wechat_runtime.db.begin() as conn:
+        publications.update_mass_send(
+            conn, account, "worker-1", wechat_runtime.now(), status="refused", errcode=45028
+        )
+    begin("worker-2")  # a refused send reached no one

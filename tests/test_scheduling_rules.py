@@ -17,11 +17,13 @@ from wxbot.archive import ingest_paths
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.errors import IssueNotFound
+from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
 from wxbot.scheduling import (
     CANCELLED,
     MISSED,
     SCHEDULED,
+    Job,
     ScheduleRefused,
     cancel_job,
     get_job,
@@ -31,7 +33,6 @@ from wxbot.scheduling import (
     run_due_jobs,
     schedule_send,
 )
-from wxbot.resources import sample_issues
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: 2026-06-25 07:00 in Shanghai: the evening before the sample issue of the 25th goes out.
@@ -130,75 +131,58 @@ def test_clientmsgids_differ_between_jobs(rt: Runtime) -> None:
     assert first.clientmsgid != second.clientmsgid
 
 
-@pytest.mark.parametrize(
-    ("config", "first", "second", "reason"),
-    [
-        # a time in the past, or closer than min_lead
-        ({}, None, ("2026-06-25", "2026-06-25 06:59", None), "past"),
-        ({}, None, ("2026-06-25", "2026-06-25 07:04", None), "too_soon"),
-        ({"min_lead": 3600}, None, ("2026-06-25", "2026-06-25 07:59", None), "too_soon"),
-        # the day's quota, counted in Shanghai time
-        ({}, ("2026-06-13", "2026-06-25 08:00"), ("2026-06-25", "2026-06-25 23:59", None), "quota"),
-        ({}, ("2026-06-13", "2026-06-26 00:00"), ("2026-06-25", "2026-06-26 23:59", 100), "quota"),
-        (
-            {"daily_quota": 2},
-            ("2026-06-13", "2026-06-25 08:00"),
-            ("2026-06-13", "2026-06-25 09:00", None),
-            "duplicate",
-        ),
-        # the same issue to the same audience twice
-        ({"daily_quota": 0}, ("2026-06-25", "2026-06-25 08:00"), ("2026-06-25", "2026-06-27 08:00", None), "duplicate"),
-    ],
-)  # fmt: skip
-def test_refusals(
-    sched_config: dict[str, Any],
-    config: dict[str, Any],
-    first: tuple[str, str] | None,
-    second: tuple[str, str, int | None],
-    reason: str,
-) -> None:
-    sched_config["schedule"] = sched_config["schedule"] | config
-    app = create_app(sched_config)
-    rt = get_runtime(app)
-    ingest_paths(rt, sample_issues())
-    if first is not None:
-        schedule_send(rt, first[0], local(first[1]))
-    issue_id, when, tag_id = second
-    with pytest.raises(ScheduleRefused) as refused:
-        schedule_send(rt, issue_id, local(when), tag_id=tag_id)
-    assert refused.value.reason == reason, refused.value
-    assert len(list_jobs(rt)) == (0 if first is None else 1)
-    rt.db.dispose()
+def schedule_spec(rt: Runtime, spec: str) -> Job:
+    """Schedule ``"MM-DD at MM-DD HH:MM [tag N]"``: an issue of 2026, when, and an audience."""
+    issue, _, rest = spec.partition(" at ")
+    when, _, tag = rest.partition(" tag ")
+    return schedule_send(
+        rt, f"2026-{issue}", local(f"2026-{when}"), tag_id=int(tag) if tag else None
+    )
 
 
 @pytest.mark.parametrize(
-    ("config", "first", "second"),
+    ("config", "earlier", "spec", "outcome"),
     [
-        ({"min_lead": 0}, None, ("2026-06-25", "2026-06-25 07:00", None)),
-        ({}, None, ("2026-06-25", "2026-06-25 07:05", None)),
-        # the next day in Shanghai, though the same day in UTC
-        ({}, ("2026-06-13", "2026-06-25 23:59"), ("2026-06-25", "2026-06-26 00:00", None)),
-        ({"daily_quota": 2}, ("2026-06-13", "2026-06-25 08:00"), ("2026-06-25", "2026-06-25 09:00", None)),
-        ({"daily_quota": 0}, ("2026-06-13", "2026-06-25 08:00"), ("2026-06-25", "2026-06-25 09:00", None)),
-        # the same issue to another audience
-        ({"daily_quota": 0}, ("2026-06-25", "2026-06-25 08:00"), ("2026-06-25", "2026-06-25 09:00", 100)),
+        # a time in the past, or closer than min_lead (the clock says 06-25 07:00)
+        ({}, [], "06-25 at 06-25 06:59", "past"),
+        ({}, [], "06-25 at 06-25 07:04", "too_soon"),
+        ({}, [], "06-25 at 06-25 07:05", SCHEDULED),
+        ({"min_lead": 3600}, [], "06-25 at 06-25 07:59", "too_soon"),
+        ({"min_lead": 0}, [], "06-25 at 06-25 07:00", SCHEDULED),
+        # the day's quota, counted in Shanghai time, tag sends included
+        ({}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 23:59", "quota"),
+        ({}, ["06-13 at 06-26 00:00"], "06-25 at 06-26 23:59 tag 100", "quota"),
+        ({}, ["06-13 at 06-25 23:59"], "06-25 at 06-26 00:00", SCHEDULED),  # UTC: same day
+        ({"daily_quota": 2}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 09:00", SCHEDULED),
+        ({"daily_quota": 2}, ["06-13 at 06-25 08:00", "06-25 at 06-25 08:00"],
+         "06-25 at 06-25 23:00 tag 100", "quota"),
+        ({"daily_quota": 0}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 09:00", SCHEDULED),
+        # the same issue to the same audience twice; to another audience is fine
+        ({"daily_quota": 0}, ["06-25 at 06-25 08:00"], "06-25 at 06-27 08:00", "duplicate"),
+        ({"daily_quota": 0}, ["06-25 at 06-25 08:00 tag 100"], "06-25 at 06-26 08:00 tag 100",
+         "duplicate"),
+        ({"daily_quota": 0}, ["06-25 at 06-25 08:00"], "06-25 at 06-25 09:00 tag 100", SCHEDULED),
     ],
 )  # fmt: skip
-def test_accepted_at_the_edges(
+def test_schedule_rules(
     sched_config: dict[str, Any],
     config: dict[str, Any],
-    first: tuple[str, str] | None,
-    second: tuple[str, str, int | None],
+    earlier: list[str],
+    spec: str,
+    outcome: str,
 ) -> None:
     sched_config["schedule"] = sched_config["schedule"] | config
-    app = create_app(sched_config)
-    rt = get_runtime(app)
+    rt = get_runtime(create_app(sched_config))
     ingest_paths(rt, sample_issues())
-    if first is not None:
-        schedule_send(rt, first[0], local(first[1]))
-    issue_id, when, tag_id = second
-    job = schedule_send(rt, issue_id, local(when), tag_id=tag_id)
-    assert job.state == SCHEDULED
+    for other in earlier:
+        schedule_spec(rt, other)
+    if outcome == SCHEDULED:
+        assert schedule_spec(rt, spec).state == SCHEDULED
+    else:
+        with pytest.raises(ScheduleRefused) as refused:
+            schedule_spec(rt, spec)
+        assert refused.value.reason == outcome, refused.value
+        assert len(list_jobs(rt)) == len(earlier)
     rt.db.dispose()
 
 

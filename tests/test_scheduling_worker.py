@@ -10,10 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from test_scheduling_rules import START, Clock, local
 
 from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
+from wxbot.cli import cli
+from wxbot.cli.context import CliEnv
+from wxbot.cli.schedule import start_in_process
 from wxbot.publishing import on_wechat_event, prepare_issue, send_mass
 from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
@@ -125,9 +129,7 @@ def test_prepares_ahead_then_sends_once_at_the_time(
     assert events(rt, job) == ["scheduled", "prepared", "claimed", "submitted", SENT, SENT]
 
 
-def test_the_event_alone_finishes_a_send(
-    rt: Runtime, clock: Clock, sandbox: SandboxServer
-) -> None:
+def test_the_event_alone_finishes_a_send(rt: Runtime, clock: Clock, sandbox: SandboxServer) -> None:
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"), tag_id=100)
     assert actions(rt) == [(job.id, "prepared")]  # sooner than prepare_ahead: at once
     clock.advance(minutes=10)
@@ -251,18 +253,28 @@ def test_wechat_refusals(
     assert len(sends_of(sandbox, job)) == (1 if then else 0)
 
 
-def test_retries_stop_at_max_delay(rt: Runtime, clock: Clock, sandbox: SandboxServer) -> None:
+@pytest.mark.parametrize(
+    ("fault", "uncertain"),
+    [
+        ({"errcode": 45011}, False),  # refused: WeChat did nothing
+        ({"drop": True}, True),  # no answer: it may have gone out
+    ],
+)
+def test_retries_stop_at_max_delay(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, fault: dict[str, Any], uncertain: bool
+) -> None:
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
     assert actions(rt) == [(job.id, "prepared")]
     clock.advance(minutes=10)
-    sandbox.faults.inject("message/mass/sendall", errcode=45011, times=100)
+    sandbox.faults.inject("message/mass/sendall", times=1000, **fault)
     for _ in range(30):
         assert actions(rt) == [(job.id, "retry")]
         clock.advance(minutes=1)
     clock.advance(seconds=1)
     assert actions(rt) == [(job.id, MISSED)]
     error = get_job(rt, job.id).error or ""
-    assert "errcode 45011" in error and "check 群发记录" in error
+    assert "more than max_delay 30 min; last error: WeChat message/mass/sendall" in error
+    assert ("check 群发记录" in error) is uncertain
     assert sandbox.state.mass_sends == []
 
 
@@ -334,7 +346,9 @@ def test_run_worker_loop_sends_and_stops(
     stop = threading.Event()
     seen: list[str] = []
     thread = threading.Thread(
-        target=run_worker, args=(fast,), kwargs={"stop_event": stop, "on_report": lambda r: seen.append(r.action)}
+        target=run_worker,
+        args=(fast,),
+        kwargs={"stop_event": stop, "on_report": lambda r: seen.append(r.action)},
     )
     thread.start()
     deadline = time.monotonic() + 20
@@ -346,3 +360,46 @@ def test_run_worker_loop_sends_and_stops(
     assert seen[:2] == ["prepared", "submitted"] or seen[:1] == ["submitted"]
     assert len(sends_of(sandbox, job)) == 1
     fast.db.dispose()
+
+
+def test_the_serve_process_runs_the_scheduler_when_configured(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, config: dict[str, Any]
+) -> None:
+    off = create_app(config | {"schedule": {"in_process": False}})
+    assert start_in_process(off) is None
+    assert not [t for t in threading.enumerate() if t.name == "wxbot-scheduler"]
+    on = create_app(config | {"schedule": {"daily_quota": 0, "poll_interval": 0.02}})
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    clock.advance(minutes=10)
+    stop = start_in_process(on)
+    assert stop is not None
+    [thread] = [t for t in threading.enumerate() if t.name == "wxbot-scheduler"]
+    deadline = time.monotonic() + 20
+    while get_job(rt, job.id).msg_id is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert len(sends_of(sandbox, job)) == 1
+    get_runtime(on).db.dispose()
+    get_runtime(off).db.dispose()
+
+
+def test_cli_worker_once(rt: Runtime, clock: Clock, config: dict[str, Any]) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    clock.advance(minutes=10)
+    env = CliEnv(test_config=config)
+    result = CliRunner().invoke(cli, ["worker", "--once"], obj=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"job {job.id} (2026-06-25): submitted  msg_id ")
+    assert get_job(rt, job.id).state == SUBMITTED
+
+
+def test_cli_worker_refuses_an_unknown_crash_step(
+    config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WXBOT_TEST_CRASH_AT", "during_lunch")
+    env = CliEnv(test_config=config)
+    result = CliRunner().invoke(cli, ["worker", "--once"], obj=env, catch_exceptions=False)
+    assert result.exit_code != 0
+    assert "WXBOT_TEST_CRASH_AT='during_lunch'" in result.output

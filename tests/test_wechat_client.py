@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from wxbot import create_app, get_runtime
 from wxbot.errors import ConfigError
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_SECRET, SandboxServer
@@ -121,13 +120,15 @@ def test_a_dropped_call_that_is_not_safe_to_repeat_is_reported(
 
 
 def test_the_token_is_fetched_once_and_shared_through_the_database(
-    wechat_runtime: Runtime, wechat_config: dict[str, Any], sandbox: SandboxServer
+    wechat_runtime: Runtime,
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
 ) -> None:
     _list(WeChatApi(wechat_runtime))
     _list(WeChatApi(wechat_runtime))
-    other_process = get_runtime(create_app(wechat_config))  # same database, new engine
+    other_process = runtime_factory(wechat_config)  # same database, new engine
     _list(WeChatApi(other_process))
-    other_process.db.dispose()
     assert token_fetches(sandbox) == 1
     assert len(calls(sandbox, "token")) == 0  # never /cgi-bin/token: it knocks others out
 
@@ -166,14 +167,15 @@ def test_a_token_refused_twice_is_an_error(wechat_runtime: Runtime, sandbox: San
 
 
 def test_wrong_credentials_are_explained_without_the_secret(
-    wechat_config: dict[str, Any], sandbox: SandboxServer
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
 ) -> None:
     wrong = "not-the-secret-0123456789abcdef"
     config = wechat_config | {"wechat": wechat_config["wechat"] | {"secret": wrong}}
-    runtime = get_runtime(create_app(config))
+    runtime = runtime_factory(config)
     with pytest.raises(WeChatError) as caught:
         _list(WeChatApi(runtime))
-    runtime.db.dispose()
     assert caught.value.errcode == 40125
     assert "[wechat] secret" in str(caught.value)
     assert wrong not in str(caught.value) and SANDBOX_SECRET not in str(caught.value)

@@ -7,9 +7,10 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
-from wxbot import create_app, get_runtime
+from wxbot.runtime import Runtime
 from wxbot.sandbox import SandboxServer
 from wxbot.storage import wechat_tokens
 from wxbot.wechat import WeChatApi, account_key
@@ -27,16 +28,18 @@ sys.stdin.readline()
 print(api.tokens.get(), flush=True)
 """
 
+RuntimeFactory = Callable[[dict[str, Any]], Runtime]
+
 
 def stable_token_fetches(sandbox: SandboxServer) -> int:
     return sum(f.endpoint == "stable_token" for f in sandbox.state.token_fetches)
 
 
 def test_processes_needing_a_token_at_once_fetch_it_once(
-    wechat_config: dict[str, Any], sandbox: SandboxServer
+    wechat_config: dict[str, Any], sandbox: SandboxServer, runtime_factory: RuntimeFactory
 ) -> None:
     config = json.dumps(wechat_config, default=str)
-    get_runtime(create_app(wechat_config)).db.dispose()  # the schema exists before the race
+    runtime_factory(wechat_config)  # the schema exists before the race
     # The fetch is slow, so the others surely arrive while it is under way.
     sandbox.faults.inject("stable_token", delay=0.5)
     processes = [
@@ -75,10 +78,10 @@ class Clock:
 
 
 def test_the_token_is_refreshed_ahead_of_expiry(
-    wechat_config: dict[str, Any], sandbox: SandboxServer
+    wechat_config: dict[str, Any], sandbox: SandboxServer, runtime_factory: RuntimeFactory
 ) -> None:
     clock = Clock()
-    runtime = get_runtime(create_app(wechat_config | {"clock": clock}))
+    runtime = runtime_factory(wechat_config | {"clock": clock})
     api = WeChatApi(runtime)
     first = api.tokens.get()
     clock.now += dt.timedelta(seconds=7000)
@@ -87,15 +90,14 @@ def test_the_token_is_refreshed_ahead_of_expiry(
     clock.now += dt.timedelta(seconds=100)
     sandbox.advance(7100)  # both sides agree: 100 s left, inside WeChat's own 5-minute renewal
     second = api.tokens.get()
-    runtime.db.dispose()
     assert second != first
     assert stable_token_fetches(sandbox) == 2
 
 
 def test_a_lease_left_by_a_dead_process_expires(
-    wechat_config: dict[str, Any], sandbox: SandboxServer
+    wechat_config: dict[str, Any], sandbox: SandboxServer, runtime_factory: RuntimeFactory
 ) -> None:
-    runtime = get_runtime(create_app(wechat_config))
+    runtime = runtime_factory(wechat_config)
     now = runtime.now()
     with runtime.db.begin() as conn:  # a process claimed the refresh, then died
         held = wechat_tokens.claim_lease(
@@ -104,7 +106,6 @@ def test_a_lease_left_by_a_dead_process_expires(
     assert held
     started = time.monotonic()
     token = WeChatApi(runtime).tokens.get()
-    runtime.db.dispose()
     assert token
     assert time.monotonic() - started >= 0.3
     assert stable_token_fetches(sandbox) == 1

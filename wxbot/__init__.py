@@ -19,7 +19,7 @@ from .storage import Database
 __all__ = ["create_app", "get_runtime"]
 
 #: Web modules; each exposes ``init_app(app)`` and registers its routes.
-WEB_MODULES: list[str] = ["web.archive_pages"]
+WEB_MODULES: list[str] = ["web.archive_pages", "callback.views"]
 
 
 def create_app(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .archive import IngestResult, ingest_paths
+from .publishing import Progress, PublishRecord, publish_issue
 from .resources import sample_issues
 from .runtime import Runtime
 from .sandbox import (
@@ -70,3 +71,10 @@ def start_demo(folder: Path, host: str, port: int) -> Demo:
 def ingest_samples(runtime: Runtime) -> list[IngestResult]:
     """Archive the sample issues shipped with wxbot."""
     return ingest_paths(runtime, sample_issues())
+
+
+def publish_to_sandbox(
+    runtime: Runtime, issue_id: str, progress: Progress | None = None
+) -> PublishRecord:
+    """Publish an issue to the sandbox (freepublish: an article URL, no push to followers)."""
+    return publish_issue(runtime, issue_id, "publish", progress=progress)

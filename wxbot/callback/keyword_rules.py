@@ -19,7 +19,7 @@ MATCH_KINDS = ("exact", "contains")
 
 
 def match_rule(rules: Sequence[KeywordRule], text: str) -> KeywordRule | None:
-    """Return the rule that answers ``text``: exact rules first, then contains rules, oldest first."""
+    """Return the rule answering ``text``: exact rules first, then contains rules, oldest first."""
     key = squeeze(text)
     if not key:
         return None

@@ -1,4 +1,4 @@
-"""The registry follower replies route through: ``@registry.keyword(...)``, ``@registry.event(...)``.
+"""The registry follower replies route through: ``@registry.keyword``, ``@registry.event``.
 
 In the spirit of wechatpy's ``register_message`` and WeRoBot's filters: a handler takes the
 :class:`Context` and returns an :class:`~wxbot.search.answers.Answer`, or None to let the next
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..runtime import Runtime
 from ..search.answers import Answer
@@ -40,6 +41,7 @@ class Context:
 
 
 Handler = Callable[[Context], Answer | None]
+H = TypeVar("H", bound=Handler)
 
 
 class Registry:
@@ -49,22 +51,20 @@ class Registry:
         self._keywords: list[tuple[frozenset[str], Callable[[str], bool] | None, Handler]] = []
         self._events: dict[str, Handler] = {}
 
-    def keyword(
-        self, *words: str, match: Callable[[str], bool] | None = None
-    ) -> Callable[[Handler], Handler]:
+    def keyword(self, *words: str, match: Callable[[str], bool] | None = None) -> Callable[[H], H]:
         """Register a handler for texts equal to one of ``words``, or that ``match`` accepts."""
         keys = frozenset(squeeze(w) for w in words)
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             self._keywords.append((keys, match, handler))
             return handler
 
         return register
 
-    def event(self, *names: str) -> Callable[[Handler], Handler]:
+    def event(self, *names: str) -> Callable[[H], H]:
         """Register a handler for events (``subscribe``, ``CLICK``…; case does not matter)."""
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             for name in names:
                 self._events[name.upper()] = handler
             return handler

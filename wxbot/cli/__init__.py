@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "render",
     "publish",
     "schedule",
+    "search",
 ]
 
 

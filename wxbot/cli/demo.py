@@ -9,7 +9,8 @@ from flask import Flask
 
 from .. import create_app, get_runtime
 from ..archive import list_issues
-from ..demo import ingest_samples, start_demo
+from ..demo import ingest_samples, publish_to_sandbox, start_demo
+from ..errors import WxbotError
 from ..server import run_server
 
 
@@ -34,7 +35,18 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     click.echo(f"WeChat sandbox: {prepared.sandbox.base_url} (request log: /sandbox/log)")
     for result in ingest_samples(runtime):
         click.echo(result.describe())
-    latest = list_issues(runtime, limit=1)[0].id
+    rows = list_issues(runtime)
+    latest, earliest = rows[0].id, rows[-1].id
+    click.echo(f"publishing {earliest} to the sandbox:")
+    try:
+        record = publish_to_sandbox(
+            runtime, earliest, progress=lambda step: click.echo(f"  {step.step}: {step.detail}")
+        )
+        click.echo(f"  {record.summary}")
+        if record.article_url:
+            click.echo(f"  article: {record.article_url}")
+    except WxbotError as exc:  # the demo goes on: the archive and the callback still work
+        click.echo(f"  publishing failed: {exc}", err=True)
     click.echo("")
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")
     click.echo(f"phone preview: {prepared.base_url}/issues/{latest}/preview")

@@ -25,9 +25,7 @@ from .context import CliEnv, pass_env
 )
 @click.option("--tag", "tag_id", type=int, default=None, help="Mass-send to this tag id only.")
 @click.option("--preview-to", metavar="OPENID", default=None, help="Preview on this follower.")
-@click.option(
-    "--preview-wxname", metavar="NAME", default=None, help="Preview on this WeChat ID."
-)
+@click.option("--preview-wxname", metavar="NAME", default=None, help="Preview on this WeChat ID.")
 @pass_env
 def publish(
     env: CliEnv,

@@ -185,9 +185,16 @@ def crash_checkpoint(step: str) -> Checkpoint | None:
 
 def run_in_process(app: Flask) -> None:
     """Start the scheduler in this server process when ``[schedule] in_process`` is true."""
+    start_in_process(app)
+
+
+def start_in_process(app: Flask) -> threading.Event | None:
+    """Start the scheduler thread as configured; return the event that stops it, if started."""
     runtime = get_runtime(app)
-    if runtime.config["schedule"]["in_process"]:
-        start_worker_thread(runtime)
+    if not runtime.config["schedule"]["in_process"]:
+        return None
+    _thread, stop_event = start_worker_thread(runtime)
+    return stop_event
 
 
 COMMANDS = [schedule, jobs_command, cancel, reschedule, worker]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy.exc import IntegrityError
+
 from ..archive import get_issue
 from ..runtime import Runtime
 from ..storage import publications as store
@@ -18,7 +20,7 @@ from ..wechat.limits import CLIENTMSGID_MAX_BYTES, CLIENTMSGID_TOO_FAST
 from .records import AlreadySent, MassSendOutcome, MassSendStatus, PublishError, RunLog, run_log
 
 #: Send states that count as "the issue went (or may have gone) to that audience".
-REACHED = ("sending", "unconfirmed", "accepted", "success")
+REACHED = store.REACHING
 
 #: message/mass/get's msg_status → our record's status.
 _STATUS = {"SEND_SUCCESS": "success", "SEND_FAIL": "failed", "DELETE": "deleted"}
@@ -120,11 +122,16 @@ def _call(
     audience: str,
     draft: store.DraftRow,
 ) -> mass_send.SendAccepted:
-    with runtime.db.begin() as conn:
-        store.begin_mass_send(
-            conn, api.account, issue_id=issue_id, clientmsgid=clientmsgid, audience=audience,
-            tag_id=tag_id, draft=draft, now=runtime.now(),
-        )  # fmt: skip
+    try:
+        with runtime.db.begin_write() as conn:
+            store.begin_mass_send(
+                conn, api.account, issue_id=issue_id, clientmsgid=clientmsgid, audience=audience,
+                tag_id=tag_id, draft=draft, now=runtime.now(),
+            )  # fmt: skip
+    except IntegrityError:  # another process started a send of this issue to this audience
+        raise AlreadySent(
+            f"issue {issue_id} is being sent to {audience} by another process"
+        ) from None
     try:
         accepted = mass_send.send_to_followers(
             api, draft.media_id, clientmsgid=clientmsgid, tag_id=tag_id

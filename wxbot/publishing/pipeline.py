@@ -16,12 +16,12 @@ from ..model import Issue
 from ..runtime import Runtime
 from ..storage import issue_links, publish_runs
 from ..storage import publications as store
-from ..wechat import WeChatApi, WeChatError, account_key, freepublish
+from ..wechat import WeChatApi, WeChatError, WeChatNetworkError, account_key, freepublish
 from ..wechat.limits import PUBLISH_STATUS_TEXT, PUBLISH_SUCCESS
 from .mass import REACHED, audience_of, default_clientmsgid, send_prepared
 from .prepare import INVALID_MEDIA_ID, PreviewTarget, prepare_draft, preview_targets
 from .records import Progress, PublishError, PublishFailed, PublishRecord, RunLog, run_log
-from .results import is_pending, record_publish_status
+from .results import is_pending, record_publish_status, set_url
 
 MODES = ("draft", "publish", "mass")
 
@@ -84,6 +84,9 @@ class _Ending:
 def _publish(
     runtime: Runtime, api: WeChatApi, run: RunLog, issue: Issue, recipients: Sequence[PreviewTarget]
 ) -> _Ending:
+    recovered = _recover_lost_submit(runtime, api, run, issue.id)
+    if recovered is not None:
+        return _Ending("done", f"published: {recovered.article_url}", _job_fields(recovered))
     with runtime.db.begin() as conn:
         jobs = store.publish_jobs_of(conn, api.account, issue.id)
     if jobs and is_pending(jobs[0]):
@@ -132,11 +135,50 @@ def _submit(runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str) -> sto
         except WeChatError as exc:
             _forget_lost_draft(runtime, api, draft, exc)
             raise
+        except WeChatNetworkError:
+            # It may have gone through: the next run looks for the article before submitting.
+            with runtime.db.begin() as conn:
+                store.set_draft_state(
+                    conn, api.account, draft.media_id, "submitting", runtime.now()
+                )
+            raise
         with runtime.db.begin() as conn:
             store.add_publish_job(conn, api.account, publish_id, draft, runtime.now())
             job = store.get_publish_job(conn, api.account, publish_id)
         assert job is not None
         step.detail = f"publish_id {publish_id} (draft version {draft.version})"
+    return job
+
+
+def _recover_lost_submit(
+    runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str
+) -> store.PublishJobRow | None:
+    """After a submit whose answer was lost, find its article by title; else allow a new one."""
+    with runtime.db.begin() as conn:
+        draft = store.get_draft(conn, api.account, issue_id)
+    if draft is None or draft.state != "submitting":
+        return None
+    with run.step("recover") as step:
+        _, items = freepublish.list_published(api)
+        item = next((i for i in items if i.title == draft.title and i.index == 1), None)
+        now = runtime.now()
+        with runtime.db.begin() as conn:
+            if item is None or item.deleted:
+                store.set_draft_state(conn, api.account, draft.media_id, "live", now)
+                step.detail = (
+                    "the last submit got no answer and nothing was published: submit again"
+                )
+                return None
+            publish_id = f"article:{item.article_id}"  # WeChat's publish_id never reached us
+            store.add_publish_job(conn, api.account, publish_id, draft, now)
+            store.finish_publish_job(
+                conn, api.account, publish_id, status=PUBLISH_SUCCESS, article_id=item.article_id,
+                article_url=item.url, fail_idx="", now=now,
+            )  # fmt: skip
+            store.set_draft_state(conn, api.account, draft.media_id, "published", now)
+            set_url(conn, issue_id, item.url, "freepublish/batchget", runtime)
+            job = store.get_publish_job(conn, api.account, publish_id)
+        step.detail = f"the last submit went through: {item.url}"
     return job
 
 

@@ -92,7 +92,9 @@ class PublishRecord:
 class RunLog:
     """Record one run of the pipeline step by step, and pass each step to ``progress``."""
 
-    def __init__(self, runtime: Runtime, issue_id: str, mode: str, progress: Progress | None):
+    def __init__(
+        self, runtime: Runtime, issue_id: str, mode: str, progress: Progress | None
+    ) -> None:
         self.runtime = runtime
         self.issue_id = issue_id
         self.mode = mode
@@ -100,7 +102,9 @@ class RunLog:
         with runtime.db.begin() as conn:
             self.id = publish_runs.start_run(conn, issue_id, mode, runtime.now())
 
-    def record(self, step: str, detail: str, status: str = "done", errcode: int | None = None):
+    def record(
+        self, step: str, detail: str, status: str = "done", errcode: int | None = None
+    ) -> None:
         """Record a step that is over."""
         now = self.runtime.now()
         with self.runtime.db.begin() as conn:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import OrderedDict
 
 from sqlalchemy import Connection
 
@@ -17,10 +19,20 @@ from ..wechat import account_key
 QUOTA_RECORDS = ("sending", "unconfirmed", "accepted", "success")
 
 
+#: Lint results by (issue, source, configuration): scheduling one issue to many tags renders once.
+_CHECKED: OrderedDict[tuple[str, str, str], tuple[str, ...]] = OrderedDict()
+_CHECKED_MAX = 32
+
+
 def compliance_problems(runtime: Runtime, issue: Issue) -> list[str]:
     """Return every reason WeChat would strip or reject the issue's article; empty when clean."""
-    article = render_issue(issue, runtime.config)
-    return [str(p) for p in lint_article(article, publishing=False)]
+    key = (issue.id, issue.source.sha256, json.dumps(runtime.config, sort_keys=True, default=str))
+    if key not in _CHECKED:
+        article = render_issue(issue, runtime.config)
+        _CHECKED[key] = tuple(str(p) for p in lint_article(article, publishing=False))
+        while len(_CHECKED) > _CHECKED_MAX:
+            _CHECKED.popitem(last=False)
+    return list(_CHECKED[key])
 
 
 def sends_outside_jobs(

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from .. import publishing
 from ..errors import WxbotError
+from ..rendering.compliance import ComplianceError
 from ..runtime import Runtime
 from ..storage import issues as issue_store
 from ..storage import jobs as job_store
@@ -38,6 +39,8 @@ STEPS = ("before_claim", "after_claim", "during_call", "after_call")
 #: WeChat errcodes that say "not now": system busy, a rate or quota window, retried too fast.
 RETRY_ERRCODES = frozenset({-1, 45009, 45011, 45066})
 
+#: Statuses of publishing's send record when a sendall call got no answer.
+UNANSWERED_RECORDS = frozenset({"sending", "unconfirmed"})
 #: Statuses of publishing's send record once WeChat has finished the send.
 FINISHED_RECORDS = frozenset({"success", "failed", "deleted"})
 #: Those among them where followers got the message (a deleted one was sent first).
@@ -75,17 +78,21 @@ def _send_due(
     runtime: Runtime, policy: SchedulePolicy, worker: str, step: Checkpoint
 ) -> list[StepReport]:
     reports: list[StepReport] = []
+    waiting: set[str] = set()  # issues another worker is preparing: not this step
     while True:
         step("before_claim")
         now = runtime.now()
         with runtime.db.begin_write() as conn:
-            row = job_store.claim_next_send(conn, now, worker, now + policy.lease)
+            row = job_store.claim_next_send(conn, now, worker, now + policy.lease, waiting)
             if row is not None:
-                job_store.add_log(conn, row.id, now, "claimed", f"attempt {row.attempts}", worker)
+                job_store.add_log(conn, row.id, now, "claimed", f"claim {row.attempts}", worker)
         if row is None:
             return reports
         step("after_claim")
-        reports.append(_send_claimed(runtime, policy, worker, row, step))
+        report = _send_claimed(runtime, policy, worker, row, step)
+        if report.action == "waiting":
+            waiting.add(row.issue_id)
+        reports.append(report)
 
 
 def _send_claimed(
@@ -96,15 +103,19 @@ def _send_claimed(
     step: Checkpoint,
 ) -> StepReport:
     now = runtime.now()
-    if now - row.send_at > policy.max_delay:
-        return _miss(runtime, policy, worker, row, now)
+    record = publishing.mass_send_record(runtime, row.clientmsgid)
+    if now - row.send_at > policy.max_delay and not (record and record.msg_id):
+        return _miss(runtime, policy, worker, row, record, now)
+    # Prepare only while no call was made for this job: after one, the draft may be
+    # consumed, and a retry must repeat the first call exactly.
+    if record is None:
+        try:
+            if not _ready(runtime, policy, row):
+                return _release(runtime, worker, row, "another worker is preparing the draft")
+        except Exception as exc:
+            error = f"preparing failed: {exc}"
+            return _retry_later(runtime, policy, worker, row, error, prepare_again=True)
     try:
-        # Prepare now only when no call was made for this job yet: after one, the draft may
-        # be consumed, and the retry must repeat the first call exactly.
-        if publishing.mass_send_record(runtime, row.clientmsgid) is None and (
-            row.prepared_revision != _revision(runtime, row.issue_id) or row.attempts > 1
-        ):
-            _prepare(runtime, row)
         step("during_call")
         outcome = publishing.send_mass(
             runtime, row.issue_id, clientmsgid=row.clientmsgid, tag_id=row.tag_id
@@ -115,7 +126,9 @@ def _send_claimed(
         return _fail(runtime, worker, row, str(exc))
     except publishing.AlreadySent as exc:  # another send reached (or may have) this audience
         return _fail(runtime, worker, row, str(exc))
-    except WxbotError as exc:  # no answer, or preparing failed: try again within max_delay
+    except (publishing.PublishError, ComplianceError) as exc:  # the draft is not usable
+        return _retry_later(runtime, policy, worker, row, str(exc), prepare_again=True)
+    except WxbotError as exc:  # no answer: the call may have taken effect; same clientmsgid
         return _retry_later(runtime, policy, worker, row, str(exc))
     except Exception as exc:  # a bug or an outage must not lose the job: it is retried
         logger.exception("job %d: sending failed unexpectedly", row.id)
@@ -153,14 +166,17 @@ def _miss(
     policy: SchedulePolicy,
     worker: str,
     row: job_store.JobRow,
+    record: MassSendRow | None,
     now: dt.datetime,
 ) -> StepReport:
     late = int((now - row.send_at).total_seconds() // 60)
     reason = f"not sent: {late} min past its time, more than max_delay {_minutes(policy)} min"
-    if row.attempts > 1:
+    if row.error:
+        reason += f"; last error: {row.error}"
+    if record is not None and record.status in UNANSWERED_RECORDS:
         reason += (
-            f"; an earlier attempt may have reached WeChat ({row.error or 'interrupted'}): "
-            f"check 群发记录 before sending again"
+            "; a sendall call for it got no answer and may have reached WeChat: check 群发记录 "
+            "before sending again"
         )
     with runtime.db.begin_write() as conn:
         job_store.transition(
@@ -183,23 +199,45 @@ def _miss(
 
 
 def _retry_later(
-    runtime: Runtime, policy: SchedulePolicy, worker: str, row: job_store.JobRow, error: str
+    runtime: Runtime,
+    policy: SchedulePolicy,
+    worker: str,
+    row: job_store.JobRow,
+    error: str,
+    *,
+    prepare_again: bool = False,
 ) -> StepReport:
     now = runtime.now()
     retry_at = now + policy.retry_interval
+    values: dict[str, object] = {
+        "claimed_by": None,
+        "lease_until": retry_at,
+        "error": error,
+        "updated_at": now,
+    }
+    if prepare_again:
+        values["prepared_revision"] = None
     with runtime.db.begin_write() as conn:
         # Stays "sending": the call may have reached WeChat, so only a retry with the same
         # clientmsgid (or missed, past max_delay) may follow.
+        job_store.transition(conn, row.id, [model.SENDING], values, claimed_by=worker)
+        job_store.add_log(conn, row.id, now, "retry", error, worker)
+    logger.warning("job %d: will retry at %s: %s", row.id, retry_at.isoformat(), error)
+    return StepReport(row.id, row.issue_id, "retry", error)
+
+
+def _release(runtime: Runtime, worker: str, row: job_store.JobRow, why: str) -> StepReport:
+    now = runtime.now()
+    with runtime.db.begin_write() as conn:
         job_store.transition(
             conn,
             row.id,
             [model.SENDING],
-            {"claimed_by": None, "lease_until": retry_at, "error": error, "updated_at": now},
+            {"claimed_by": None, "lease_until": now, "updated_at": now},
             claimed_by=worker,
         )
-        job_store.add_log(conn, row.id, now, "retry", error, worker)
-    logger.warning("job %d: will retry at %s: %s", row.id, retry_at.isoformat(), error)
-    return StepReport(row.id, row.issue_id, "retry", error)
+        job_store.add_log(conn, row.id, now, "waiting", why, worker)
+    return StepReport(row.id, row.issue_id, "waiting", why)
 
 
 def _fail(runtime: Runtime, worker: str, row: job_store.JobRow, error: str) -> StepReport:
@@ -238,9 +276,9 @@ def _prepare_upcoming(runtime: Runtime, policy: SchedulePolicy) -> list[StepRepo
         if row.issue_id in done:
             continue
         with runtime.db.begin_write() as conn:
-            taken = job_store.claim_prepare(conn, row.id, now, now + policy.lease)
+            taken = job_store.claim_issue_prepare(conn, row.issue_id, now, now + policy.lease)
         if not taken:
-            continue  # another worker has it
+            continue  # another worker is preparing it
         done.add(row.issue_id)
         try:
             detail = _prepare(runtime, row)
@@ -252,6 +290,24 @@ def _prepare_upcoming(runtime: Runtime, policy: SchedulePolicy) -> list[StepRepo
         else:
             reports.append(StepReport(row.id, row.issue_id, "prepared", detail))
     return reports
+
+
+def _ready(runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow) -> bool:
+    """Make sure the job's issue has its current draft; False while another worker makes it."""
+    revision = _revision(runtime, row.issue_id)
+    now = runtime.now()
+    with runtime.db.begin_write() as conn:
+        fresh = job_store.get_job(conn, row.id)
+        if fresh is not None and fresh.prepared_revision == revision:
+            return True
+        if not job_store.claim_issue_prepare(conn, row.issue_id, now, now + policy.lease):
+            return False
+    try:
+        _prepare(runtime, row)
+    except Exception as exc:
+        _prepare_failed(runtime, policy, row, str(exc) or type(exc).__name__)
+        raise
+    return True
 
 
 def _prepare(runtime: Runtime, row: job_store.JobRow) -> str:

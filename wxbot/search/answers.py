@@ -23,6 +23,7 @@ NEWS_TITLE_MAX_CHARS = 64
 NEWS_DESCRIPTION_MAX_CHARS = 120
 
 _WHITESPACE = re.compile(r"\s+")
+_CLAUSE_ENDS = "。，；：！？、,;"
 
 
 @dataclass(frozen=True)
@@ -79,16 +80,25 @@ def clip(text: str, limit: int) -> str:
 
 
 def snippet(text: str, needles: Sequence[str], width: int = 60) -> str:
-    """Return about ``width`` characters of ``text`` around the first of ``needles`` found."""
+    """Return about ``width`` characters of ``text`` around the first of ``needles`` found.
+
+    The excerpt starts at the clause the match stands in when that is near, so it does not
+    open in the middle of a word.
+    """
     line = _WHITESPACE.sub(" ", text).strip()
     lowered = line.lower()
     found = [i for n in needles if n and (i := lowered.find(n.lower())) != -1]
     if not found or len(line) <= width:
         return clip(line, width)
-    start = max(min(found) - width // 4, 0)
+    at = min(found)
+    start = max(at - width // 3, 0)
+    clause = max(line.rfind(p, start, at) for p in _CLAUSE_ENDS)
+    start = clause + 1 if clause != -1 else start
+    while 0 < start < at and line[start - 1].isascii() and line[start - 1].isalnum():
+        start -= 1  # not from the middle of a Latin word
     end = min(start + width, len(line))
-    start = max(end - width, 0)
-    return ("…" if start else "") + line[start:end].strip() + ("…" if end < len(line) else "")
+    excerpt = line[start:end].strip()
+    return ("…" if start else "") + excerpt + ("…" if end < len(line) else "")
 
 
 def news_answer(item: Item, handler: str) -> Answer:

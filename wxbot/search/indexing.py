@@ -78,10 +78,16 @@ def index_ingested(
     index_issues(conn, changed)
 
 
-def rebuild(runtime: Runtime) -> int:
-    """Rebuild the whole index from the archive; return how many issues were indexed."""
+def rebuild(runtime: Runtime, *, only_if_missing: bool = False) -> int:
+    """Rebuild the whole index from the archive; return how many issues were indexed.
+
+    With ``only_if_missing``, do nothing unless the archive has issues and the index none
+    (an archive made before search existed); several workers starting at once build it once.
+    """
     count = 0
     with runtime.db.begin_write() as conn:
+        if only_if_missing and (search_index.has_docs(conn) or not issue_store.count_issues(conn)):
+            return 0
         search_index.clear(conn)
         ids = [row.id for row in issue_store.list_issues(conn)]
         for start in range(0, len(ids), 200):
@@ -91,5 +97,5 @@ def rebuild(runtime: Runtime) -> int:
             search_index.replace_docs(conn, [], docs)
             count += len(found)
         search_index.bump(conn, "archive")
-    logger.info("search: rebuilt the index of %d issues", count)
+    logger.info("search: indexed %d issues", count)
     return count

@@ -67,6 +67,11 @@ def _latest(month: int, day: int, today: dt.date) -> dt.date | None:
     return None
 
 
+def looks_like_date(text: str) -> bool:
+    """Return whether ``text`` has the form of a date (whether or not that day had an issue)."""
+    return parse_date(text, dt.date(9999, 12, 31)) is not None
+
+
 def list_number(text: str) -> int | None:
     """Return the list item a bare number (1–99) picks, or None."""
     text = squeeze(text)

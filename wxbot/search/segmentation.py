@@ -22,6 +22,11 @@ def load() -> None:
 
 
 def words(text: str) -> list[str]:
-    """Return the words of ``text`` in jieba's default cut, without spaces and punctuation."""
+    """Return the words of ``text`` in jieba's default cut that are worth searching for.
+
+    Single ideographs (我, 的, 和…) are dropped: alone they are found everywhere.
+    """
     load()
-    return [w for w in jieba.lcut(text) if w.strip() and any(c.isalnum() for c in w)]
+    return [
+        w for w in jieba.lcut(text) if any(c.isalnum() for c in w) and (len(w) > 1 or w.isascii())
+    ]

@@ -98,8 +98,8 @@ def log_messages(conn: Connection, rows: Sequence[LoggedMessage]) -> None:
 
 def claim(conn: Connection, row: LoggedMessage) -> bool:
     """Log ``row`` (reply still unknown) unless its key is logged; return whether it was new."""
-    result = conn.execute(_insert_ignoring_conflicts(conn), [_values(row) | {"reply": None}])
-    return bool(result.rowcount == 1)
+    insert = _insert_ignoring_conflicts(conn).returning(follower_messages.c.dedupe_key)
+    return conn.execute(insert, _values(row) | {"reply": None}).first() is not None
 
 
 def finish(conn: Connection, dedupe_key: str, reply: str, answer: str, handler: str) -> None:
@@ -208,7 +208,9 @@ def add_rule(conn: Connection, keyword: str, match: str, reply: str, now: dt.dat
     result = conn.execute(
         keyword_rules.insert().values(keyword=keyword, match=match, reply=reply, created_at=now)
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def remove_rule(conn: Connection, rule_id: int) -> bool:

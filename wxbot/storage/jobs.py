@@ -238,7 +238,11 @@ def _due_to_send(now: dt.datetime) -> ColumnElement[bool]:
 
 
 def claim_next_send(
-    conn: Connection, now: dt.datetime, worker: str, lease_until: dt.datetime
+    conn: Connection,
+    now: dt.datetime,
+    worker: str,
+    lease_until: dt.datetime,
+    skip_issues: Collection[str] = (),
 ) -> JobRow | None:
     """Claim the earliest due job for ``worker`` until ``lease_until``; None when none is due.
 
@@ -247,7 +251,7 @@ def claim_next_send(
     while True:
         job_id = conn.execute(
             select(send_jobs.c.id)
-            .where(_due_to_send(now))
+            .where(_due_to_send(now), send_jobs.c.issue_id.not_in(list(skip_issues)))
             .order_by(send_jobs.c.send_at, send_jobs.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
@@ -287,20 +291,26 @@ def due_to_prepare(conn: Connection, now: dt.datetime, horizon: dt.datetime) -> 
     return [_job(r) for r in conn.execute(query)]
 
 
-def claim_prepare(
-    conn: Connection, job_id: int, now: dt.datetime, lease_until: dt.datetime
+def claim_issue_prepare(
+    conn: Connection, issue_id: str, now: dt.datetime, lease_until: dt.datetime
 ) -> bool:
-    """Take the right to prepare a scheduled job until ``lease_until``; return whether taken."""
-    result = conn.execute(
+    """Take the right to prepare an issue's draft until ``lease_until``; return whether taken.
+
+    One worker at a time prepares an issue (its jobs share one draft). Refused while another
+    holds it, or while a failed preparation waits for its retry time.
+    """
+    live = and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"]))
+    rows = conn.execute(
+        select(send_jobs.c.id, send_jobs.c.prepare_after).where(live).with_for_update()
+    ).all()
+    if not rows or any(r.prepare_after and _utc(r.prepare_after) > _utc(now) for r in rows):
+        return False
+    conn.execute(
         send_jobs.update()
-        .where(
-            send_jobs.c.id == job_id,
-            send_jobs.c.state == "scheduled",
-            or_(send_jobs.c.prepare_after.is_(None), send_jobs.c.prepare_after <= _utc(now)),
-        )
+        .where(send_jobs.c.id.in_([r.id for r in rows]))
         .values(prepare_after=_utc(lease_until))
     )
-    return result.rowcount == 1
+    return True
 
 
 def awaiting_outcome(conn: Connection, now: dt.datetime) -> list[JobRow]:
@@ -338,14 +348,21 @@ def mark_prepared(
 def mark_prepare_failed(
     conn: Connection, issue_id: str, error: str, retry_at: dt.datetime, now: dt.datetime
 ) -> list[int]:
-    """Record why preparing the issue failed on its waiting jobs, and when to try again."""
-    waiting = and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state == "scheduled")
+    """Record why preparing the issue failed on its live jobs, and when to try again."""
+    waiting = and_(
+        send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"])
+    )
     ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(waiting))]
     if ids:
         conn.execute(
             send_jobs.update()
             .where(send_jobs.c.id.in_(ids), waiting)
-            .values(prepare_error=error, prepare_after=_utc(retry_at), updated_at=_utc(now))
+            .values(
+                prepared_revision=None,
+                prepare_error=error,
+                prepare_after=_utc(retry_at),
+                updated_at=_utc(now),
+            )
         )
     return ids
 

@@ -49,7 +49,8 @@ wechat_drafts = Table(
     Column("version", Integer, nullable=False),  # +1 for every content change
     Column("content_sha256", String(64), nullable=False),
     Column("title", Text, nullable=False),
-    # live; published / mass_sent (WeChat consumed it); gone (deleted in the console)
+    # live; submitting (a submit got no answer); published / mass_sent (WeChat consumed it);
+    # gone (40007: deleted in the console, or consumed unseen)
     Column("state", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -98,6 +99,21 @@ mass_sends = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Index("ux_mass_sends_clientmsgid", "account", "clientmsgid", unique=True),
     Index("ix_mass_sends_msg_id", "msg_id"),
+)
+
+#: Send states that mean "the issue went, or may have gone, to that audience".
+REACHING = ("sending", "unconfirmed", "accepted", "success")
+
+# At most one such send per issue and audience, whatever its clientmsgid: the database itself
+# refuses a second one, even from two workers racing.
+Index(
+    "ux_mass_sends_reaching",
+    mass_sends.c.account,
+    mass_sends.c.issue_id,
+    mass_sends.c.audience,
+    unique=True,
+    sqlite_where=mass_sends.c.status.in_(REACHING),
+    postgresql_where=mass_sends.c.status.in_(REACHING),
 )
 
 wechat_previews = Table(
@@ -390,7 +406,10 @@ def begin_mass_send(
     draft: DraftRow,
     now: dt.datetime,
 ) -> None:
-    """Record that a send is about to be made (again, when this clientmsgid was tried before)."""
+    """Record that a send is about to be made (again, when this clientmsgid was tried before).
+
+    :raises sqlalchemy.exc.IntegrityError: when another send of the issue reaches that audience.
+    """
     values: dict[str, Any] = {
         "issue_id": issue_id, "audience": audience, "tag_id": tag_id,
         "draft_media_id": draft.media_id, "draft_version": draft.version, "status": "sending",

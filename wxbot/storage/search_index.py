@@ -204,6 +204,11 @@ def neighbour_issue_ids(conn: Connection, issue_id: str) -> tuple[str | None, st
     return before, after
 
 
+def has_docs(conn: Connection) -> bool:
+    """Return whether the index has any row."""
+    return conn.execute(select(search_docs.c.id).limit(1)).first() is not None
+
+
 def indexed_issue_count(conn: Connection) -> int:
     """Return how many issues have rows in the index."""
     query = select(func.count(func.distinct(search_docs.c.issue_id)))

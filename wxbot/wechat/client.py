@@ -145,7 +145,10 @@ class WeChatApi:
         )
 
     def _fetch_token(self, force_refresh: bool) -> FetchedToken:
-        """POST ``/cgi-bin/stable_token`` (wechatpy has no stable_token and a fixed token host)."""
+        """POST ``/cgi-bin/stable_token`` (wechatpy has no stable_token and a fixed token host).
+
+        https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+        """
         api = "stable_token"
         body = {
             "grant_type": "client_credential",

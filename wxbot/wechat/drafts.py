@@ -55,7 +55,10 @@ def crop(x1: float, y1: float, x2: float, y2: float) -> str:
 
 
 def add_draft(api: WeChatApi, article: DraftArticle) -> str:
-    """Create a one-article draft and return its media_id (never repeated: it would duplicate)."""
+    """Create a one-article draft and return its media_id (never repeated: it would duplicate).
+
+    https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+    """
     answer = api.post("draft/add", {"articles": [article.payload()]}, idempotent=False)
     if not answer.get("media_id"):
         raise WeChatNetworkError("draft/add", "the answer carried no media_id")
@@ -63,7 +66,10 @@ def add_draft(api: WeChatApi, article: DraftArticle) -> str:
 
 
 def update_draft(api: WeChatApi, media_id: str, article: DraftArticle, index: int = 0) -> None:
-    """Replace article ``index`` (0-based) of a draft; repeating it changes nothing more."""
+    """Replace article ``index`` (0-based) of a draft; repeating it changes nothing more.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Update_draft.html
+    """
     api.post(
         "draft/update",
         {"media_id": media_id, "index": index, "articles": article.payload()},

@@ -36,6 +36,7 @@ def send_to_followers(
     45065 (clientmsgid already used) is the answer to a repeat of an accepted send: it comes
     back as ``duplicate=True`` with the first msg_id, not as an error.
     :raises WeChatError: for every other errcode (45028 no quota, 45066 retried too fast…).
+    https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
     """
     if not clientmsgid or len(clientmsgid.encode("utf-8")) > CLIENTMSGID_MAX_BYTES:
         raise ValueError(f"clientmsgid must be 1 to {CLIENTMSGID_MAX_BYTES} bytes")
@@ -61,6 +62,7 @@ def preview(api: WeChatApi, media_id: str, *, openid: str = "", wxname: str = ""
     """Send a draft to one follower, by openid or by WeChat ID; return the msg_id.
 
     Not repeated on failure: a repeat would be a second message on the editor's phone.
+    https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
     """
     if bool(openid) == bool(wxname):
         raise ValueError("preview needs exactly one of openid and wxname")
@@ -71,7 +73,10 @@ def preview(api: WeChatApi, media_id: str, *, openid: str = "", wxname: str = ""
 
 
 def get_status(api: WeChatApi, msg_id: str) -> str:
-    """Return a send's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
+    """Return a send's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+    """
     answer = api.post("message/mass/get", {"msg_id": _number(msg_id)}, idempotent=True)
     return str(answer.get("msg_status", ""))
 

@@ -59,13 +59,19 @@ def check_article_image(data: bytes, name: str = "image") -> None:
 
 
 def add_thumb(api: WeChatApi, data: bytes, name: str = "thumb.jpg") -> Material:
-    """Upload a permanent thumb (``material/add_material?type=thumb``): JPG, at most 64 KB."""
+    """Upload a permanent thumb (``material/add_material?type=thumb``): JPG, at most 64 KB.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+    """
     check_thumb(data, name)
     return _add_material(api, "thumb", data, name)
 
 
 def add_image(api: WeChatApi, data: bytes, name: str = "image.jpg") -> Material:
-    """Upload a permanent image (``material/add_material?type=image``): at most 10 MB."""
+    """Upload a permanent image (``material/add_material?type=image``): at most 10 MB.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+    """
     check_image(data, name)
     return _add_material(api, "image", data, name)
 
@@ -74,6 +80,7 @@ def upload_article_image(api: WeChatApi, data: bytes, name: str = "image.png") -
     """Upload a picture for article bodies (``media/uploadimg``) and return its WeChat URL.
 
     Repeating it only yields a second URL (these pictures count against no limit).
+    https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
     """
     check_article_image(data, name)
     api_name = "media/uploadimg"

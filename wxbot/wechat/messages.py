@@ -187,12 +187,16 @@ def open_request(keys: CallbackKeys, args: Mapping[str, str], body: bytes) -> En
         )
         if not given or not hmac.compare_digest(given, expected):
             raise BadSignature("msg_signature missing or wrong")
-        fields = parse_xml(_decrypt(keys, ciphertext).encode("utf-8"))
+        fields = parse_xml(decrypt(keys, ciphertext).encode("utf-8"))
         return Envelope(message_from_fields(fields), encrypted=True)
     return Envelope(message_from_fields(fields), encrypted=False)
 
 
-def _decrypt(keys: CallbackKeys, ciphertext: str) -> str:
+def decrypt(keys: CallbackKeys, ciphertext: str) -> str:
+    """Return the message inside an ``Encrypt`` value, trying the current key, then the previous.
+
+    :raises MalformedMessage: when no configured key opens it for the configured appid.
+    """
     if not keys.aes_keys:
         raise MalformedMessage("encrypted message but no EncodingAESKey configured")
     for number, key in enumerate(keys.aes_keys):
@@ -204,6 +208,26 @@ def _decrypt(keys: CallbackKeys, ciphertext: str) -> str:
             logger.info("callback: message opened with the previous EncodingAESKey")
         return str(plain)
     raise MalformedMessage("no configured EncodingAESKey opens the message")
+
+
+class _FixedPrefix(PrpCrypto):
+    def __init__(self, key: bytes, prefix: str) -> None:
+        super().__init__(key)
+        self.prefix = prefix
+
+    def get_random_string(self) -> str:
+        return self.prefix
+
+
+def encrypt(keys: CallbackKeys, text: str, random_prefix: str | None = None) -> str:
+    """Return ``text`` encrypted with the current key, as an ``Encrypt`` value.
+
+    ``random_prefix`` (16 characters) replaces the random bytes, to check a known vector.
+    """
+    key = _aes_key(keys.encoding_aes_key)
+    crypto = PrpCrypto(key) if random_prefix is None else _FixedPrefix(key, random_prefix)
+    encrypted = crypto.encrypt(text, keys.appid)
+    return encrypted.decode("ascii") if isinstance(encrypted, bytes) else str(encrypted)
 
 
 def _aes_key(encoding_aes_key: str) -> bytes:
@@ -222,8 +246,7 @@ def open_echo(keys: CallbackKeys, args: Mapping[str, str]) -> str:
 def seal(keys: CallbackKeys, reply_xml: str, nonce: str, timestamp: int | None = None) -> str:
     """Return ``reply_xml`` encrypted and signed as a reply to an encrypted message."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    encrypt = PrpCrypto(_aes_key(keys.encoding_aes_key)).encrypt(reply_xml, keys.appid)
-    encrypt_text = encrypt.decode("ascii") if isinstance(encrypt, bytes) else str(encrypt)
+    encrypt_text = encrypt(keys, reply_xml)
     sign = signature(keys.token, stamp, nonce, encrypt_text)
     return (
         f"<xml><Encrypt><![CDATA[{encrypt_text}]]></Encrypt>"

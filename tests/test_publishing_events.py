@@ -1,0 +1,72 @@
+"""Completion events as WeChat sends them, through ``/wechat``, into the publishing records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from conftest import SAMPLES
+from flask import Flask
+
+from wxbot import create_app, get_runtime
+from wxbot.archive import ingest_paths
+from wxbot.links import issue_links_for
+from wxbot.publishing import issue_status, mass_send_record, publish_issue
+from wxbot.sandbox import (
+    SANDBOX_AES_KEY,
+    SANDBOX_APPID,
+    SANDBOX_SECRET,
+    SANDBOX_TOKEN,
+    SandboxServer,
+)
+from wxbot.sandbox.testing import EventSink
+
+
+@pytest.fixture
+def wired(
+    sandbox_factory: Callable[..., SandboxServer], event_sink: EventSink, app_config: dict[str, Any]
+) -> Iterator[tuple[SandboxServer, Flask]]:
+    """Return a sandbox that posts its events to a sink, and a wxbot app sharing its secrets."""
+    sandbox = sandbox_factory(callback_url=event_sink.url)  # safe mode: events are encrypted
+    wechat = {
+        "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "token": SANDBOX_TOKEN,
+        "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
+    }  # fmt: skip
+    app = create_app(app_config | {"wechat": wechat, "publish": {"wait_timeout": 0.0}})
+    ingest_paths(get_runtime(app), SAMPLES)
+    yield sandbox, app
+    get_runtime(app).db.dispose()
+
+
+def test_completion_events_fill_in_urls_and_counts(
+    wired: tuple[SandboxServer, Flask], event_sink: EventSink
+) -> None:
+    sandbox, app = wired
+    runtime = get_runtime(app)
+    published = publish_issue(runtime, "2026-06-13", "publish")
+    sent = publish_issue(runtime, "2026-06-25", "mass")
+    assert published.status == "waiting" and not published.article_url
+    sandbox.advance(1)  # both jobs finish; WeChat posts PUBLISHJOBFINISH and MASSSENDJOBFINISH
+    posts = event_sink.wait(2)
+    assert len(posts) == 2
+    client = app.test_client()
+    for post in posts * 2:  # WeChat retries: a second delivery changes nothing
+        answer = client.post(
+            post.path, query_string=post.query, data=post.body, content_type=post.content_type
+        )
+        assert answer.status_code == 200
+
+    urls = {a.source: a.urls[0] for a in sandbox.state.articles.values()}
+    assert issue_links_for(runtime, ["2026-06-13", "2026-06-25"]) == {
+        "2026-06-13": urls["freepublish"],
+        "2026-06-25": urls["mass"],
+    }
+    (job,) = issue_status(runtime, "2026-06-13").publish_jobs
+    assert (job.status, job.article_url) == (0, urls["freepublish"])
+    record = mass_send_record(runtime, sent.msg_id)
+    assert record is not None
+    assert (record.status, record.total_count, record.sent_count, record.error_count) == (
+        "success", 3, 3, 0,
+    )  # fmt: skip
+    assert record.article_url == urls["mass"]

@@ -1,0 +1,1 @@
+"""The follower callback ``/wechat``: verified messages in, replies from the registry out."""

@@ -1,0 +1,131 @@
+"""The follower callback between the HTTP edge and the handlers: verify, dedupe, answer, log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict
+
+from ..runtime import Runtime
+from ..search import indexing, segmentation
+from ..search.answers import Answer
+from ..search.archive_search import ArchiveSearch
+from ..storage.followers import LoggedMessage
+from ..wechat import messages
+from ..wechat.messages import CallbackKeys, Message
+from .commands import answer_message
+from .message_log import MessageLog
+from .registry import Context
+
+logger = logging.getLogger(__name__)
+
+
+class FollowerCallback:
+    """Answer WeChat's callback requests for one process."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.keys = CallbackKeys.from_config(runtime.config["wechat"])
+        settings = runtime.config["callback"]
+        self.max_body_bytes = int(settings["max_body_bytes"])
+        self.timestamp_window = float(settings["timestamp_window"])
+        self.list_memory = dt.timedelta(hours=float(settings["list_memory_hours"]))
+        self.search = ArchiveSearch(runtime)
+        self.log = MessageLog(runtime.db, float(settings["log_flush_seconds"]))
+        if self.keys.mode != "plaintext" and not self.keys.appid:
+            logger.warning(
+                "callback: %s mode needs [wechat] appid to open messages", self.keys.mode
+            )
+
+    def start(self) -> None:
+        """Get ready to answer: index an archive that has none, load jieba in the background."""
+        indexing.rebuild(self.runtime, only_if_missing=True)
+        threading.Thread(target=segmentation.load, name="wxbot-jieba", daemon=True).start()
+
+    def handshake(self, args: Mapping[str, str]) -> str:
+        """Answer the GET handshake with ``echostr``.
+
+        :raises CallbackRejected: when the signature is missing or wrong.
+        """
+        return messages.open_echo(self.keys, args)
+
+    def receive(self, args: Mapping[str, str], body: bytes) -> str:
+        """Answer a POSTed message or event with the reply body (``success`` for none).
+
+        :raises CallbackRejected: for a request to refuse (bad signature, stale, malformed).
+        """
+        if len(body) > self.max_body_bytes:
+            raise messages.BodyTooLarge(f"body of {len(body)} bytes")
+        messages.verify_signature(self.keys, args)
+        now = self.runtime.now()
+        messages.check_timestamp(args, now.timestamp(), self.timestamp_window)
+        envelope = messages.open_request(self.keys, args, body)
+        message = envelope.message
+        if message.job is not None:
+            reply = self._once(message, now)
+        else:
+            reply = self._answer(message, now)
+        if envelope.encrypted and reply != messages.SILENT_REPLY:
+            return messages.seal(self.keys, reply, args.get("nonce", ""), int(now.timestamp()))
+        return reply
+
+    def _answer(self, message: Message, now: dt.datetime) -> str:
+        seen, earlier = self.log.seen(message.dedupe_key)
+        if seen:  # WeChat's retry: the same answer, nothing done again
+            return earlier or messages.SILENT_REPLY
+        answer = answer_message(self._context(message, now))
+        reply = render(answer, message, int(now.timestamp()))
+        self.log.record(_log_row(message, answer, reply, now))
+        return reply
+
+    def _once(self, message: Message, now: dt.datetime) -> str:
+        """Handle an event with effects (a job event) once, whichever delivery comes first."""
+        pending = _log_row(message, Answer("silent", "job"), "", now)
+        if not self.log.claim(pending):
+            return messages.SILENT_REPLY
+        try:
+            answer = answer_message(self._context(message, now))
+        except Exception:
+            self.log.release(message.dedupe_key)
+            raise
+        reply = render(answer, message, int(now.timestamp()))
+        self.log.finish(message.dedupe_key, reply, answer.kind, answer.handler)
+        return reply
+
+    def _context(self, message: Message, now: dt.datetime) -> Context:
+        def last_list() -> tuple[dict[str, str], ...]:
+            return self.log.last_list(message.from_user, now - self.list_memory)
+
+        return Context(self.runtime, self.search, message, now, last_list)
+
+
+def render(answer: Answer, message: Message, create_time: int) -> str:
+    """Return the reply XML of an answer (``success`` when it says nothing)."""
+    if answer.kind == "silent":
+        return messages.SILENT_REPLY
+    if answer.article is not None:
+        a = answer.article
+        return messages.news_reply(message, a.title, a.description, a.picurl, a.url, create_time)
+    return messages.text_reply(message, answer.text, create_time)
+
+
+def _log_row(message: Message, answer: Answer, reply: str, now: dt.datetime) -> LoggedMessage:
+    if message.msg_type == "event":
+        query = f"{message.event} {message.event_key}".strip()
+    else:
+        query = message.content.strip()
+    return LoggedMessage(
+        dedupe_key=message.dedupe_key,
+        openid=message.from_user,
+        msg_type=message.msg_type,
+        query=query[:500],
+        handler=answer.handler,
+        answer=answer.kind,
+        found=answer.found,
+        results=json.dumps([asdict(i) for i in answer.items], ensure_ascii=False),
+        reply=reply,
+        received_at=now,
+    )
