@@ -24,6 +24,7 @@ from wxbot.runtime import Runtime
 from wxbot.sandbox import SandboxServer
 from wxbot.sandbox.account import follower_openid
 from wxbot.sandbox.state import MassSend
+from wxbot.sandbox.testing import SandboxApi
 from wxbot.scheduling import (
     FAILED,
     MISSED,
@@ -32,9 +33,11 @@ from wxbot.scheduling import (
     SUBMITTED,
     Job,
     ScheduleRefused,
+    StepReport,
     cancel_job,
     get_job,
     job_history,
+    reschedule_job,
     run_due_jobs,
     run_worker,
     schedule_send,
@@ -74,6 +77,20 @@ def rt(config: dict[str, Any]) -> Iterator[Runtime]:
     assert all(r.ok for r in ingest_paths(runtime, sample_issues()))
     yield runtime
     runtime.db.dispose()
+
+
+@pytest.fixture
+def runtime_with(config: dict[str, Any]) -> Iterator[Callable[..., Runtime]]:
+    """Return a function making a runtime on the test's database with other [schedule] keys."""
+    made: list[Runtime] = []
+
+    def make(**schedule: Any) -> Runtime:
+        made.append(get_runtime(create_app(config | {"schedule": schedule})))
+        return made[-1]
+
+    yield make
+    for runtime in made:
+        runtime.db.dispose()
 
 
 def actions(runtime: Runtime, **kwargs: Any) -> list[tuple[int, str]]:
@@ -253,6 +270,26 @@ def test_wechat_refusals(
     assert len(sends_of(sandbox, job)) == (1 if then else 0)
 
 
+def test_a_refused_send_can_be_rescheduled_and_a_failed_one_not(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    refused = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    accepted = schedule_send(rt, "2026-06-13", local("2026-06-25 07:10"))
+    sandbox.faults.inject("message/mass/sendall", errcode=45028)
+    sandbox.faults.fail_mass_send("err(30003)")
+    clock.advance(minutes=10)
+    assert actions(rt) == [(refused.id, FAILED), (accepted.id, "submitted")]
+    clock.advance(minutes=1)
+    assert actions(rt) == [(accepted.id, FAILED)]
+    with pytest.raises(ScheduleRefused, match="schedule a new send instead"):
+        reschedule_job(rt, accepted.id, local("2026-06-25 09:00"))
+    again = reschedule_job(rt, refused.id, local("2026-06-25 09:00"))
+    assert (again.state, again.clientmsgid) == ("scheduled", refused.clientmsgid)
+    clock.now = again.send_at
+    assert actions(rt) == [(refused.id, "submitted")]
+    assert len(sends_of(sandbox, again)) == 1
+
+
 @pytest.mark.parametrize(
     ("fault", "uncertain"),
     [
@@ -276,6 +313,22 @@ def test_retries_stop_at_max_delay(
     assert "more than max_delay 30 min; last error: WeChat message/mass/sendall" in error
     assert ("check 群发记录" in error) is uncertain
     assert sandbox.state.mass_sends == []
+
+
+def test_a_draft_deleted_in_the_console_is_made_again(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, sandbox_api: SandboxApi
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    [draft] = sandbox.state.live_drafts()
+    assert sandbox_api.post("draft/delete", {"media_id": draft.media_id})["errcode"] == 0
+    clock.advance(minutes=10)
+    assert actions(rt) == [(job.id, "retry")]
+    assert "errcode 40007" in (get_job(rt, job.id).error or "")
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, "submitted")]
+    [send] = sends_of(sandbox, job)
+    assert send.media_id != draft.media_id
 
 
 def test_a_failed_preparation_is_reported_and_tried_again(
@@ -325,64 +378,69 @@ def test_one_draft_serves_every_job_of_an_issue(
 
 
 def test_a_send_made_directly_uses_the_days_quota(
-    rt: Runtime, config: dict[str, Any], sandbox: SandboxServer
+    rt: Runtime, runtime_with: Callable[..., Runtime], sandbox: SandboxServer
 ) -> None:
-    limited = get_runtime(create_app(config | {"schedule": {"daily_quota": 1}}))
+    limited = runtime_with(daily_quota=1)
     prepare_issue(limited, "2026-06-13")
     send_mass(limited, "2026-06-13", clientmsgid="by-hand-1")
     with pytest.raises(ScheduleRefused, match="1 made directly") as refused:
         schedule_send(limited, "2026-06-25", local("2026-06-25 20:00"))
     assert refused.value.reason == "quota"
     assert schedule_send(limited, "2026-06-25", local("2026-06-26 08:00")).state == "scheduled"
-    limited.db.dispose()
 
 
 def test_run_worker_loop_sends_and_stops(
-    rt: Runtime, clock: Clock, sandbox: SandboxServer, config: dict[str, Any]
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, runtime_with: Callable[..., Runtime]
 ) -> None:
-    fast = get_runtime(create_app(config | {"schedule": {"daily_quota": 0, "poll_interval": 0.02}}))
+    fast = runtime_with(daily_quota=0, poll_interval=0.02)
     job = schedule_send(fast, "2026-06-25", local("2026-06-25 07:10"))
     clock.advance(minutes=10)
-    stop = threading.Event()
+    stop, submitted = threading.Event(), threading.Event()
     seen: list[str] = []
+
+    def report(item: StepReport) -> None:
+        seen.append(item.action)
+        if item.action == "submitted":
+            submitted.set()
+
     thread = threading.Thread(
-        target=run_worker,
-        args=(fast,),
-        kwargs={"stop_event": stop, "on_report": lambda r: seen.append(r.action)},
+        target=run_worker, args=(fast,), kwargs={"stop_event": stop, "on_report": report}
     )
     thread.start()
-    deadline = time.monotonic() + 20
-    while "submitted" not in seen and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert submitted.wait(timeout=20), seen
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
-    assert seen[:2] == ["prepared", "submitted"] or seen[:1] == ["submitted"]
+    assert seen == ["submitted"]  # prepared on the way: the send was due at once
     assert len(sends_of(sandbox, job)) == 1
-    fast.db.dispose()
 
 
 def test_the_serve_process_runs_the_scheduler_when_configured(
     rt: Runtime, clock: Clock, sandbox: SandboxServer, config: dict[str, Any]
 ) -> None:
     off = create_app(config | {"schedule": {"in_process": False}})
-    assert start_in_process(off) is None
-    assert not [t for t in threading.enumerate() if t.name == "wxbot-scheduler"]
     on = create_app(config | {"schedule": {"daily_quota": 0, "poll_interval": 0.02}})
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
     clock.advance(minutes=10)
-    stop = start_in_process(on)
-    assert stop is not None
-    [thread] = [t for t in threading.enumerate() if t.name == "wxbot-scheduler"]
-    deadline = time.monotonic() + 20
-    while get_job(rt, job.id).msg_id is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    stop.set()
-    thread.join(timeout=5)
-    assert not thread.is_alive()
-    assert len(sends_of(sandbox, job)) == 1
-    get_runtime(on).db.dispose()
-    get_runtime(off).db.dispose()
+    stop = None
+    try:
+        assert start_in_process(off) is None
+        assert not [t for t in threading.enumerate() if t.name == "wxbot-scheduler"]
+        stop = start_in_process(on)
+        assert stop is not None
+        [thread] = [t for t in threading.enumerate() if t.name == "wxbot-scheduler"]
+        deadline = time.monotonic() + 20
+        while get_job(rt, job.id).msg_id is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stop.set()
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+        assert len(sends_of(sandbox, job)) == 1
+    finally:
+        if stop is not None:
+            stop.set()
+        get_runtime(on).db.dispose()
+        get_runtime(off).db.dispose()
 
 
 def test_cli_worker_once(rt: Runtime, clock: Clock, config: dict[str, Any]) -> None:
@@ -390,6 +448,7 @@ def test_cli_worker_once(rt: Runtime, clock: Clock, config: dict[str, Any]) -> N
     clock.advance(minutes=10)
     env = CliEnv(test_config=config)
     result = CliRunner().invoke(cli, ["worker", "--once"], obj=env, catch_exceptions=False)
+    get_runtime(env.app).db.dispose()
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"job {job.id} (2026-06-25): submitted  msg_id ")
     assert get_job(rt, job.id).state == SUBMITTED
@@ -401,5 +460,6 @@ def test_cli_worker_refuses_an_unknown_crash_step(
     monkeypatch.setenv("WXBOT_TEST_CRASH_AT", "during_lunch")
     env = CliEnv(test_config=config)
     result = CliRunner().invoke(cli, ["worker", "--once"], obj=env, catch_exceptions=False)
+    get_runtime(env.app).db.dispose()
     assert result.exit_code != 0
     assert "WXBOT_TEST_CRASH_AT='during_lunch'" in result.output

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 from flask import Flask
 
 from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
+from wxbot.cli import cli
+from wxbot.cli.context import CliEnv
 from wxbot.runtime import Runtime
 from wxbot.search import ranking
 from wxbot.search.answers import TEXT_REPLY_MAX_BYTES, Item, list_answer, snippet
@@ -34,6 +36,20 @@ TODAY = dt.date(2026, 6, 26)
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     """Return the test configuration, answers re-checked against the archive every time."""
     return app_config | {"search": {"cache_seconds": 0.0}}
+
+
+@pytest.fixture
+def run_cli(app_config: dict[str, Any]) -> Iterator[Callable[..., Result]]:
+    """Return a function running a ``wxbot`` command; its apps' connections closed after."""
+    envs: list[CliEnv] = []
+
+    def run(*args: str) -> Result:
+        envs.append(CliEnv(test_config=dict(app_config)))
+        return CliRunner().invoke(cli, list(args), obj=envs[-1], catch_exceptions=False)
+
+    yield run
+    for env in envs:  # PostgreSQL connections must be closed, not collected
+        get_runtime(env.app).db.dispose()
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -167,12 +183,21 @@ def _id(issue: str, slot: int) -> int:
     return int(issue.replace("-", "")) * 1000 + slot
 
 
-def _fetcher(rows: dict[str, list[int]]) -> Callable[[Term, int | None], list[int]]:
-    def fetch(term: Term, limit: int | None) -> list[int]:
-        ids = sorted(rows.get(term.text, []), reverse=True)
-        return ids if limit is None else ids[:limit]
+class _Index:
+    """An index over given row ids per word, answering as the storage does."""
 
-    return fetch
+    def __init__(self, rows: dict[str, list[int]]) -> None:
+        self.rows = {word: sorted(ids, reverse=True) for word, ids in rows.items()}
+        self.reads: list[int | None] = []
+
+    def issues(self, terms: Sequence[Term], require_all: bool, limit: int | None) -> list[int]:
+        self.reads.append(limit)
+        sets = [{i // 1000 for i in self.rows.get(t.text, [])} for t in terms]
+        days = set.intersection(*sets) if require_all else set.union(*sets)
+        return sorted(days, reverse=True)[:limit]
+
+    def term_rows(self, term: Term, first: int, last: int, limit: int) -> list[int]:
+        return [i for i in self.rows.get(term.text, []) if first <= i <= last][:limit]
 
 
 def _term(text: str) -> Term:
@@ -180,9 +205,9 @@ def _term(text: str) -> Term:
 
 
 def _rank(rows: dict[str, list[int]], *words: str, **kwargs: Any) -> list[str]:
-    result = rank(
-        _fetcher(rows), [_term(w) for w in words], today=TODAY, half_life_days=30, **kwargs
-    )
+    index = _Index(rows)
+    terms = [_term(w) for w in words]
+    result = rank(index.issues, index.term_rows, terms, today=TODAY, half_life_days=30, **kwargs)
     return [h.issue_id for h in result.hits]
 
 
@@ -245,23 +270,18 @@ def test_reading_the_newest_rows_ranks_as_reading_them_all(
     queries = [("common",), ("rare",), ("common", "rare"), ("old",), ("common", "old")]
     windowed = [_rank(rows, *q) for q in queries]
     monkeypatch.setattr(ranking, "WINDOWS", (None,))
+    monkeypatch.setattr(ranking, "ROWS_PER_TERM", 10**9)
     assert windowed == [_rank(rows, *q) for q in queries]
 
 
-def test_a_word_in_every_issue_reads_only_the_newest_rows() -> None:
-    rows = {
-        "x": [_id((dt.date(2016, 1, 1) + dt.timedelta(days=n)).isoformat(), 2) for n in range(3650)]
-    }
-    limits: list[int | None] = []
-    fetch = _fetcher(rows)
-
-    def counting(term: Term, limit: int | None) -> list[int]:
-        limits.append(limit)
-        return fetch(term, limit)
-
-    result = rank(counting, [_term("x")], today=TODAY, half_life_days=30)
+def test_a_word_in_every_issue_reads_only_the_newest_issues() -> None:
+    start = dt.date(2016, 1, 1)
+    days = [(start + dt.timedelta(days=n)).isoformat() for n in range(3650)]
+    index = _Index({"x": [_id(d, slot) for d in days for slot in (1, 2, 4)]})
+    result = rank(index.issues, index.term_rows, [_term("x")], today=TODAY, half_life_days=30)
     assert [h.issue_id for h in result.hits][0] == "2025-12-28"
-    assert limits == [ranking.WINDOWS[0]]
+    assert index.reads == [ranking.WINDOWS[0]]
+    assert result.total is None
 
 
 # --- answers -----------------------------------------------------------------------------------
@@ -393,7 +413,8 @@ def test_an_archive_without_an_index_is_indexed_when_the_service_starts(
 
 def test_hits_report_where_they_matched() -> None:
     rows = {"x": [_id("2026-06-20", HEADING), _id("2026-06-20", BODY), _id("2026-06-19", BODY)]}
-    result = rank(_fetcher(rows), [_term("x")], today=TODAY, half_life_days=30)
+    index = _Index(rows)
+    result = rank(index.issues, index.term_rows, [_term("x")], today=TODAY, half_life_days=30)
     first: Hit = result.hits[0]
     assert first.heading_match and first.doc_ids == (_id("2026-06-20", 1), _id("2026-06-20", 2))
     assert result.total == 2

@@ -41,8 +41,7 @@ class MessageLog:
             pending = self._pending.get(dedupe_key)
         if pending is not None:
             return True, pending.reply
-        with self.db.begin() as conn:
-            return followers.logged_reply(conn, dedupe_key)
+        return followers.logged_reply(self.db, dedupe_key)
 
     def record(self, row: LoggedMessage) -> None:
         """Log an answered message (soon, or now when ``flush_seconds`` is 0)."""

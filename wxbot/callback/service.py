@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import asdict
 
 from ..runtime import Runtime
 from ..search import indexing, segmentation
@@ -62,7 +60,7 @@ class FollowerCallback:
         messages.verify_signature(self.keys, args)
         now = self.runtime.now()
         messages.check_timestamp(args, now.timestamp(), self.timestamp_window)
-        envelope = messages.open_request(self.keys, args, body)
+        envelope = messages.open_request(self.keys, args, body, signature_checked=True)
         message = envelope.message
         if message.job is not None:
             reply = self._once(message, now)
@@ -125,7 +123,7 @@ def _log_row(message: Message, answer: Answer, reply: str, now: dt.datetime) -> 
         handler=answer.handler,
         answer=answer.kind,
         found=answer.found,
-        results=json.dumps([asdict(i) for i in answer.items], ensure_ascii=False),
+        results=answer.items_json,
         reply=reply,
         received_at=now,
     )

@@ -79,18 +79,21 @@ def send_prepared(
         with runtime.db.begin() as conn:
             record = store.get_mass_send(conn, api.account, clientmsgid)
             draft = store.get_draft(conn, api.account, issue_id)
-            earlier = store.mass_sends_of(conn, api.account, issue_id)
+            blocking = store.blocking_mass_send(
+                conn,
+                api.account,
+                issue_id,
+                audience,
+                statuses=tuple(REACHED),
+                except_clientmsgid=clientmsgid,
+            )
         if record is not None and record.clientmsgid != clientmsgid:
             record = None  # found by msg_id: another send's
         if record is not None and record.msg_id:
             step.skip(f"already accepted: msg_id {record.msg_id} ({record.status})")
             return MassSendOutcome(issue_id, clientmsgid, record.msg_id, audience, tag_id, True)
-        blocking = [
-            s for s in earlier
-            if s.audience == audience and s.clientmsgid != clientmsgid and s.status in REACHED
-        ]  # fmt: skip
-        if blocking:
-            raise AlreadySent(_already_sent(issue_id, audience, blocking[0]))
+        if blocking is not None:
+            raise AlreadySent(_already_sent(issue_id, audience, blocking))
         if record is not None and record.status in ("sending", "unconfirmed"):
             # The last call may have gone through: repeat it exactly, for the 45065 answer.
             draft = store.DraftRow(

@@ -110,6 +110,12 @@ def reschedule_job(runtime: Runtime, job_id: int, send_at: dt.datetime) -> Job:
     job = get_job(runtime, job_id)
     if job.state not in model.RESCHEDULABLE_STATES:
         raise ScheduleRefused("state", f"job {job_id} is {job.state}: {_why_fixed(job.state)}")
+    if job.msg_id:  # its clientmsgid is spent: WeChat would answer 45065 for a day
+        raise ScheduleRefused(
+            "state",
+            f"job {job_id} failed after WeChat accepted it (msg_id {job.msg_id}): "
+            "schedule a new send instead",
+        )
     _check_compliance(runtime, job.issue_id)
     now = runtime.now()
     key = model.active_key(job.issue_id, job.tag_id)

@@ -39,6 +39,11 @@ STEPS = ("before_claim", "after_claim", "during_call", "after_call")
 #: WeChat errcodes that say "not now": system busy, a rate or quota window, retried too fast.
 RETRY_ERRCODES = frozenset({-1, 45009, 45011, 45066})
 
+#: 40007: the draft is no longer in the box (deleted in the console); it is made again.
+DRAFT_GONE = 40007
+
+#: Status of publishing's send record when WeChat answered the call with a refusal.
+REFUSED_RECORD = "refused"
 #: Statuses of publishing's send record when a sendall call got no answer.
 UNANSWERED_RECORDS = frozenset({"sending", "unconfirmed"})
 #: Statuses of publishing's send record once WeChat has finished the send.
@@ -106,9 +111,9 @@ def _send_claimed(
     record = publishing.mass_send_record(runtime, row.clientmsgid)
     if now - row.send_at > policy.max_delay and not (record and record.msg_id):
         return _miss(runtime, policy, worker, row, record, now)
-    # Prepare only while no call was made for this job: after one, the draft may be
-    # consumed, and a retry must repeat the first call exactly.
-    if record is None:
+    # Prepare only while no call for this job can have gone through: after one, the draft
+    # may be consumed, and a retry must repeat the first call exactly.
+    if record is None or record.status == REFUSED_RECORD:
         try:
             if not _ready(runtime, policy, row):
                 return _release(runtime, worker, row, "another worker is preparing the draft")
@@ -123,6 +128,8 @@ def _send_claimed(
     except WeChatError as exc:
         if exc.errcode in RETRY_ERRCODES:
             return _retry_later(runtime, policy, worker, row, str(exc))
+        if exc.errcode == DRAFT_GONE:
+            return _retry_later(runtime, policy, worker, row, str(exc), prepare_again=True)
         return _fail(runtime, worker, row, str(exc))
     except publishing.AlreadySent as exc:  # another send reached (or may have) this audience
         return _fail(runtime, worker, row, str(exc))
@@ -140,7 +147,7 @@ def _send_claimed(
     with runtime.db.begin_write() as conn:
         # From missed too: another worker may have given up on it while this call was on the
         # way, and WeChat's answer is what happened.
-        job_store.transition(
+        if job_store.transition(
             conn,
             row.id,
             [model.SENDING, model.MISSED],
@@ -155,8 +162,8 @@ def _send_claimed(
                 "error": None,
                 "updated_at": now,
             },
-        )
-        job_store.add_log(conn, row.id, now, "submitted", detail, worker)
+        ):
+            job_store.add_log(conn, row.id, now, "submitted", detail, worker)
     logger.info("job %d: issue %s submitted, %s", row.id, row.issue_id, detail)
     return StepReport(row.id, row.issue_id, "submitted", detail)
 
@@ -179,7 +186,7 @@ def _miss(
             "before sending again"
         )
     with runtime.db.begin_write() as conn:
-        job_store.transition(
+        if job_store.transition(
             conn,
             row.id,
             [model.SENDING],
@@ -192,8 +199,8 @@ def _miss(
                 "updated_at": now,
             },
             claimed_by=worker,
-        )
-        job_store.add_log(conn, row.id, now, "missed", reason, worker)
+        ):
+            job_store.add_log(conn, row.id, now, "missed", reason, worker)
     logger.warning("job %d (issue %s) missed: %s", row.id, row.issue_id, reason)
     return StepReport(row.id, row.issue_id, "missed", reason)
 
@@ -220,8 +227,9 @@ def _retry_later(
     with runtime.db.begin_write() as conn:
         # Stays "sending": the call may have reached WeChat, so only a retry with the same
         # clientmsgid (or missed, past max_delay) may follow.
-        job_store.transition(conn, row.id, [model.SENDING], values, claimed_by=worker)
-        job_store.add_log(conn, row.id, now, "retry", error, worker)
+        changed = job_store.transition(conn, row.id, [model.SENDING], values, claimed_by=worker)
+        if changed:
+            job_store.add_log(conn, row.id, now, "retry", error, worker)
     logger.warning("job %d: will retry at %s: %s", row.id, retry_at.isoformat(), error)
     return StepReport(row.id, row.issue_id, "retry", error)
 
@@ -229,21 +237,21 @@ def _retry_later(
 def _release(runtime: Runtime, worker: str, row: job_store.JobRow, why: str) -> StepReport:
     now = runtime.now()
     with runtime.db.begin_write() as conn:
-        job_store.transition(
+        if job_store.transition(
             conn,
             row.id,
             [model.SENDING],
             {"claimed_by": None, "lease_until": now, "updated_at": now},
             claimed_by=worker,
-        )
-        job_store.add_log(conn, row.id, now, "waiting", why, worker)
+        ):
+            job_store.add_log(conn, row.id, now, "waiting", why, worker)
     return StepReport(row.id, row.issue_id, "waiting", why)
 
 
 def _fail(runtime: Runtime, worker: str, row: job_store.JobRow, error: str) -> StepReport:
     now = runtime.now()
     with runtime.db.begin_write() as conn:
-        job_store.transition(
+        if job_store.transition(
             conn,
             row.id,
             [model.SENDING],
@@ -257,8 +265,8 @@ def _fail(runtime: Runtime, worker: str, row: job_store.JobRow, error: str) -> S
                 "updated_at": now,
             },
             claimed_by=worker,
-        )
-        job_store.add_log(conn, row.id, now, "failed", error, worker)
+        ):
+            job_store.add_log(conn, row.id, now, "failed", error, worker)
     logger.error("job %d (issue %s) failed: %s", row.id, row.issue_id, error)
     return StepReport(row.id, row.issue_id, "failed", error)
 

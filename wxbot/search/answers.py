@@ -7,9 +7,11 @@ dropping the last items.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cached_property
 
 #: Longest text reply WeChat shows, in UTF-8 bytes (community-measured).
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
@@ -65,6 +67,11 @@ class Answer:
     def found(self) -> bool:
         """Return whether the follower got what they asked for."""
         return self.kind != "nothing"
+
+    @cached_property
+    def items_json(self) -> str:
+        """Return the issues shown as JSON, as the query log keeps them (a cached answer once)."""
+        return json.dumps([asdict(i) for i in self.items], ensure_ascii=False)
 
 
 def date_label(issue_id: str) -> str:

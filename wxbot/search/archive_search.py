@@ -25,7 +25,7 @@ from ..storage import search_index
 from ..storage.search_index import SearchDoc, Stamp
 from . import segmentation
 from .answers import Answer, Item, date_label, list_answer, news_answer, nothing_answer, snippet
-from .ranking import Hit, Ranking, rank
+from .ranking import REFERENCES_SLOT, SLOTS, SUMMARY_SLOT, Hit, Ranking, rank
 from .tokens import Synonyms, Term, is_cjk_word, make_terms, needles, split_words
 
 logger = logging.getLogger(__name__)
@@ -147,12 +147,16 @@ class ArchiveSearch:
     def _rank(
         self, conn: Connection, words: list[str], today: dt.date, top: int
     ) -> tuple[Ranking, list[Term]]:
-        def fetch(term: Term, limit: int | None) -> list[int]:
-            return search_index.matching_ids(conn, term, limit)
+        def fetch_issues(terms: Sequence[Term], require_all: bool, limit: int | None) -> list[int]:
+            return search_index.matching_issue_days(conn, terms, require_all, limit)
+
+        def fetch_rows(term: Term, first: int, last: int, limit: int) -> list[int]:
+            return search_index.matching_ids(conn, term, first, last, limit)
 
         def ranked(terms: list[Term], require_all: bool) -> Ranking:
             return rank(
-                fetch,
+                fetch_issues,
+                fetch_rows,
                 terms,
                 today=today,
                 half_life_days=self.settings.half_life_days,
@@ -182,33 +186,39 @@ class ArchiveSearch:
     ) -> tuple[Item, ...]:
         if not hits:
             return ()
-        wanted = {i for h in hits for i in h.doc_ids} | {i + 1 for h in hits for i in h.doc_ids}
+        chosen = {
+            h.issue_id: _best_doc(h.doc_ids) if h.doc_ids else search_index.issue_base(h.issue_id)
+            for h in hits
+        }
+        wanted = {i for doc_id in chosen.values() for i in (doc_id, doc_id + 1)}
         docs = {d.id: d for d in search_index.docs_by_ids(conn, wanted)}
         look_for = [n for t in terms for n in needles(t, self.settings.synonyms)]
         links = issue_links_for(self.runtime, [h.issue_id for h in hits])
-        return tuple(self._item(h, docs, look_for, links[h.issue_id]) for h in hits)
+        return tuple(
+            self._item(h.issue_id, docs.get(chosen[h.issue_id]), docs, look_for, links[h.issue_id])
+            for h in hits
+        )
 
-    def _item(self, hit: Hit, docs: dict[int, SearchDoc], look_for: list[str], url: str) -> Item:
-        matched = [docs[i] for i in hit.doc_ids if i in docs]
-        order = {"heading": 0, "body": 1, "summary": 2, "refs": 3}
-
-        def weight(doc: SearchDoc) -> tuple[int, int]:
-            count = sum(doc.text.lower().count(n.lower()) for n in look_for if n)
-            return order.get(doc.kind, 4), -count
-
-        best = min(matched, key=weight) if matched else None
+    def _item(
+        self,
+        issue_id: str,
+        best: SearchDoc | None,
+        docs: dict[int, SearchDoc],
+        look_for: list[str],
+        url: str,
+    ) -> Item:
         if best is None:
-            return self._plain_item(hit.issue_id, url, "", "")
+            return self._plain_item(issue_id, url, "", "")
         text = best.text
         if best.kind == "heading":  # the snippet comes from the section's paragraphs
             body = docs.get(best.id + 1)
             text = body.text if body is not None else best.text
         return Item(
-            issue_id=hit.issue_id,
+            issue_id=issue_id,
             heading=best.heading,
             snippet=snippet(text, look_for),
             url=url,
-            cover_url=self.cover_url(hit.issue_id),
+            cover_url=self.cover_url(issue_id),
         )
 
     def cover_url(self, issue_id: str) -> str:
@@ -263,6 +273,20 @@ class ArchiveSearch:
             return news_answer(result.items[0], handler)
         header = f"与“{query.strip()[:20]}”相关的日报："
         return list_answer(result.items, header, "回复序号打开那一期。", handler)
+
+
+def _best_doc(doc_ids: Sequence[int]) -> int:
+    """Return the row that shows best where an issue matched: the first heading, else body…"""
+
+    def preference(doc_id: int) -> tuple[int, int]:
+        slot = doc_id % SLOTS
+        if slot == REFERENCES_SLOT:
+            return 3, slot
+        if slot == SUMMARY_SLOT:
+            return 2, slot
+        return (0 if slot % 2 else 1), slot
+
+    return min(doc_ids, key=preference)
 
 
 def describe(result: SearchResult) -> list[str]:

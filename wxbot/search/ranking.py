@@ -5,11 +5,12 @@ section body (at most 3), ½ for the references — at most :data:`MAX_RELEVANCE
 that relevance (averaged over the words) halved every ``half_life_days`` of age, so a daily's
 readers see the latest issues that really are about the topic.
 
-Only the newest matching rows are read (the index hands them out newest first, without
-ranking every match). An issue older than the rows read can score at most
-``MAX_RELEVANCE`` × its decay, so once the fifth-best score beats that bound the top five is
-exact; until then the window widens eightfold. A word found in nearly every issue is thus
-answered from its newest few hundred rows, whatever the archive's size.
+Nothing ranks every match. The index first hands out the newest issues having all the words
+(or any), newest first, then for each word its rows in those issues. An issue older than the
+candidates read scores at most ``MAX_RELEVANCE`` × its decay, so once the fifth-best score
+beats that bound the top five is exact; until then four times as many candidates are read.
+A word found in nearly every issue is thus answered from its newest few dozen issues,
+whatever the archive's size.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ MAX_RELEVANCE = (
     HEADING_WEIGHT + SUMMARY_WEIGHT + BODY_WEIGHT * BODY_MAX_SECTIONS + REFERENCES_WEIGHT
 )
 
-#: Rows read per word: the first window, then each wider one; None = every match.
-WINDOWS: tuple[int | None, ...] = (240, 1920, 15360, None)
+#: Candidate issues read: the first window, then each wider one; None = every match.
+WINDOWS: tuple[int | None, ...] = (40, 160, 640, 2560, None)
+
+#: Rows read per word within the candidates; an older candidate past them counts as one body.
+ROWS_PER_TERM = 4000
 
 #: Row ids per issue: ``YYYYMMDD * SLOTS + slot``. Slot 0 is the summary (with the series
 #: title), 999 the references; section n has its heading at 2n - 1 and its body at 2n.
@@ -39,8 +43,12 @@ SLOTS = 1000
 SUMMARY_SLOT = 0
 REFERENCES_SLOT = 999
 
-#: Returns the ids of the newest rows matching a term, newest first (at most ``limit``).
-Fetch = Callable[[Term, int | None], Sequence[int]]
+#: Returns the days (``YYYYMMDD``) of the newest issues matching all terms (or any, when the
+#: flag is False), newest first, at most ``limit``.
+FetchIssues = Callable[[Sequence[Term], bool, int | None], Sequence[int]]
+#: Returns the ids of a term's rows between two row ids (inclusive), newest first, at most
+#: ``limit``.
+FetchRows = Callable[[Term, int, int, int], Sequence[int]]
 
 
 @dataclass
@@ -96,7 +104,8 @@ def decay(day: int, today: dt.date, half_life_days: float) -> float:
 
 
 def rank(
-    fetch: Fetch,
+    fetch_issues: FetchIssues,
+    fetch_rows: FetchRows,
     terms: Sequence[Term],
     *,
     today: dt.date,
@@ -108,33 +117,35 @@ def rank(
     if not terms:
         return Ranking((), 0, require_all)
     for limit in WINDOWS:
-        per_term = [list(fetch(term, limit)) for term in terms]
-        truncated = [ids for ids in per_term if limit is not None and len(ids) >= limit]
-        # Issues of the oldest day a truncated list reached may be cut: trust only newer days.
-        floor = max((day_of(ids[-1]) for ids in truncated), default=0)
-        scored = _score(per_term, floor, today, half_life_days, require_all)
-        if not truncated:
-            return Ranking(tuple(scored[:top]), len(scored), require_all)
-        bound = MAX_RELEVANCE * decay(floor, today, half_life_days)
+        days = list(fetch_issues(terms, require_all, limit))
+        if not days:
+            return Ranking((), 0, require_all)
+        first, last = days[-1] * SLOTS, days[0] * SLOTS + SLOTS - 1
+        per_term = [list(fetch_rows(term, first, last, ROWS_PER_TERM)) for term in terms]
+        scored = _score(days, per_term, today, half_life_days, require_all)
+        if limit is None or len(days) < limit:
+            return Ranking(tuple(scored[:top]), len(days), require_all)
+        bound = MAX_RELEVANCE * decay(days[-1], today, half_life_days)
         if len(scored) >= top and scored[top - 1].score >= bound:
             return Ranking(tuple(scored[:top]), None, require_all)
     raise AssertionError("the last window reads every match")  # pragma: no cover
 
 
 def _score(
+    days: list[int],
     per_term: list[list[int]],
-    floor: int,
     today: dt.date,
     half_life_days: float,
     require_all: bool,
 ) -> list[Hit]:
+    candidates = set(days)
     presences: list[dict[int, _Presence]] = []
     for ids in per_term:
         by_day: dict[int, _Presence] = {}
         for doc_id in ids:
             day = doc_id // SLOTS
-            if day <= floor:
-                break  # ids come newest first
+            if day not in candidates:
+                continue
             presence = by_day.get(day)
             if presence is None:
                 presence = by_day[day] = _Presence()
@@ -148,13 +159,17 @@ def _score(
                 presence.heading = True
             else:
                 presence.bodies += 1
+        # past the rows read, a candidate having all words has this one somewhere: one body
+        reached = ids[-1] // SLOTS if require_all and len(ids) >= ROWS_PER_TERM else 0
+        for day in days:
+            if day < reached or (reached and day == reached and day not in by_day):
+                by_day.setdefault(day, _Presence(bodies=1))
         presences.append(by_day)
-    days = set(presences[0])
-    for by_day in presences[1:]:
-        days = days & set(by_day) if require_all else days | set(by_day)
     hits = []
     for day in days:
         found = [p[day] for p in presences if day in p]
+        if not found:
+            continue
         relevance = sum(p.relevance() for p in found) / len(presences)
         hits.append(
             Hit(

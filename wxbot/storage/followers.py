@@ -17,18 +17,20 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Engine,
     Index,
     Integer,
     String,
     Table,
     Text,
+    bindparam,
     case,
     func,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import metadata
+from .db import Database, metadata
 
 follower_messages = Table(
     "follower_messages",
@@ -135,12 +137,44 @@ def _values(row: LoggedMessage) -> dict[str, Any]:
     }
 
 
-def logged_reply(conn: Connection, dedupe_key: str) -> tuple[bool, str | None]:
-    """Return ``(seen, reply)`` for a key: reply None while its first delivery is in hand."""
-    row = conn.execute(
-        select(follower_messages.c.reply).where(follower_messages.c.dedupe_key == dedupe_key)
-    ).first()
-    return (False, None) if row is None else (True, row.reply)
+_REPLY_OF_KEY = select(follower_messages.c.reply).where(
+    follower_messages.c.dedupe_key == bindparam("key")
+)
+
+
+def logged_reply(db: Database, dedupe_key: str) -> tuple[bool, str | None]:
+    """Return ``(seen, reply)`` for a key: reply None while its first delivery is in hand.
+
+    Asked for every message, so it runs the one compiled statement on a pooled DBAPI
+    connection, without a transaction (one read needs none) or result machinery.
+    """
+    compiled = _compiled_reply_of_key(db.engine)
+    params = compiled.construct_params({"key": dedupe_key})
+    if compiled.positiontup is not None:
+        args: Any = tuple(params[name] for name in compiled.positiontup)
+    else:
+        args = params
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(compiled.string, args)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool, which rolls back (ending PostgreSQL's read)
+    return (False, None) if row is None else (True, row[0])
+
+
+_COMPILED: dict[int, Any] = {}
+
+
+def _compiled_reply_of_key(engine: Engine) -> Any:
+    key = id(engine.dialect)
+    if key not in _COMPILED:
+        _COMPILED[key] = _REPLY_OF_KEY.compile(dialect=engine.dialect)
+    return _COMPILED[key]
 
 
 def last_list(conn: Connection, openid: str, since: dt.datetime) -> str | None:

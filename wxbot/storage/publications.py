@@ -8,6 +8,7 @@ one draft per account; every publish job and mass send is kept with what WeChat 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -393,6 +394,31 @@ def mass_sends_of(conn: Connection, account: str, issue_id: str) -> list[MassSen
         .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
     )
     return [_row(MassSendRow, r) for r in rows]
+
+
+def blocking_mass_send(
+    conn: Connection,
+    account: str,
+    issue_id: str,
+    audience: str,
+    *,
+    statuses: Sequence[str],
+    except_clientmsgid: str,
+) -> MassSendRow | None:
+    """Return the newest send of the issue to ``audience`` in ``statuses`` under another id."""
+    row = conn.execute(
+        select(mass_sends)
+        .where(
+            mass_sends.c.account == account,
+            mass_sends.c.issue_id == issue_id,
+            mass_sends.c.audience == audience,
+            mass_sends.c.status.in_(list(statuses)),
+            mass_sends.c.clientmsgid != except_clientmsgid,
+        )
+        .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
+        .limit(1)
+    ).first()
+    return _row(MassSendRow, row) if row is not None else None
 
 
 def begin_mass_send(

@@ -49,6 +49,24 @@ search_docs = Table(
     Column("tokens", Text, nullable=False),
 )
 
+#: One row per issue with every token of its parts: where "all the words" is decided.
+search_issues = Table(
+    "search_issues",
+    metadata,
+    # YYYYMMDD, the issue's date; INTEGER PRIMARY KEY (the rowid) on SQLite.
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
+    Column("issue_id", String(10), nullable=False, unique=True),
+    Column("tokens", Text, nullable=False),
+)
+
+Index(
+    "ix_search_issues_tsv",
+    func.to_tsvector(literal_column("'simple'"), search_issues.c.tokens),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+
 Index(
     "ix_search_docs_tsv",
     func.to_tsvector(literal_column("'simple'"), search_docs.c.tokens),
@@ -63,15 +81,23 @@ search_state = Table(
     Column("value", BigInteger, nullable=False),
 )
 
-for _statement in (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-    "tokens, content='search_docs', content_rowid='id', detail='full')",
-    "CREATE TRIGGER IF NOT EXISTS search_docs_ai AFTER INSERT ON search_docs BEGIN "
-    "INSERT INTO search_fts(rowid, tokens) VALUES (new.id, new.tokens); END",
-    "CREATE TRIGGER IF NOT EXISTS search_docs_ad AFTER DELETE ON search_docs BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, tokens) VALUES ('delete', old.id, old.tokens); END",
-):
-    event.listen(search_docs, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+
+def _fts5(table: Table, fts: str) -> None:
+    """Keep an FTS5 index of ``table.tokens`` in step with the table (SQLite only)."""
+    name = table.name
+    for statement in (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5("
+        f"tokens, content='{name}', content_rowid='id')",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_ai AFTER INSERT ON {name} BEGIN "
+        f"INSERT INTO {fts}(rowid, tokens) VALUES (new.id, new.tokens); END",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_ad AFTER DELETE ON {name} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, tokens) VALUES ('delete', old.id, old.tokens); END",
+    ):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+
+
+_fts5(search_docs, "search_fts")
+_fts5(search_issues, "search_issue_fts")
 
 #: Row ids per issue (the layout of the slots is wxbot.search.ranking's).
 SLOTS_PER_ISSUE = SLOTS
@@ -95,11 +121,23 @@ def issue_base(issue_id: str) -> int:
 
 
 def replace_docs(conn: Connection, issue_ids: Sequence[str], docs: Sequence[SearchDoc]) -> None:
-    """Replace every row of the given issues by ``docs``."""
+    """Replace every row of the given issues by ``docs`` (and each issue's row by their tokens)."""
     for issue_id in issue_ids:
         base = issue_base(issue_id)
         conn.execute(
             search_docs.delete().where(search_docs.c.id.between(base, base + SLOTS_PER_ISSUE - 1))
+        )
+        conn.execute(search_issues.delete().where(search_issues.c.issue_id == issue_id))
+    tokens: dict[str, list[str]] = {}
+    for doc in docs:
+        tokens.setdefault(doc.issue_id, []).append(doc.tokens)
+    if tokens:
+        conn.execute(
+            search_issues.insert(),
+            [
+                {"id": issue_base(i) // SLOTS_PER_ISSUE, "issue_id": i, "tokens": " ".join(t)}
+                for i, t in tokens.items()
+            ],
         )
     if docs:
         conn.execute(
@@ -121,24 +159,58 @@ def replace_docs(conn: Connection, issue_ids: Sequence[str], docs: Sequence[Sear
 def clear(conn: Connection) -> None:
     """Delete every row (before a rebuild)."""
     conn.execute(search_docs.delete())
+    conn.execute(search_issues.delete())
 
 
-def matching_ids(conn: Connection, term: Term, limit: int | None) -> list[int]:
-    """Return the ids of the newest rows matching any phrase of ``term``, newest first."""
+def matching_issue_days(
+    conn: Connection, terms: Sequence[Term], require_all: bool, limit: int | None
+) -> list[int]:
+    """Return the ``YYYYMMDD`` of the newest issues having all ``terms`` (or any), newest first."""
     if conn.dialect.name == "sqlite":
-        query = "SELECT rowid FROM search_fts WHERE search_fts MATCH :q ORDER BY rowid DESC"
-        expression = " OR ".join(_fts5_phrase(p) for p in term.phrases)
-    else:
+        joiner = " AND " if require_all else " OR "
+        expression = joiner.join(f"({_fts5_term(t)})" for t in terms)
         query = (
-            "SELECT id FROM search_docs WHERE to_tsvector('simple', tokens) "
+            "SELECT rowid FROM search_issue_fts WHERE search_issue_fts MATCH :q ORDER BY rowid DESC"
+        )
+    else:
+        joiner = " & " if require_all else " | "
+        expression = joiner.join(f"({_tsquery_term(t)})" for t in terms)
+        query = (
+            "SELECT id FROM search_issues WHERE to_tsvector('simple', tokens) "
             "@@ to_tsquery('simple', :q) ORDER BY id DESC"
         )
-        expression = " | ".join(f"({_tsquery_phrase(p)})" for p in term.phrases)
     params: dict[str, object] = {"q": expression}
     if limit is not None:
         query += " LIMIT :n"
         params["n"] = limit
-    return [row[0] for row in conn.execute(text(query), params)]
+    return list(conn.execute(text(query), params).scalars().all())
+
+
+def matching_ids(conn: Connection, term: Term, first: int, last: int, limit: int) -> list[int]:
+    """Return the ids (``first`` to ``last``) of the newest rows matching ``term``, newest first."""
+    if conn.dialect.name == "sqlite":
+        query = (
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
+            "AND rowid BETWEEN :first AND :last "
+            "ORDER BY rowid DESC LIMIT :n"
+        )
+        expression = _fts5_term(term)
+    else:
+        query = (
+            "SELECT id FROM search_docs WHERE to_tsvector('simple', tokens) "
+            "@@ to_tsquery('simple', :q) AND id BETWEEN :first AND :last ORDER BY id DESC LIMIT :n"
+        )
+        expression = _tsquery_term(term)
+    params = {"q": expression, "first": first, "last": last, "n": limit}
+    return list(conn.execute(text(query), params).scalars().all())
+
+
+def _fts5_term(term: Term) -> str:
+    return " OR ".join(_fts5_phrase(p) for p in term.phrases)
+
+
+def _tsquery_term(term: Term) -> str:
+    return " | ".join(f"({_tsquery_phrase(p)})" for p in term.phrases)
 
 
 def _fts5_phrase(phrase: Phrase) -> str:

@@ -166,13 +166,18 @@ def check_timestamp(args: Mapping[str, str], now: float, window: float) -> None:
         raise StaleRequest(f"timestamp {timestamp} is {now - timestamp:+.0f} s from now")
 
 
-def open_request(keys: CallbackKeys, args: Mapping[str, str], body: bytes) -> Envelope:
+def open_request(
+    keys: CallbackKeys, args: Mapping[str, str], body: bytes, *, signature_checked: bool = False
+) -> Envelope:
     """Verify and open a POSTed message in the configured mode.
+
+    ``signature_checked``: the caller has already checked ``signature`` (not msg_signature).
 
     :raises CallbackRejected: for a bad signature, a plaintext message in safe mode, a body
         that is not a message, or ciphertext no configured key opens.
     """
-    verify_signature(keys, args)
+    if not signature_checked:
+        verify_signature(keys, args)
     fields = parse_xml(body)
     encrypted = args.get("encrypt_type", "raw").lower() == "aes"
     if keys.mode == "safe" and not encrypted:

@@ -1,0 +1,384 @@
+"""Measure the follower callback under load against a floor served the same way.
+
+    python bench/callback.py [--count 3650] [--seconds 10] [--connections 8,64]
+
+Serves wxbot exactly as the Procfile's ``web`` line does (gunicorn, its workers, threads and
+worker class; bound to 127.0.0.1) over a fresh SQLite archive of ``--count`` synthetic issues,
+and a floor app with the same server settings that only checks the signature, parses the
+XML and answers a constant reply. Load comes from ``wrk`` (Debian's package) in its own
+process — or, without it, a Python client in another process — with signed keyword queries,
+each a new MsgId, at each number of connections:
+
+* ``keywords``: the 20 most popular keywords over and over (what followers mostly send);
+* ``distinct``: every request a query no process has answered yet (two-word combinations),
+  so each one is searched.
+
+Targets: keywords >= 0.6x the floor's requests/s; p99 < 30 ms at 64 connections; distinct
+queries p99 < 20 ms.
+
+``--measure-index`` instead compares index techniques on the same issues (tokenising cost,
+index size, query times), the measurements ``wxbot.search.tokens`` was chosen by.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+TOKEN = "bench-token"
+KEYWORDS = [
+    "数据要素", "低空经济", "达沃斯", "软银", "AI", "5G", "OpenAI", "人工智能", "算力",
+    "数据中心", "具身智能", "机器人", "最新", "国家数据局", "新质生产力", "孙正义", "6G",
+    "帮助", "6月13日", "能源",
+]  # fmt: skip
+
+
+# --- the floor: signature + XML parse + constant reply, nothing else ---------------------------
+
+
+def floor_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """Answer like a bot that knows one reply: verify, parse, reply."""
+    from urllib.parse import parse_qsl
+
+    from wxbot.wechat.messages import (
+        CallbackKeys,
+        CallbackRejected,
+        message_from_fields,
+        parse_xml,
+        text_reply,
+        verify_signature,
+    )
+
+    keys = CallbackKeys(token=os.environ.get("BENCH_TOKEN", TOKEN))
+    args = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+    try:
+        verify_signature(keys, args)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        message = message_from_fields(parse_xml(environ["wsgi.input"].read(length)))
+    except CallbackRejected as exc:
+        start_response(f"{exc.status} Refused", [("Content-Type", "text/plain")])
+        return [exc.reason.encode()]
+    body = text_reply(message, "你好", int(time.time())).encode("utf-8")
+    start_response(
+        "200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+# --- serving as the Procfile does --------------------------------------------------------------
+
+
+def procfile_command(app_spec: str, port: int) -> list[str]:
+    """Return the Procfile's web command for ``app_spec``, bound to 127.0.0.1:``port``."""
+    line = next(
+        line.split(":", 1)[1]
+        for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+        if line.startswith("web:")
+    )
+    expanded = re.sub(
+        r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m.group(1), m.group(2)), line
+    )
+    words = shlex.split(expanded)
+    words = [f"127.0.0.1:{port}" if w.startswith("0.0.0.0:") else w for w in words]
+    words[-1] = app_spec
+    return [sys.executable, "-m", *words]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A gunicorn started as the Procfile says, stopped on exit."""
+
+    def __init__(self, app_spec: str, env: Mapping[str, str]) -> None:
+        self.port = free_port()
+        self.command = procfile_command(app_spec, self.port)
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT / "bench",
+            env=dict(os.environ) | dict(env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{self.port}/wechat"
+
+    def wait(self) -> Server:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"server exited: {' '.join(self.command)}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    time.sleep(3)  # let every worker boot (and load jieba) before measuring
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def signed_query() -> str:
+    from wxbot.wechat.messages import signature
+
+    ts, nonce = str(int(time.time())), "benchnonce"
+    return f"signature={signature(TOKEN, ts, nonce)}&timestamp={ts}&nonce={nonce}&openid=oBench"
+
+
+WRK_SCRIPT = r"""
+queries = {}
+for line in io.lines(os.getenv("BENCH_QUERIES")) do queries[#queries + 1] = line end
+distinct = os.getenv("BENCH_DISTINCT") == "1"
+start = tonumber(os.getenv("BENCH_START"))
+threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local i = counter + tid
+  if distinct then i = start + tid * 50000 + counter end
+  local q = queries[(i % #queries) + 1]
+  local body = "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[oBench" ..
+    (i % 500) .. "]]></FromUserName><CreateTime>" .. os.time() ..
+    "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" .. q ..
+    "]]></Content><MsgId>" .. string.format("%d%02d%07d", os.time(), tid, counter) ..
+    "</MsgId></xml>"
+  return wrk.format("POST", nil, {["Content-Type"] = "text/xml"}, body)
+end
+"""
+
+
+@dataclass
+class Run:
+    """What one load run measured."""
+
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, connections: int, seconds: int, queries: Path, start: int | None) -> Run:
+    """Drive load with wrk; ``start`` (distinct queries): where in the list this run begins."""
+    script = queries.parent / "bench.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    threads = min(2, connections)
+    env = dict(os.environ) | {
+        "BENCH_QUERIES": str(queries),
+        "BENCH_DISTINCT": "0" if start is None else "1",
+        "BENCH_START": str(start or 0),
+    }
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+         f"{url}?{signed_query()}"],
+        capture_output=True, text=True, env=env, timeout=seconds + 60, check=True,
+    ).stdout  # fmt: skip
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
+    if "99" not in percentiles:
+        raise SystemExit(f"wrk measured nothing:\n{out}")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    return Run(
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=_ms(percentiles["50"]),
+        p99_ms=_ms(percentiles["99"]),
+        errors=(int(errors.group(1)) if errors else 0)
+        + (sum(int(g) for g in socket_errors.groups()) if socket_errors else 0),
+    )
+
+
+def run_python_client(
+    url: str, connections: int, seconds: int, queries: Path, start: int | None
+) -> Run:
+    """Drive load from another Python process (when wrk is missing); costlier than wrk."""
+    code = PYTHON_CLIENT
+    out = subprocess.run(
+        [sys.executable, "-c", code, url, signed_query(), str(connections), str(seconds), str(queries),
+         str(start or 0)],
+        capture_output=True, text=True, timeout=seconds + 60, check=True,
+    ).stdout  # fmt: skip
+    return Run(**json.loads(out))
+
+
+PYTHON_CLIENT = r"""
+import http.client, json, sys, threading, time, urllib.parse
+url, query, connections, seconds, path, start = sys.argv[1:]
+queries = open(path, encoding="utf-8").read().split("\n")
+parts = urllib.parse.urlsplit(url)
+latencies, errors, counter, lock = [], [0], [int(start)], threading.Lock()
+deadline = time.monotonic() + int(seconds)
+def worker(w):
+    conn = http.client.HTTPConnection(parts.hostname, parts.port)
+    n = 0
+    while time.monotonic() < deadline:
+        with lock:
+            counter[0] += 1
+            i = counter[0]
+        q = queries[i % len(queries)]
+        body = ("<xml><ToUserName>gh</ToUserName><FromUserName>oBench%d</FromUserName><CreateTime>%d"
+                "</CreateTime><MsgType>text</MsgType><Content><![CDATA[%s]]></Content><MsgId>%d</MsgId>"
+                "</xml>" % (i % 500, time.time(), q, int(time.time()) * 10**9 + i)).encode()
+        start = time.perf_counter()
+        conn.request("POST", parts.path + "?" + query, body, {"Content-Type": "text/xml"})
+        response = conn.getresponse(); response.read()
+        with lock:
+            latencies.append(time.perf_counter() - start)
+            if response.status != 200: errors[0] += 1
+threads = [threading.Thread(target=worker, args=(w,)) for w in range(int(connections))]
+start = time.monotonic()
+[t.start() for t in threads]; [t.join() for t in threads]
+elapsed = time.monotonic() - start
+latencies.sort()
+print(json.dumps({"requests": len(latencies), "rps": len(latencies) / elapsed,
+    "p50_ms": latencies[len(latencies) // 2] * 1000, "p99_ms": latencies[int(len(latencies) * .99)] * 1000,
+    "errors": errors[0]}))
+"""
+
+
+def distinct_queries(count: int) -> list[str]:
+    """Return ``count`` two-word queries made of words from the samples, none repeated."""
+    from wxbot.resources import sample_issues
+    from wxbot.search import segmentation
+
+    words: list[str] = []
+    for path in sample_issues():
+        words += [w for w in segmentation.words(path.read_text(encoding="utf-8")) if len(w) >= 2]
+    vocabulary = list(dict.fromkeys(words))
+    pairs = (f"{a} {b}" for i, a in enumerate(vocabulary) for b in vocabulary[i + 1 :])
+    return [p for _, p in zip(range(count), pairs, strict=False)]
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def build_archive(folder: Path, count: int) -> Path:
+    """Write ``count`` synthetic issues, ingest them into a fresh SQLite archive, return its config."""
+    from synthetic import write_synthetic
+
+    from wxbot import create_app, get_runtime
+    from wxbot.archive import ingest_paths
+
+    config = folder / "wxbot.toml"
+    config.write_text(
+        f'[storage]\ndatabase_url = "sqlite:///{folder / "wxbot.sqlite3"}"\n'
+        f'[wechat]\ntoken = "{TOKEN}"\n[server]\npublic_base_url = "https://wxbot.example.com"\n',
+        encoding="utf-8",
+    )
+    paths = write_synthetic(folder / "issues", count)
+    app = create_app(config_path=config)
+    start = time.perf_counter()
+    results = ingest_paths(get_runtime(app), paths)
+    print(f"archive:  {sum(r.status == 'added' for r in results)} issues ingested and indexed in "
+          f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+    get_runtime(app).db.dispose()
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=3650, help="synthetic issues (default 3650)")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per load run (default 10)")
+    parser.add_argument("--connections", default="8,64", help="connection counts (default 8,64)")
+    parser.add_argument("--measure-index", action="store_true", help="compare index techniques")
+    args = parser.parse_args()
+    if args.measure_index:
+        from search_index import main as measure_index
+
+        measure_index(args.count)
+        return
+    drive = run_wrk if shutil.which("wrk") else run_python_client
+    print(
+        f"load:     {'wrk' if drive is run_wrk else 'Python client (install wrk for better numbers)'}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        config = build_archive(folder, args.count)
+        (folder / "keywords.txt").write_text("\n".join(KEYWORDS), encoding="utf-8")
+        (folder / "distinct.txt").write_text("\n".join(distinct_queries(400_000)), encoding="utf-8")
+        env = {"WXBOT_CONFIG": str(config), "BENCH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+        connections = [int(c) for c in args.connections.split(",")]
+        results: dict[tuple[str, int], Run] = {}
+        for name, spec in (("floor", "callback:floor_app"), ("wxbot", "wxbot:create_app()")):
+            server = Server(spec, env).wait()
+            print(f"serving:  {name}: {' '.join(server.command[2:])}")
+            try:
+                workloads = ["keywords"] if name == "floor" else ["keywords", "distinct"]
+                for workload in workloads:
+                    queries = folder / f"{workload}.txt"
+                    distinct = workload == "distinct"
+                    drive(server.url, 8, 2, queries, 0 if distinct else None)  # warm up workers
+                    for n, c in enumerate(connections, start=1):
+                        start = n * 100_000 if distinct else None  # never a query seen before
+                        run = drive(server.url, c, args.seconds, queries, start)
+                        results[(f"{name} {workload}", c)] = run
+            finally:
+                server.stop()
+        report(results, connections)
+
+
+def report(results: dict[tuple[str, int], Run], connections: list[int]) -> None:
+    print()
+    print(
+        f"{'run':<18} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9}"
+    )
+    for (name, c), run in results.items():
+        floor = results[("floor keywords", c)]
+        print(f"{name:<18} {c:>5} {run.rps:>9.0f} {run.p50_ms:>8.2f} {run.p99_ms:>8.2f} {run.errors:>7} "
+              f"{run.rps / floor.rps:>8.2f}x")  # fmt: skip
+    print()
+    for c in connections:
+        ratio = results[("wxbot keywords", c)].rps / results[("floor keywords", c)].rps
+        print(
+            f"target keywords >= 0.6x floor at {c}: {ratio:.2f}x  {'met' if ratio >= 0.6 else 'MISSED'}"
+        )
+    p99 = results[("wxbot keywords", max(connections))].p99_ms
+    print(
+        f"target p99 < 30 ms at {max(connections)} connections: {p99:.1f} ms  {'met' if p99 < 30 else 'MISSED'}"
+    )
+    for c in connections:
+        p99 = results[("wxbot distinct", c)].p99_ms
+        print(
+            f"target distinct queries p99 < 20 ms at {c}: {p99:.1f} ms  {'met' if p99 < 20 else 'MISSED'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
