@@ -16,6 +16,8 @@ from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths, list_issues
 from wxbot.cli import cli
 from wxbot.demo import free_port
+from wxbot.links import issue_links_for
+from wxbot.scheduling import list_jobs
 
 
 def wait_for(url: str, seconds: float = 20) -> requests.Response:
@@ -62,6 +64,15 @@ def test_demo_uses_a_database_of_its_own(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "added     2026-06-13" in result.output
     assert "/issues/2026-06-25/preview" in result.output
+    assert "  article: http://127.0.0.1:" in result.output  # published to the sandbox
+    assert "scheduled a mass send of 2026-06-25" in result.output
     demo_db = f"sqlite:///{folder / 'demo.sqlite3'}"
     runtime = get_runtime(create_app({"storage.database_url": demo_db}))
     assert [row.id for row in list_issues(runtime)] == ["2026-06-25", "2026-06-13"]
+    [job] = list_jobs(runtime)
+    assert (job.issue_id, job.state) == ("2026-06-25", "scheduled")
+    assert "/s/" in issue_links_for(runtime, ["2026-06-13"])["2026-06-13"]
+    # a second run starts from a fresh demo database, as the sandbox does
+    again = CliRunner().invoke(cli, ["demo", "--no-serve", "--folder", str(folder)])
+    assert again.exit_code == 0, again.output
+    assert "scheduling failed" not in again.output

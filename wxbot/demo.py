@@ -6,6 +6,7 @@ data), the sample issues ingested, and the WeChat sandbox running in this proces
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import socket
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 from .archive import IngestResult, ingest_paths
 from .publishing import Progress, PublishRecord, publish_issue
+from .scheduling import Job, schedule_send
 from .resources import sample_issues
 from .runtime import Runtime
 from .sandbox import (
@@ -44,7 +46,13 @@ def free_port(host: str) -> int:
 
 
 def start_demo(folder: Path, host: str, port: int) -> Demo:
-    """Start the sandbox and return the configuration of a demo app in ``folder``."""
+    """Start the sandbox and return the configuration of a demo app in ``folder``.
+
+    The demo database starts empty each run, as the sandbox does: its records of uploads,
+    drafts and article URLs would otherwise point into a sandbox that is gone.
+    """
+    for leftover in folder.glob("demo.sqlite3*"):
+        leftover.unlink()
     base_url = f"http://{host}:{port}"
     sandbox = SandboxServer(
         host=host,
@@ -57,6 +65,8 @@ def start_demo(folder: Path, host: str, port: int) -> Demo:
         "instance_path": folder,
         "storage": {"database_url": f"sqlite:///{folder / 'demo.sqlite3'}"},
         "server": {"host": host, "port": port, "public_base_url": base_url},
+        # a send a minute ahead, so the demo shows the scheduler at work
+        "schedule": {"min_lead": 60, "poll_interval": 2},
         "wechat": {
             "appid": SANDBOX_APPID,
             "secret": SANDBOX_SECRET,
@@ -78,3 +88,10 @@ def publish_to_sandbox(
 ) -> PublishRecord:
     """Publish an issue to the sandbox (freepublish: an article URL, no push to followers)."""
     return publish_issue(runtime, issue_id, "publish", progress=progress)
+
+
+def schedule_demo_send(runtime: Runtime, issue_id: str, minutes: int = 2) -> Job:
+    """Schedule a mass send of ``issue_id`` to every sandbox follower a few minutes from now."""
+    soon = runtime.now() + dt.timedelta(minutes=minutes)
+    on_the_minute = soon.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return schedule_send(runtime, issue_id, on_the_minute)

@@ -9,7 +9,7 @@ from flask import Flask
 
 from .. import create_app, get_runtime
 from ..archive import list_issues
-from ..demo import ingest_samples, publish_to_sandbox, start_demo
+from ..demo import ingest_samples, publish_to_sandbox, schedule_demo_send, start_demo
 from ..errors import WxbotError
 from ..server import run_server
 
@@ -31,7 +31,7 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     prepared = start_demo(folder, host, port)
     app = create_app(prepared.test_config)
     runtime = get_runtime(app)
-    click.echo(f"demo database: {folder / 'demo.sqlite3'}")
+    click.echo(f"demo database: {folder / 'demo.sqlite3'} (new each run)")
     click.echo(f"WeChat sandbox: {prepared.sandbox.base_url} (request log: /sandbox/log)")
     for result in ingest_samples(runtime):
         click.echo(result.describe())
@@ -47,6 +47,12 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
             click.echo(f"  article: {record.article_url}")
     except WxbotError as exc:  # the demo goes on: the archive and the callback still work
         click.echo(f"  publishing failed: {exc}", err=True)
+    try:
+        job = schedule_demo_send(runtime, latest)
+        local = job.send_at.astimezone(runtime.tz).strftime("%H:%M")
+        click.echo(f"scheduled a mass send of {latest} at {local} (job {job.id}; `wxbot jobs`)")
+    except WxbotError as exc:
+        click.echo(f"scheduling failed: {exc}", err=True)
     click.echo("")
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")
     click.echo(f"phone preview: {prepared.base_url}/issues/{latest}/preview")
