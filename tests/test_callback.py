@@ -158,10 +158,12 @@ def app_with(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
     """Return a function making another app (another worker) on the same database."""
     apps: list[Flask] = []
 
-    def make(**sections: dict[str, Any]) -> Flask:
+    def make(clock: Callable[[], dt.datetime] | None = None, **sections: dict[str, Any]) -> Flask:
         config = dict(app_config)
         for name, table in sections.items():
             config[name] = dict(config.get(name, {})) | table
+        if clock is not None:
+            config["clock"] = clock
         apps.append(create_app(config))
         return apps[-1]
 
@@ -382,19 +384,26 @@ def _wait_until_logged(runtime: Runtime, key: str) -> None:
 def test_a_retry_gets_the_same_answer_and_is_logged_once(
     app_with: Callable[..., Flask], archive: Runtime, flush_seconds: float
 ) -> None:
-    first_worker = app_with(callback={"log_flush_seconds": flush_seconds})
-    second_worker = app_with(callback={"log_flush_seconds": flush_seconds})
-    sender = WeChatSender(first_worker.test_client())
+    now = [NOW]
+    workers = [
+        app_with(clock=lambda: now[0], callback={"log_flush_seconds": flush_seconds})
+        for _ in range(2)
+    ]
+    sender = WeChatSender(workers[0].test_client())
     xml = sender.text_xml("数据要素", msg_id=777)
     first = sender.post(xml)
     assert first.status_code == 200
-    again_here = sender.post(xml)  # the same worker, before or after its batch is written
-    _wait_until_logged(archive, "msg:777")  # WeChat retries after 5 s: long after the batch
-    # between the two answers the archive changes: a retry must still get the first answer
-    with get_runtime(first_worker).db.begin() as conn:
+    # WeChat retries after waiting 5 s; meanwhile the answer would change
+    now[0] = NOW + dt.timedelta(seconds=5)
+    with archive.db.begin() as conn:
         issue_links.set_article_url(conn, "2026-06-25", "https://mp.weixin.qq.com/s/x", "t", NOW)
-    elsewhere = second_worker.test_client().post(
-        "/wechat", query_string=sender.query(nonce="retry"), data=xml.encode()
+    again_here = sender.post(xml, sender.query(nonce="retry1"))  # pending or written
+    _wait_until_logged(archive, "msg:777")
+    now[0] = NOW + dt.timedelta(seconds=10)
+    elsewhere = (
+        workers[1]
+        .test_client()
+        .post("/wechat", query_string=sender.query(nonce="retry2"), data=xml.encode())
     )
     assert again_here.get_data() == first.get_data()
     assert elsewhere.get_data() == first.get_data()

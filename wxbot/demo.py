@@ -15,7 +15,6 @@ from typing import Any
 
 from .archive import IngestResult, ingest_paths
 from .publishing import Progress, PublishRecord, publish_issue
-from .scheduling import Job, schedule_send
 from .resources import sample_issues
 from .runtime import Runtime
 from .sandbox import (
@@ -25,6 +24,7 @@ from .sandbox import (
     SANDBOX_TOKEN,
     SandboxServer,
 )
+from .scheduling import Job, schedule_send
 
 logger = logging.getLogger(__name__)
 

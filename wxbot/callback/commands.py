@@ -103,7 +103,7 @@ def list_item(ctx: Context) -> Answer | None:
     item = Item(
         issue_id=current.issue_id,
         heading=chosen.get("heading") or current.heading,
-        snippet=chosen.get("snippet") or current.snippet,
+        snippet=current.snippet,
         url=current.url,
         cover_url=current.cover_url,
     )

@@ -35,12 +35,18 @@ class MessageLog:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def seen(self, dedupe_key: str) -> tuple[bool, str | None]:
-        """Return ``(seen, reply)``: whether the message was answered already, and with what."""
+    def seen(self, dedupe_key: str, *, may_be_retry: bool = True) -> tuple[bool, str | None]:
+        """Return ``(seen, reply)``: whether the message was answered already, and with what.
+
+        ``may_be_retry=False`` (a first delivery, by its age) looks only at this worker's
+        rows not yet written, sparing the database a read.
+        """
         with self._lock:
             pending = self._pending.get(dedupe_key)
         if pending is not None:
             return True, pending.reply
+        if not may_be_retry:
+            return False, None
         return followers.logged_reply(self.db, dedupe_key)
 
     def record(self, row: LoggedMessage) -> None:

@@ -71,7 +71,11 @@ class FollowerCallback:
         return reply
 
     def _answer(self, message: Message, now: dt.datetime) -> str:
-        seen, earlier = self.log.seen(message.dedupe_key)
+        # WeChat retries only after waiting 5 s for an answer: a message younger than that is
+        # its first delivery, and needs no look in the database for an earlier answer.
+        age = now.timestamp() - message.create_time
+        may_be_retry = age >= messages.FIRST_DELIVERY_SECONDS or not message.create_time
+        seen, earlier = self.log.seen(message.dedupe_key, may_be_retry=may_be_retry)
         if seen:  # WeChat's retry: the same answer, nothing done again
             return earlier or messages.SILENT_REPLY
         answer = answer_message(self._context(message, now))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 
 #: Longest text reply WeChat shows, in UTF-8 bytes (community-measured).
@@ -70,8 +70,9 @@ class Answer:
 
     @cached_property
     def items_json(self) -> str:
-        """Return the issues shown as JSON, as the query log keeps them (a cached answer once)."""
-        return json.dumps([asdict(i) for i in self.items], ensure_ascii=False)
+        """Return the issues shown (id and heading) as JSON, as the query log keeps them."""
+        shown = [{"issue_id": i.issue_id, "heading": i.heading} for i in self.items]
+        return json.dumps(shown, ensure_ascii=False)
 
 
 def date_label(issue_id: str) -> str:

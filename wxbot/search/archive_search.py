@@ -266,6 +266,10 @@ class ArchiveSearch:
 
     def answer(self, query: str, handler: str = "search") -> Answer:
         """Return the answer to a keyword query: one article, a list, or a friendly nothing."""
+        key = ("answer", query.strip(), handler)
+        return self.cached(key, lambda: self._answer(query, handler))
+
+    def _answer(self, query: str, handler: str) -> Answer:
         result = self.search(query)
         if not result.items:
             return nothing_answer(query, self.settings.popular_keywords, handler)

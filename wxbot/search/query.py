@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from .tokens import normalize
@@ -23,6 +24,7 @@ _DAY = re.compile(r"(\d{1,2})\s*[日号]")
 _NUMBER = re.compile(r"\d{1,2}")
 
 
+@functools.lru_cache(maxsize=4096)
 def squeeze(text: str) -> str:
     """Return the normalised text with spaces removed, as commands are matched."""
     return _SPACES.sub("", normalize(text))
@@ -67,6 +69,7 @@ def _latest(month: int, day: int, today: dt.date) -> dt.date | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def looks_like_date(text: str) -> bool:
     """Return whether ``text`` has the form of a date (whether or not that day had an issue)."""
     return parse_date(text, dt.date(9999, 12, 31)) is not None

@@ -31,6 +31,12 @@ logger = logging.getLogger(__name__)
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
 NEWS_REPLY_MAX_ARTICLES = 1
 
+#: WeChat waits 5 s for an answer before it retries (3 tries in all), so a message whose
+#: CreateTime is younger than this is its first delivery — allowing for 3 s of clock skew.
+#: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
+RETRY_AFTER_SECONDS = 5
+FIRST_DELIVERY_SECONDS = 2
+
 #: What "success" means to WeChat: no reply, and no retry.
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
 SILENT_REPLY = "success"
