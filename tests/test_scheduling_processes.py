@@ -62,7 +62,10 @@ def settings(database_url: str, sandbox: SandboxServer) -> dict[str, Any]:
             "min_lead": 0,
             "daily_quota": 0,
             "poll_interval": 0.05,
-            "lease": 1.0,
+            # Short, so a killed worker's job is taken over quickly; long enough that a
+            # preparation on a loaded machine finishes within it (else a second worker
+            # rightly takes over and makes a second draft).
+            "lease": 4.0,
             "retry_interval": 0.3,
             "status_interval": 0.2,
         },

@@ -276,8 +276,7 @@ SETTINGS: tuple[Setting, ...] = (
         "schedule",
         "poll_interval",
         5.0,
-        "Seconds the worker waits between looks at the job table (less when a send is due "
-        "sooner).",
+        "Seconds the worker waits between looks at the job table (less when a send is due sooner).",
     ),
     Setting(
         "schedule",

@@ -1,59 +1,99 @@
-"""The ``/wechat`` endpoint WeChat calls: read the request, let the callback answer, reply."""
+"""The ``/wechat`` endpoint WeChat calls, served as plain WSGI in front of Flask.
+
+WeChat calls it for every follower message, so it skips Flask's per-request machinery
+(request context, session, routing, response objects), which measured as much as the whole
+answer costs (``bench/callback.py``). It stays a thin edge: read the request, let the
+callback answer, reply. Every other path goes on to Flask.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Flask
 
+from .. import get_runtime
 from ..wechat.messages import BodyTooLarge, CallbackRejected
 from .service import FollowerCallback
 
 logger = logging.getLogger(__name__)
 
-bp = Blueprint("callback", __name__)
-
+#: Where WeChat's server configuration points.
+PATH = "/wechat"
+#: Key of the callback in ``app.extensions``.
 EXTENSION = "wxbot.callback"
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def init_app(app: Flask) -> None:
-    """Register ``/wechat`` and get the callback ready (search index, jieba)."""
-    callback = FollowerCallback(app.extensions["wxbot"])
+    """Serve ``/wechat`` and get the callback ready (search index, jieba)."""
+    callback = FollowerCallback(get_runtime(app))
     callback.start()
     app.extensions[EXTENSION] = callback
-    app.register_blueprint(bp)
+    app.wsgi_app = CallbackEndpoint(app.wsgi_app, callback)  # type: ignore[method-assign]
 
 
-def _callback() -> FollowerCallback:
-    callback: FollowerCallback = current_app.extensions[EXTENSION]
-    return callback
+class CallbackEndpoint:
+    """Answer ``/wechat`` (GET handshake, POST messages); hand every other path to Flask."""
+
+    def __init__(self, app: WsgiApp, callback: FollowerCallback) -> None:
+        self.app = app
+        self.callback = callback
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Serve one request."""
+        if environ.get("PATH_INFO") != PATH:
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "")
+        try:
+            args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+            if method == "POST":
+                reply = self.callback.receive(args, self._body(environ))
+                kind = "text/plain" if reply == "success" else "application/xml"
+                return _answer(start_response, "200 OK", reply, kind)
+            if method == "GET":
+                echo = self.callback.handshake(args)
+                return _answer(start_response, "200 OK", echo, "text/plain")
+            return _answer(start_response, "405 Method Not Allowed", "GET or POST", "text/plain")
+        except CallbackRejected as exc:
+            logger.warning(
+                "callback: refused %s from %s: %s", method, environ.get("REMOTE_ADDR"), exc
+            )
+            status = f"{exc.status} {_REASONS.get(exc.status, 'Refused')}"
+            return _answer(start_response, status, exc.reason, "text/plain")
+        except Exception:  # answer 500 and go on serving; WeChat will retry
+            logger.exception("callback: failed to answer a %s", method)
+            return _answer(start_response, "500 Internal Server Error", "", "text/plain")
+
+    def _body(self, environ: dict[str, Any]) -> bytes:
+        limit = self.callback.max_body_bytes
+        length = environ.get("CONTENT_LENGTH")
+        stream = environ["wsgi.input"]
+        if length:
+            try:
+                size = int(length)
+            except ValueError:
+                raise CallbackRejected("bad Content-Length") from None
+            if size > limit:  # refused unread
+                raise BodyTooLarge(f"body of {size} bytes")
+            return bytes(stream.read(size))
+        if environ.get("wsgi.input_terminated"):  # chunked: read no more than the limit allows
+            return bytes(stream.read(limit + 1))
+        return b""
 
 
-def _refuse(exc: CallbackRejected) -> Response:
-    logger.warning("callback: refused %s from %s: %s", request.method, request.remote_addr, exc)
-    return Response(exc.reason, status=exc.status, mimetype="text/plain")
+_REASONS = {400: "Bad Request", 403: "Forbidden", 413: "Payload Too Large"}
 
 
-@bp.get("/wechat")
-def handshake() -> Response:
-    """Answer WeChat's server-configuration handshake with its echostr."""
-    try:
-        return Response(_callback().handshake(request.args), mimetype="text/plain")
-    except CallbackRejected as exc:
-        return _refuse(exc)
-
-
-@bp.post("/wechat")
-def receive() -> Response:
-    """Answer a follower's message or an event."""
-    callback = _callback()
-    try:
-        length = request.content_length
-        if length is not None and length > callback.max_body_bytes:
-            raise BodyTooLarge(f"body of {length} bytes")
-        body = request.stream.read(callback.max_body_bytes + 1)
-        reply = callback.receive(request.args, body)
-    except CallbackRejected as exc:
-        return _refuse(exc)
-    mimetype = "text/plain" if reply == "success" else "application/xml"
-    return Response(reply, mimetype=mimetype)
+def _answer(start_response: StartResponse, status: str, text: str, kind: str) -> list[bytes]:
+    body = text.encode("utf-8")
+    start_response(
+        status,
+        [("Content-Type", f"{kind}; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
