@@ -22,7 +22,7 @@ from wxbot.search import ranking
 from wxbot.search.answers import TEXT_REPLY_MAX_BYTES, Item, list_answer, snippet
 from wxbot.search.archive_search import ArchiveSearch
 from wxbot.search.query import list_number, parse_date
-from wxbot.search.ranking import Hit, rank
+from wxbot.search.ranking import Hit, Presence, presence_of, rank
 from wxbot.search.tokens import Phrase, Synonyms, Term, index_tokens, make_terms, phrase_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -188,16 +188,19 @@ class _Index:
 
     def __init__(self, rows: dict[str, list[int]]) -> None:
         self.rows = {word: sorted(ids, reverse=True) for word, ids in rows.items()}
-        self.reads: list[int | None] = []
+        self.reads: list[tuple[int | None, int]] = []
 
-    def issues(self, terms: Sequence[Term], require_all: bool, limit: int | None) -> list[int]:
-        self.reads.append(limit)
+    def issues(
+        self, terms: Sequence[Term], require_all: bool, limit: int | None, since: int
+    ) -> list[int]:
+        self.reads.append((limit, since))
         sets = [{i // 1000 for i in self.rows.get(t.text, [])} for t in terms]
         days = set.intersection(*sets) if require_all else set.union(*sets)
-        return sorted(days, reverse=True)[:limit]
+        return sorted((d for d in days if d >= since), reverse=True)[:limit]
 
-    def term_rows(self, term: Term, first: int, last: int, limit: int) -> list[int]:
-        return [i for i in self.rows.get(term.text, []) if first <= i <= last][:limit]
+    def presence(self, term: Term, first_day: int, last_day: int) -> dict[int, Presence]:
+        ids = [i for i in self.rows.get(term.text, []) if first_day <= i // 1000 <= last_day]
+        return presence_of(ids)
 
 
 def _term(text: str) -> Term:
@@ -207,7 +210,7 @@ def _term(text: str) -> Term:
 def _rank(rows: dict[str, list[int]], *words: str, **kwargs: Any) -> list[str]:
     index = _Index(rows)
     terms = [_term(w) for w in words]
-    result = rank(index.issues, index.term_rows, terms, today=TODAY, half_life_days=30, **kwargs)
+    result = rank(index.issues, index.presence, terms, today=TODAY, half_life_days=30, **kwargs)
     return [h.issue_id for h in result.hits]
 
 
@@ -269,8 +272,7 @@ def test_reading_the_newest_rows_ranks_as_reading_them_all(
     rows = {"common": common, "rare": rare, "old": [_id(d, 1) for d in days[:300]]}
     queries = [("common",), ("rare",), ("common", "rare"), ("old",), ("common", "old")]
     windowed = [_rank(rows, *q) for q in queries]
-    monkeypatch.setattr(ranking, "WINDOWS", (None,))
-    monkeypatch.setattr(ranking, "ROWS_PER_TERM", 10**9)
+    monkeypatch.setattr(ranking, "FIRST_WINDOW", 10**9)
     assert windowed == [_rank(rows, *q) for q in queries]
 
 
@@ -278,9 +280,12 @@ def test_a_word_in_every_issue_reads_only_the_newest_issues() -> None:
     start = dt.date(2016, 1, 1)
     days = [(start + dt.timedelta(days=n)).isoformat() for n in range(3650)]
     index = _Index({"x": [_id(d, slot) for d in days for slot in (1, 2, 4)]})
-    result = rank(index.issues, index.term_rows, [_term("x")], today=TODAY, half_life_days=30)
+    result = rank(index.issues, index.presence, [_term("x")], today=TODAY, half_life_days=30)
     assert [h.issue_id for h in result.hits][0] == "2025-12-28"
-    assert index.reads == [ranking.WINDOWS[0]]
+    # the newest few, then (to settle the top five) every match back to a few months before
+    first, then = index.reads
+    assert first == (ranking.FIRST_WINDOW, 0)
+    assert then[0] is None and then[1] > 20250601
     assert result.total is None
 
 
@@ -414,7 +419,8 @@ def test_an_archive_without_an_index_is_indexed_when_the_service_starts(
 def test_hits_report_where_they_matched() -> None:
     rows = {"x": [_id("2026-06-20", HEADING), _id("2026-06-20", BODY), _id("2026-06-19", BODY)]}
     index = _Index(rows)
-    result = rank(index.issues, index.term_rows, [_term("x")], today=TODAY, half_life_days=30)
+    result = rank(index.issues, index.presence, [_term("x")], today=TODAY, half_life_days=30)
     first: Hit = result.hits[0]
-    assert first.heading_match and first.doc_ids == (_id("2026-06-20", 1), _id("2026-06-20", 2))
+    assert first.heading_match and first.best_row == _id("2026-06-20", HEADING)
+    assert result.hits[1].best_row == _id("2026-06-19", BODY)
     assert result.total == 2

@@ -328,7 +328,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "callback",
         "log_flush_seconds",
-        0.05,
+        1.0,
         "Seconds a worker may hold answered messages before writing them to the query log in "
         "one batch (WeChat retries after 5 s); 0 = write each one before replying.",
     ),

@@ -22,6 +22,9 @@ from ..storage.followers import LoggedMessage
 
 logger = logging.getLogger(__name__)
 
+#: Rows written at a time within a batch; the answering threads get the GIL in between.
+WRITE_CHUNK = 100
+
 
 class MessageLog:
     """Dedupe and query log of one process, writing behind by at most ``flush_seconds``."""
@@ -124,4 +127,6 @@ class MessageLog:
 
     def _write(self, rows: Sequence[LoggedMessage]) -> None:
         with self.db.begin_write() as conn:
-            followers.log_messages(conn, rows)
+            for start in range(0, len(rows), WRITE_CHUNK):
+                followers.log_messages(conn, rows[start : start + WRITE_CHUNK])
+                time.sleep(0)  # let the threads answering followers run between chunks

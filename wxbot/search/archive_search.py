@@ -25,7 +25,7 @@ from ..storage import search_index
 from ..storage.search_index import SearchDoc, Stamp
 from . import segmentation
 from .answers import Answer, Item, date_label, list_answer, news_answer, nothing_answer, snippet
-from .ranking import REFERENCES_SLOT, SLOTS, SUMMARY_SLOT, Hit, Ranking, rank
+from .ranking import Hit, Presence, Ranking, rank
 from .tokens import Synonyms, Term, is_cjk_word, make_terms, needles, split_words
 
 logger = logging.getLogger(__name__)
@@ -147,16 +147,18 @@ class ArchiveSearch:
     def _rank(
         self, conn: Connection, words: list[str], today: dt.date, top: int
     ) -> tuple[Ranking, list[Term]]:
-        def fetch_issues(terms: Sequence[Term], require_all: bool, limit: int | None) -> list[int]:
-            return search_index.matching_issue_days(conn, terms, require_all, limit)
+        def fetch_issues(
+            terms: Sequence[Term], require_all: bool, limit: int | None, since: int
+        ) -> list[int]:
+            return search_index.matching_issue_days(conn, terms, require_all, limit, since)
 
-        def fetch_rows(term: Term, first: int, last: int, limit: int) -> list[int]:
-            return search_index.matching_ids(conn, term, first, last, limit)
+        def fetch_presence(term: Term, first_day: int, last_day: int) -> dict[int, Presence]:
+            return search_index.term_presence(conn, term, first_day, last_day)
 
         def ranked(terms: list[Term], require_all: bool) -> Ranking:
             return rank(
                 fetch_issues,
-                fetch_rows,
+                fetch_presence,
                 terms,
                 today=today,
                 half_life_days=self.settings.half_life_days,
@@ -186,10 +188,7 @@ class ArchiveSearch:
     ) -> tuple[Item, ...]:
         if not hits:
             return ()
-        chosen = {
-            h.issue_id: _best_doc(h.doc_ids) if h.doc_ids else search_index.issue_base(h.issue_id)
-            for h in hits
-        }
+        chosen = {h.issue_id: h.best_row for h in hits}
         wanted = {i for doc_id in chosen.values() for i in (doc_id, doc_id + 1)}
         docs = {d.id: d for d in search_index.docs_by_ids(conn, wanted)}
         look_for = [n for t in terms for n in needles(t, self.settings.synonyms)]
@@ -277,20 +276,6 @@ class ArchiveSearch:
             return news_answer(result.items[0], handler)
         header = f"与“{query.strip()[:20]}”相关的日报："
         return list_answer(result.items, header, "回复序号打开那一期。", handler)
-
-
-def _best_doc(doc_ids: Sequence[int]) -> int:
-    """Return the row that shows best where an issue matched: the first heading, else body…"""
-
-    def preference(doc_id: int) -> tuple[int, int]:
-        slot = doc_id % SLOTS
-        if slot == REFERENCES_SLOT:
-            return 3, slot
-        if slot == SUMMARY_SLOT:
-            return 2, slot
-        return (0 if slot % 2 else 1), slot
-
-    return min(doc_ids, key=preference)
 
 
 def describe(result: SearchResult) -> list[str]:

@@ -84,10 +84,12 @@ def rebuild(runtime: Runtime, *, only_if_missing: bool = False) -> int:
     With ``only_if_missing``, do nothing unless the archive has issues and the index none
     (an archive made before search existed); several workers starting at once build it once.
     """
+    if only_if_missing and not _missing(runtime):
+        return 0
     count = 0
     with runtime.db.begin_write() as conn:
         if only_if_missing and (search_index.has_docs(conn) or not issue_store.count_issues(conn)):
-            return 0
+            return 0  # another worker built it meanwhile
         search_index.clear(conn)
         ids = [row.id for row in issue_store.list_issues(conn)]
         for start in range(0, len(ids), 200):
@@ -99,3 +101,8 @@ def rebuild(runtime: Runtime, *, only_if_missing: bool = False) -> int:
         search_index.bump(conn, "archive")
     logger.info("search: indexed %d issues", count)
     return count
+
+
+def _missing(runtime: Runtime) -> bool:
+    with runtime.db.begin() as conn:
+        return not search_index.has_docs(conn) and issue_store.count_issues(conn) > 0

@@ -6,18 +6,21 @@ that relevance (averaged over the words) halved every ``half_life_days`` of age,
 readers see the latest issues that really are about the topic.
 
 Nothing ranks every match. The index first hands out the newest issues having all the words
-(or any), newest first, then for each word its rows in those issues. An issue older than the
-candidates read scores at most ``MAX_RELEVANCE`` × its decay, so once the fifth-best score
-beats that bound the top five is exact; until then four times as many candidates are read.
-A word found in nearly every issue is thus answered from its newest few dozen issues,
-whatever the archive's size.
+(or any), newest first, then for each word where it stands in those issues (counted by the
+database). An issue older than the candidates read scores at most ``MAX_RELEVANCE`` × its
+decay, so once the fifth-best score beats that bound the top five is exact; otherwise every
+match back to the day that bound falls below the fifth-best score is read. A word found in
+nearly every issue is thus answered from its issues of the last few months at most, whatever
+the archive's size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import heapq
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .tokens import Term
 
@@ -31,11 +34,9 @@ MAX_RELEVANCE = (
     HEADING_WEIGHT + SUMMARY_WEIGHT + BODY_WEIGHT * BODY_MAX_SECTIONS + REFERENCES_WEIGHT
 )
 
-#: Candidate issues read: the first window, then each wider one; None = every match.
-WINDOWS: tuple[int | None, ...] = (40, 160, 640, 2560, None)
-
-#: Rows read per word within the candidates; an older candidate past them counts as one body.
-ROWS_PER_TERM = 4000
+#: Candidate issues read first; when they do not settle the top five, every match back to
+#: the day an issue could still beat the fifth best.
+FIRST_WINDOW = 24
 
 #: Row ids per issue: ``YYYYMMDD * SLOTS + slot``. Slot 0 is the summary (with the series
 #: title), 999 the references; section n has its heading at 2n - 1 and its body at 2n.
@@ -43,40 +44,44 @@ SLOTS = 1000
 SUMMARY_SLOT = 0
 REFERENCES_SLOT = 999
 
-#: Returns the days (``YYYYMMDD``) of the newest issues matching all terms (or any, when the
-#: flag is False), newest first, at most ``limit``.
-FetchIssues = Callable[[Sequence[Term], bool, int | None], Sequence[int]]
-#: Returns the ids of a term's rows between two row ids (inclusive), newest first, at most
-#: ``limit``.
-FetchRows = Callable[[Term, int, int, int], Sequence[int]]
 
+@dataclass(frozen=True)
+class Presence:
+    """Where one word stands in one issue: counts, and the first heading and body rows."""
 
-@dataclass
-class _Presence:
-    heading: bool = False
+    headings: int = 0
     summary: bool = False
     bodies: int = 0
     references: bool = False
-    doc_ids: list[int] = field(default_factory=list)
+    first_heading: int | None = None
+    first_body: int | None = None
 
     def relevance(self) -> float:
+        """Return the word's relevance in the issue."""
         return (
-            HEADING_WEIGHT * self.heading
+            HEADING_WEIGHT * (self.headings > 0)
             + SUMMARY_WEIGHT * self.summary
             + BODY_WEIGHT * min(self.bodies, BODY_MAX_SECTIONS)
             + REFERENCES_WEIGHT * self.references
         )
 
 
+#: Returns the days (``YYYYMMDD``) of the newest issues matching all terms (or any, when the
+#: flag is False), newest first: at most ``limit``, none before ``since`` (0 = no bound).
+FetchIssues = Callable[[Sequence[Term], bool, int | None, int], Sequence[int]]
+#: Returns where a term stands in each issue between two days (inclusive), by day.
+FetchPresence = Callable[[Term, int, int], Mapping[int, Presence]]
+
+
 @dataclass(frozen=True)
 class Hit:
-    """An issue that matches, with its score and the rows that matched."""
+    """An issue that matches: its score, and the row that shows best where it matched."""
 
     issue_id: str
     score: float
     relevance: float
     heading_match: bool
-    doc_ids: tuple[int, ...]
+    best_row: int
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,25 @@ class Ranking:
     require_all: bool
 
 
-def day_of(doc_id: int) -> int:
-    """Return the ``YYYYMMDD`` a row id belongs to."""
-    return doc_id // SLOTS
+def presence_of(row_ids: Sequence[int]) -> dict[int, Presence]:
+    """Return where a word stands, by day, from the ids of the rows it is in."""
+    by_day: dict[int, list[int]] = {}
+    for row_id in row_ids:
+        by_day.setdefault(row_id // SLOTS, []).append(row_id)
+    out = {}
+    for day, ids in by_day.items():
+        slots = [(i % SLOTS, i) for i in sorted(ids)]
+        headings = [i for s, i in slots if s % 2 and s != REFERENCES_SLOT]
+        bodies = [i for s, i in slots if not s % 2 and s != SUMMARY_SLOT]
+        out[day] = Presence(
+            headings=len(headings),
+            summary=any(s == SUMMARY_SLOT for s, _ in slots),
+            bodies=len(bodies),
+            references=any(s == REFERENCES_SLOT for s, _ in slots),
+            first_heading=headings[0] if headings else None,
+            first_body=bodies[0] if bodies else None,
+        )
+    return out
 
 
 def _date(day: int) -> dt.date:
@@ -105,7 +126,7 @@ def decay(day: int, today: dt.date, half_life_days: float) -> float:
 
 def rank(
     fetch_issues: FetchIssues,
-    fetch_rows: FetchRows,
+    fetch_presence: FetchPresence,
     terms: Sequence[Term],
     *,
     today: dt.date,
@@ -116,69 +137,72 @@ def rank(
     """Return the ``top`` issues matching all ``terms`` (or any, without ``require_all``)."""
     if not terms:
         return Ranking((), 0, require_all)
-    for limit in WINDOWS:
-        days = list(fetch_issues(terms, require_all, limit))
-        if not days:
-            return Ranking((), 0, require_all)
-        first, last = days[-1] * SLOTS, days[0] * SLOTS + SLOTS - 1
-        per_term = [list(fetch_rows(term, first, last, ROWS_PER_TERM)) for term in terms]
-        scored = _score(days, per_term, today, half_life_days, require_all)
-        if limit is None or len(days) < limit:
-            return Ranking(tuple(scored[:top]), len(days), require_all)
-        bound = MAX_RELEVANCE * decay(days[-1], today, half_life_days)
-        if len(scored) >= top and scored[top - 1].score >= bound:
-            return Ranking(tuple(scored[:top]), None, require_all)
-    raise AssertionError("the last window reads every match")  # pragma: no cover
+    days = list(fetch_issues(terms, require_all, FIRST_WINDOW, 0))
+    presences = [dict(fetch_presence(t, days[-1], days[0])) for t in terms] if days else []
+    scored = _score(days, presences, today, half_life_days, top)
+    if len(days) < FIRST_WINDOW:
+        return Ranking(tuple(scored[:top]), len(days), require_all)
+    fifth = scored[top - 1].score if len(scored) >= top else 0.0
+    if fifth >= MAX_RELEVANCE * decay(days[-1], today, half_life_days):
+        return Ranking(tuple(scored[:top]), None, require_all)
+    # An issue older than ``since`` scores below the fifth best even at full relevance:
+    # read every match back to there.
+    since = _day_beyond_reach(fifth, today, half_life_days)
+    newest = days
+    days = list(fetch_issues(terms, require_all, None, since))
+    older = [d for d in days if d < newest[-1]]
+    if older:  # where the words stand in the newest is known: look only at the older ones
+        for presence, term in zip(presences, terms, strict=True):
+            presence.update(fetch_presence(term, older[-1], older[0]))
+    scored = _score(days, presences, today, half_life_days, top)
+    return Ranking(tuple(scored[:top]), len(days) if since == 0 else None, require_all)
+
+
+def _day_beyond_reach(score: float, today: dt.date, half_life_days: float) -> int:
+    """Return the ``YYYYMMDD`` before which an issue cannot score ``score`` (0: none such)."""
+    if score <= 0 or half_life_days <= 0:
+        return 0
+    age = math.ceil(half_life_days * math.log2(MAX_RELEVANCE / score)) + 1
+    date = today - dt.timedelta(days=age)
+    return date.year * 10000 + date.month * 100 + date.day
 
 
 def _score(
     days: list[int],
-    per_term: list[list[int]],
+    presences: Sequence[Mapping[int, Presence]],
     today: dt.date,
     half_life_days: float,
-    require_all: bool,
+    top: int,
 ) -> list[Hit]:
-    candidates = set(days)
-    presences: list[dict[int, _Presence]] = []
-    for ids in per_term:
-        by_day: dict[int, _Presence] = {}
-        for doc_id in ids:
-            day = doc_id // SLOTS
-            if day not in candidates:
-                continue
-            presence = by_day.get(day)
-            if presence is None:
-                presence = by_day[day] = _Presence()
-            presence.doc_ids.append(doc_id)
-            slot = doc_id % SLOTS
-            if slot == SUMMARY_SLOT:
-                presence.summary = True
-            elif slot == REFERENCES_SLOT:
-                presence.references = True
-            elif slot % 2:
-                presence.heading = True
-            else:
-                presence.bodies += 1
-        # past the rows read, a candidate having all words has this one somewhere: one body
-        reached = ids[-1] // SLOTS if require_all and len(ids) >= ROWS_PER_TERM else 0
-        for day in days:
-            if day < reached or (reached and day == reached and day not in by_day):
-                by_day.setdefault(day, _Presence(bodies=1))
-        presences.append(by_day)
-    hits = []
+    """Return the ``top`` best of the candidate issues, best first."""
+    scored = []
     for day in days:
         found = [p[day] for p in presences if day in p]
-        if not found:
-            continue
-        relevance = sum(p.relevance() for p in found) / len(presences)
-        hits.append(
-            Hit(
-                issue_id=f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}",
-                score=relevance * decay(day, today, half_life_days),
-                relevance=relevance,
-                heading_match=any(p.heading for p in found),
-                doc_ids=tuple(sorted({i for p in found for i in p.doc_ids})),
-            )
+        if found:
+            relevance = sum(p.relevance() for p in found) / len(presences)
+            score = relevance * decay(day, today, half_life_days)
+            scored.append((score, day, relevance, found))
+    best = heapq.nlargest(top, scored, key=lambda s: (s[0], s[1]))
+    return [
+        Hit(
+            issue_id=f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}",
+            score=score,
+            relevance=relevance,
+            heading_match=any(p.headings for p in found),
+            best_row=_best_row(day, found),
         )
-    hits.sort(key=lambda h: (h.score, h.issue_id), reverse=True)
-    return hits
+        for score, day, relevance, found in best
+    ]
+
+
+def _best_row(day: int, found: list[Presence]) -> int:
+    """Return the row that shows best where the words stand: a heading, a body, the summary…"""
+    headings = [p.first_heading for p in found if p.first_heading is not None]
+    if headings:
+        return min(headings)
+    bodies = [p.first_body for p in found if p.first_body is not None]
+    if bodies:
+        return min(bodies)
+    if any(p.summary for p in found) or not any(p.references for p in found):
+        return day * SLOTS + SUMMARY_SLOT
+    return day * SLOTS + REFERENCES_SLOT

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     event,
     func,
     literal_column,
@@ -30,7 +31,7 @@ from sqlalchemy import (
     text,
 )
 
-from ..search.ranking import SLOTS
+from ..search.ranking import SLOTS, Presence
 from ..search.tokens import Phrase, Term
 from .db import metadata
 from .issue_links import issue_links
@@ -162,47 +163,83 @@ def clear(conn: Connection) -> None:
     conn.execute(search_issues.delete())
 
 
+#: No limit, for a statement that takes one.
+_ALL = 2**31 - 1
+
+_ISSUE_DAYS = {
+    "sqlite": text(
+        "SELECT rowid FROM search_issue_fts WHERE search_issue_fts MATCH :q "
+        "AND rowid >= :since ORDER BY rowid DESC LIMIT :n"
+    ),
+    "postgresql": text(
+        "SELECT id FROM search_issues WHERE to_tsvector('simple', tokens) "
+        "@@ to_tsquery('simple', :q) AND id >= :since ORDER BY id DESC LIMIT :n"
+    ),
+}
+
+
 def matching_issue_days(
-    conn: Connection, terms: Sequence[Term], require_all: bool, limit: int | None
+    conn: Connection, terms: Sequence[Term], require_all: bool, limit: int | None, since: int = 0
 ) -> list[int]:
-    """Return the ``YYYYMMDD`` of the newest issues having all ``terms`` (or any), newest first."""
+    """Return the ``YYYYMMDD`` of the newest issues having all ``terms`` (or any), newest first.
+
+    At most ``limit`` of them, and none before ``since`` (a ``YYYYMMDD``; 0 = no bound).
+    """
     if conn.dialect.name == "sqlite":
         joiner = " AND " if require_all else " OR "
         expression = joiner.join(f"({_fts5_term(t)})" for t in terms)
-        query = (
-            "SELECT rowid FROM search_issue_fts WHERE search_issue_fts MATCH :q ORDER BY rowid DESC"
-        )
     else:
         joiner = " & " if require_all else " | "
         expression = joiner.join(f"({_tsquery_term(t)})" for t in terms)
-        query = (
-            "SELECT id FROM search_issues WHERE to_tsvector('simple', tokens) "
-            "@@ to_tsquery('simple', :q) ORDER BY id DESC"
-        )
-    params: dict[str, object] = {"q": expression}
-    if limit is not None:
-        query += " LIMIT :n"
-        params["n"] = limit
-    return list(conn.execute(text(query), params).scalars().all())
+    params = {"q": expression, "since": since, "n": _ALL if limit is None else limit}
+    return list(conn.execute(_ISSUE_DAYS[_dialect(conn)], params).scalars().all())
 
 
-def matching_ids(conn: Connection, term: Term, first: int, last: int, limit: int) -> list[int]:
-    """Return the ids (``first`` to ``last``) of the newest rows matching ``term``, newest first."""
-    if conn.dialect.name == "sqlite":
-        query = (
-            "SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
-            "AND rowid BETWEEN :first AND :last "
-            "ORDER BY rowid DESC LIMIT :n"
+def _dialect(conn: Connection) -> str:
+    return "sqlite" if conn.dialect.name == "sqlite" else "postgresql"
+
+
+#: Where a term stands in each issue, counted by the database: ``{id}`` is the row id column.
+_PRESENCE = """
+SELECT {id} / 1000 AS day,
+       sum(CASE WHEN {id} % 1000 % 2 = 1 AND {id} % 1000 <> 999 THEN 1 ELSE 0 END),
+       max(CASE WHEN {id} % 1000 = 0 THEN 1 ELSE 0 END),
+       sum(CASE WHEN {id} % 1000 % 2 = 0 AND {id} % 1000 <> 0 THEN 1 ELSE 0 END),
+       max(CASE WHEN {id} % 1000 = 999 THEN 1 ELSE 0 END),
+       min(CASE WHEN {id} % 1000 % 2 = 1 AND {id} % 1000 <> 999 THEN {id} END),
+       min(CASE WHEN {id} % 1000 % 2 = 0 AND {id} % 1000 <> 0 THEN {id} END)
+FROM {source}
+WHERE {match} AND {id} BETWEEN :first AND :last
+GROUP BY {id} / 1000
+"""
+_PRESENCES = {
+    "sqlite": text(_PRESENCE.format(id="rowid", source="search_fts", match="search_fts MATCH :q")),
+    "postgresql": text(
+        _PRESENCE.format(
+            id="id",
+            source="search_docs",
+            match="to_tsvector('simple', tokens) @@ to_tsquery('simple', :q)",
         )
-        expression = _fts5_term(term)
-    else:
-        query = (
-            "SELECT id FROM search_docs WHERE to_tsvector('simple', tokens) "
-            "@@ to_tsquery('simple', :q) AND id BETWEEN :first AND :last ORDER BY id DESC LIMIT :n"
+    ),
+}
+
+
+def term_presence(
+    conn: Connection, term: Term, first_day: int, last_day: int
+) -> dict[int, Presence]:
+    """Return where ``term`` stands in each issue from ``first_day`` to ``last_day`` (YYYYMMDD)."""
+    dialect = _dialect(conn)
+    params = {
+        "q": _fts5_term(term) if dialect == "sqlite" else _tsquery_term(term),
+        "first": first_day * SLOTS_PER_ISSUE,
+        "last": last_day * SLOTS_PER_ISSUE + SLOTS_PER_ISSUE - 1,
+    }
+    return {
+        int(day): Presence(int(headings), bool(summary), int(bodies), bool(refs), heading, body)
+        for day, headings, summary, bodies, refs, heading, body in conn.execute(
+            _PRESENCES[dialect], params
         )
-        expression = _tsquery_term(term)
-    params = {"q": expression, "first": first, "last": last, "n": limit}
-    return list(conn.execute(text(query), params).scalars().all())
+    }
 
 
 def _fts5_term(term: Term) -> str:
@@ -225,21 +262,22 @@ def _tsquery_phrase(phrase: Phrase) -> str:
     return " <-> ".join(parts)
 
 
+_DOCS_BY_IDS = select(
+    search_docs.c.id,
+    search_docs.c.issue_id,
+    search_docs.c.kind,
+    search_docs.c.heading,
+    search_docs.c.text,
+).where(search_docs.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def docs_by_ids(conn: Connection, ids: Iterable[int]) -> list[SearchDoc]:
     """Return the rows with the given ids (without their tokens)."""
     wanted = sorted(set(ids))
     found: list[SearchDoc] = []
     for start in range(0, len(wanted), 500):
-        rows = conn.execute(
-            select(
-                search_docs.c.id,
-                search_docs.c.issue_id,
-                search_docs.c.kind,
-                search_docs.c.heading,
-                search_docs.c.text,
-            ).where(search_docs.c.id.in_(wanted[start : start + 500]))
-        )
-        found.extend(SearchDoc(**r._mapping) for r in rows)
+        rows = conn.execute(_DOCS_BY_IDS, {"ids": wanted[start : start + 500]})
+        found.extend(SearchDoc(*r) for r in rows)
     return found
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from wechatpy.crypto import PrpCrypto
 from wechatpy.utils import WeChatSigner
 
+from ..errors import WxbotError
 from .events import ArticleUrl, JobEvent, MassSendJobFinish, PublishJobFinish
 
 logger = logging.getLogger(__name__)
@@ -31,18 +32,20 @@ logger = logging.getLogger(__name__)
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
 NEWS_REPLY_MAX_ARTICLES = 1
 
-#: WeChat waits 5 s for an answer before it retries (3 tries in all), so a message whose
-#: CreateTime is younger than this is its first delivery — allowing for 3 s of clock skew.
+#: WeChat waits 5 s for an answer before it retries (3 tries in all).
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
 RETRY_AFTER_SECONDS = 5
-FIRST_DELIVERY_SECONDS = 2
+#: How far WeChat's clock and ours may disagree (both keep NTP time).
+CLOCK_SKEW_SECONDS = 3
+#: A message whose CreateTime is younger than this is its first delivery, not a retry.
+FIRST_DELIVERY_SECONDS = RETRY_AFTER_SECONDS - CLOCK_SKEW_SECONDS
 
 #: What "success" means to WeChat: no reply, and no retry.
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
 SILENT_REPLY = "success"
 
 
-class CallbackRejected(Exception):
+class CallbackRejected(WxbotError):
     """A request the callback refuses; ``status`` is the HTTP status to answer with."""
 
     status = 400
