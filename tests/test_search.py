@@ -24,6 +24,7 @@ from wxbot.search.archive_search import ArchiveSearch
 from wxbot.search.query import list_number, parse_date
 from wxbot.search.ranking import Hit, Presence, presence_of, rank
 from wxbot.search.tokens import Phrase, Synonyms, Term, index_tokens, make_terms, phrase_of
+from wxbot.storage import search_index
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
@@ -378,6 +379,9 @@ def test_the_index_follows_the_archive(archive: Runtime, tmp_path: Path) -> None
     assert [r.status for r in ingest_paths(archive, [edited])] == ["replaced"]
     assert search.search("软银").total == 2
     assert [i.issue_id for i in search.search("软银 Reuters").items] == ["2026-06-25"]
+    with archive.db.begin() as conn:
+        search_index.check(conn)  # the replaced issue's old rows left the full-text index
+        assert search_index.indexed_issue_count(conn) == 2
 
 
 def test_search_prints_the_ranking_followers_get(
@@ -404,14 +408,13 @@ def test_search_reindex_rebuilds_the_index(
 def test_an_archive_without_an_index_is_indexed_when_the_service_starts(
     archive: Runtime, app_config: dict[str, Any]
 ) -> None:
-    from wxbot.storage import search_index
-
     with archive.db.begin() as conn:
         search_index.clear(conn)
     other = create_app(app_config)
     try:
         with archive.db.begin() as conn:
             assert search_index.indexed_issue_count(conn) == 2
+            search_index.check(conn)
     finally:
         get_runtime(other).db.dispose()
 

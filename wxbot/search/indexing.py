@@ -67,7 +67,8 @@ def index_issues(conn: Connection, issues: Iterable[Issue]) -> None:
 
 
 class _Outcome(Protocol):
-    status: str
+    @property
+    def status(self) -> str: ...
 
 
 def index_ingested(
