@@ -22,6 +22,7 @@ from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.testing import EventSink, SandboxApi
+from wxbot.storage import Database
 
 SAMPLES = sample_issues()
 
@@ -35,6 +36,22 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(autouse=True)
+def close_databases(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every database a test opened (PostgreSQL connections must not be left to GC)."""
+    opened: list[Database] = []
+    original = Database.__init__
+
+    def tracking_init(self: Database, url: str) -> None:
+        original(self, url)
+        opened.append(self)
+
+    monkeypatch.setattr(Database, "__init__", tracking_init)
+    yield
+    for database in opened:
+        database.dispose()
 
 
 @pytest.fixture
@@ -94,14 +111,19 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def run_cli(app_config: dict[str, Any]) -> Callable[..., Result]:
+def run_cli(app_config: dict[str, Any]) -> Iterator[Callable[..., Result]]:
     """Return a function that runs a ``wxbot`` command against the test configuration."""
+    envs: list[CliEnv] = []
 
     def run(*args: str, input: str | None = None) -> Result:
-        env = CliEnv(test_config=dict(app_config))
-        return CliRunner().invoke(cli, list(args), obj=env, input=input, catch_exceptions=False)
+        envs.append(CliEnv(test_config=dict(app_config)))
+        return CliRunner().invoke(
+            cli, list(args), obj=envs[-1], input=input, catch_exceptions=False
+        )
 
-    return run
+    yield run
+    for env in envs:  # PostgreSQL connections must be closed, not left to the collector
+        env.close()
 
 
 # --- WeChat API sandbox (wxbot.sandbox) ------------------------------------------------------

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from test_callback import NOW, WeChatSender
 
-from wxbot import get_runtime
-from wxbot.cli import cli
-from wxbot.cli.context import CliEnv
 from wxbot.runtime import Runtime
 from wxbot.storage import followers, issue_links
 
@@ -28,20 +25,6 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
         "search": {"cache_seconds": 0.0},
         "callback": {"log_flush_seconds": 0.0},
     }
-
-
-@pytest.fixture
-def run_cli(app_config: dict[str, Any]) -> Iterator[Callable[..., Result]]:
-    """Return a function running a ``wxbot`` command; its apps' connections closed after."""
-    envs: list[CliEnv] = []
-
-    def run(*args: str) -> Result:
-        envs.append(CliEnv(test_config=dict(app_config)))
-        return CliRunner().invoke(cli, list(args), obj=envs[-1], catch_exceptions=False)
-
-    yield run
-    for env in envs:  # PostgreSQL connections must be closed, not collected
-        get_runtime(env.app).db.dispose()
 
 
 @pytest.fixture

@@ -5,18 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from flask import Flask
 
 from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
-from wxbot.cli import cli
-from wxbot.cli.context import CliEnv
 from wxbot.runtime import Runtime
 from wxbot.search import ranking
 from wxbot.search.answers import TEXT_REPLY_MAX_BYTES, Item, list_answer, snippet
@@ -37,20 +35,6 @@ TODAY = dt.date(2026, 6, 26)
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     """Return the test configuration, answers re-checked against the archive every time."""
     return app_config | {"search": {"cache_seconds": 0.0}}
-
-
-@pytest.fixture
-def run_cli(app_config: dict[str, Any]) -> Iterator[Callable[..., Result]]:
-    """Return a function running a ``wxbot`` command; its apps' connections closed after."""
-    envs: list[CliEnv] = []
-
-    def run(*args: str) -> Result:
-        envs.append(CliEnv(test_config=dict(app_config)))
-        return CliRunner().invoke(cli, list(args), obj=envs[-1], catch_exceptions=False)
-
-    yield run
-    for env in envs:  # PostgreSQL connections must be closed, not collected
-        get_runtime(env.app).db.dispose()
 
 
 # --- tokens ------------------------------------------------------------------------------------

@@ -31,5 +31,12 @@ class CliEnv:
                 raise click.ClickException(f"invalid configuration: {exc}") from None
         return self._app
 
+    def close(self) -> None:
+        """Close the database connections of the app, if one was made."""
+        if self._app is not None:
+            from .. import get_runtime
+
+            get_runtime(self._app).db.dispose()
+
 
 pass_env = click.make_pass_decorator(CliEnv)
