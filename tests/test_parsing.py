@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, SAMPLES
+from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES
 
 from wxbot.errors import IssueFormatError
 from wxbot.model import Issue
@@ -296,12 +296,7 @@ def print_pdf(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
             [
                 str(CHROMIUM),
                 "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
+                *CHROMIUM_FLAGS,
                 f"--user-data-dir={folder / 'profile'}",
                 "--no-pdf-header-footer",
                 f"--print-to-pdf={out}",

@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .. import publishing
 from ..errors import WxbotError
@@ -185,24 +185,10 @@ def _miss(
             "; a sendall call for it got no answer and may have reached WeChat: check 群发记录 "
             "before sending again"
         )
-    with runtime.db.begin_write() as conn:
-        if job_store.transition(
-            conn,
-            row.id,
-            [model.SENDING],
-            {
-                "state": model.MISSED,
-                "active_key": None,
-                "claimed_by": None,
-                "lease_until": None,
-                "error": reason,
-                "updated_at": now,
-            },
-            claimed_by=worker,
-        ):
-            job_store.add_log(conn, row.id, now, "missed", reason, worker)
+    values = {"state": model.MISSED, "active_key": None, "lease_until": None, "error": reason}
+    report = _end_claim(runtime, worker, row, "missed", reason, values)
     logger.warning("job %d (issue %s) missed: %s", row.id, row.issue_id, reason)
-    return StepReport(row.id, row.issue_id, "missed", reason)
+    return report
 
 
 def _retry_later(
@@ -214,61 +200,55 @@ def _retry_later(
     *,
     prepare_again: bool = False,
 ) -> StepReport:
-    now = runtime.now()
-    retry_at = now + policy.retry_interval
-    values: dict[str, object] = {
-        "claimed_by": None,
-        "lease_until": retry_at,
-        "error": error,
-        "updated_at": now,
-    }
+    retry_at = runtime.now() + policy.retry_interval
+    values: dict[str, object] = {"lease_until": retry_at, "error": error}
     if prepare_again:
         values["prepared_revision"] = None
-    with runtime.db.begin_write() as conn:
-        # Stays "sending": the call may have reached WeChat, so only a retry with the same
-        # clientmsgid (or missed, past max_delay) may follow.
-        changed = job_store.transition(conn, row.id, [model.SENDING], values, claimed_by=worker)
-        if changed:
-            job_store.add_log(conn, row.id, now, "retry", error, worker)
+    # Stays "sending": the call may have reached WeChat, so only a retry with the same
+    # clientmsgid (or missed, past max_delay) may follow.
+    report = _end_claim(runtime, worker, row, "retry", error, values)
     logger.warning("job %d: will retry at %s: %s", row.id, retry_at.isoformat(), error)
-    return StepReport(row.id, row.issue_id, "retry", error)
+    return report
 
 
 def _release(runtime: Runtime, worker: str, row: job_store.JobRow, why: str) -> StepReport:
-    now = runtime.now()
-    with runtime.db.begin_write() as conn:
-        if job_store.transition(
-            conn,
-            row.id,
-            [model.SENDING],
-            {"claimed_by": None, "lease_until": now, "updated_at": now},
-            claimed_by=worker,
-        ):
-            job_store.add_log(conn, row.id, now, "waiting", why, worker)
-    return StepReport(row.id, row.issue_id, "waiting", why)
+    return _end_claim(runtime, worker, row, "waiting", why, {"lease_until": runtime.now()})
 
 
 def _fail(runtime: Runtime, worker: str, row: job_store.JobRow, error: str) -> StepReport:
+    values = {
+        "state": model.FAILED,
+        "active_key": None,
+        "lease_until": None,
+        "error": error,
+        "finished_at": runtime.now(),
+    }
+    report = _end_claim(runtime, worker, row, "failed", error, values)
+    logger.error("job %d (issue %s) failed: %s", row.id, row.issue_id, error)
+    return report
+
+
+def _end_claim(
+    runtime: Runtime,
+    worker: str,
+    row: job_store.JobRow,
+    action: str,
+    detail: str,
+    values: Mapping[str, object],
+) -> StepReport:
+    """Give up this worker's claim on a sending job with ``values``, and log ``action``."""
     now = runtime.now()
     with runtime.db.begin_write() as conn:
-        if job_store.transition(
+        changed = job_store.transition(
             conn,
             row.id,
             [model.SENDING],
-            {
-                "state": model.FAILED,
-                "active_key": None,
-                "claimed_by": None,
-                "lease_until": None,
-                "error": error,
-                "finished_at": now,
-                "updated_at": now,
-            },
+            {**values, "claimed_by": None, "updated_at": now},
             claimed_by=worker,
-        ):
-            job_store.add_log(conn, row.id, now, "failed", error, worker)
-    logger.error("job %d (issue %s) failed: %s", row.id, row.issue_id, error)
-    return StepReport(row.id, row.issue_id, "failed", error)
+        )
+        if changed:
+            job_store.add_log(conn, row.id, now, action, detail, worker)
+    return StepReport(row.id, row.issue_id, action, detail)
 
 
 # --- preparing ---------------------------------------------------------------------------------
