@@ -11,7 +11,7 @@ from .. import create_app, get_runtime
 from ..archive import list_issues
 from ..demo import ingest_samples, publish_to_sandbox, schedule_demo_send, start_demo
 from ..errors import WxbotError
-from ..server import run_server
+from .service import serve_app
 
 
 @click.command()
@@ -60,7 +60,7 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     if no_serve:
         prepared.sandbox.stop()
         return
-    run_server(lambda: create_app(prepared.test_config), host, port)
+    serve_app(lambda: create_app(prepared.test_config), host, port)
     prepared.sandbox.stop()
 
 

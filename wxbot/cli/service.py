@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
+from flask import Flask
 
 from .. import config as config_module
 from .. import config_overrides, create_app, get_runtime
@@ -23,13 +25,17 @@ def serve(env: CliEnv, host: str | None, port: int | None, workers: int) -> None
     """Run the web service (follower callback, archive pages) with gunicorn."""
     runtime = get_runtime(env.app)  # validates the configuration before any fork
     server = runtime.config["server"]
-    run_server(
+    serve_app(
         lambda: create_app(env.test_config, config_path=env.config_path),
         host or server["host"],
         port or server["port"],
         workers=workers,
-        on_worker_start=run_in_process,
     )
+
+
+def serve_app(factory: Callable[[], Flask], host: str, port: int, *, workers: int = 1) -> None:
+    """Serve the app under gunicorn, each worker running the scheduler if configured to."""
+    run_server(factory, host, port, workers=workers, on_worker_start=run_in_process)
 
 
 @click.command("config")
