@@ -299,9 +299,10 @@ def claim_issue_prepare(
     One worker at a time prepares an issue (its jobs share one draft). Refused while another
     holds it, or while a failed preparation waits for its retry time.
     """
-    live = and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"]))
     rows = conn.execute(
-        select(send_jobs.c.id, send_jobs.c.prepare_after).where(live).with_for_update()
+        select(send_jobs.c.id, send_jobs.c.prepare_after)
+        .where(_live_jobs(issue_id))
+        .with_for_update()
     ).all()
     if not rows or any(r.prepare_after and _utc(r.prepare_after) > _utc(now) for r in rows):
         return False
@@ -328,41 +329,42 @@ def mark_prepared(
     conn: Connection, issue_id: str, revision: int | None, now: dt.datetime
 ) -> list[int]:
     """Record that the issue's draft is ready at ``revision`` for its waiting jobs; return them."""
-    live = and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"]))
-    ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(live))]
-    if ids:
-        conn.execute(
-            send_jobs.update()
-            .where(send_jobs.c.id.in_(ids), live)
-            .values(
-                prepared_at=_utc(now),
-                prepared_revision=revision,
-                prepare_error=None,
-                prepare_after=None,
-                updated_at=_utc(now),
-            )
-        )
-    return ids
+    return _update_live_jobs(
+        conn,
+        issue_id,
+        prepared_at=_utc(now),
+        prepared_revision=revision,
+        prepare_error=None,
+        prepare_after=None,
+        updated_at=_utc(now),
+    )
 
 
 def mark_prepare_failed(
     conn: Connection, issue_id: str, error: str, retry_at: dt.datetime, now: dt.datetime
 ) -> list[int]:
     """Record why preparing the issue failed on its live jobs, and when to try again."""
-    waiting = and_(
-        send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"])
+    return _update_live_jobs(
+        conn,
+        issue_id,
+        prepared_revision=None,
+        prepare_error=error,
+        prepare_after=_utc(retry_at),
+        updated_at=_utc(now),
     )
-    ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(waiting))]
+
+
+def _live_jobs(issue_id: str) -> ColumnElement[bool]:
+    """Match the issue's jobs that still wait for (or are in) their send."""
+    return and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"]))
+
+
+def _update_live_jobs(conn: Connection, issue_id: str, **values: Any) -> list[int]:
+    """Set ``values`` on the issue's live jobs; return their ids."""
+    ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(_live_jobs(issue_id)))]
     if ids:
         conn.execute(
-            send_jobs.update()
-            .where(send_jobs.c.id.in_(ids), waiting)
-            .values(
-                prepared_revision=None,
-                prepare_error=error,
-                prepare_after=_utc(retry_at),
-                updated_at=_utc(now),
-            )
+            send_jobs.update().where(send_jobs.c.id.in_(ids), _live_jobs(issue_id)).values(**values)
         )
     return ids
 
