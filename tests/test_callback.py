@@ -554,3 +554,31 @@ def test_a_voice_message_is_searched_by_its_recognised_text(wechat: WeChatSender
         "<Format>amr</Format><Recognition><![CDATA[软银]]></Recognition><MsgId>56</MsgId></xml>"
     )
     assert reply_fields(wechat.post(xml))["MsgType"] == "news"
+
+
+def test_a_failed_log_write_is_retried_without_waiting_for_another_message(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wxbot.callback.message_log import MessageLog
+
+    real_write = followers.log_messages
+    failures = iter([True])
+
+    def flaky(conn: Any, rows: Any) -> None:
+        if next(failures, False):
+            raise OSError("database briefly unavailable")
+        real_write(conn, rows)
+
+    monkeypatch.setattr(followers, "log_messages", flaky)
+    log = MessageLog(runtime.db, 0.05)
+    row = followers.LoggedMessage(
+        "msg-1", "oFollower", "text", "数据要素", "search", "list", True, "[]", "<xml/>",
+        dt.datetime(2026, 6, 25, tzinfo=dt.UTC),
+    )  # fmt: skip
+    log.record(row)
+    deadline = time.monotonic() + 3
+    while not logged(runtime) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    written = [m.dedupe_key for m in logged(runtime)]  # before close(), which flushes anyway
+    log.close()
+    assert written == ["msg-1"]

@@ -124,6 +124,7 @@ class MessageLog:
                 self.flush()
             except Exception:  # the writer must outlive one failed batch; rows stay pending
                 logger.exception("writing the follower message log failed; retrying")
+                self._wake.set()  # retry after flush_seconds, not only when a message comes
 
     def _write(self, rows: Sequence[LoggedMessage]) -> None:
         with self.db.begin_write() as conn:
