@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +24,7 @@ from sqlalchemy import (
     select,
 )
 
-from .db import metadata
+from .schema import UtcDateTime, metadata
 
 wechat_media = Table(
     "wechat_media",
@@ -37,7 +36,7 @@ wechat_media = Table(
     Column("size", Integer, nullable=False),
     Column("media_id", Text, nullable=False),  # empty for uploadimg
     Column("url", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ux_wechat_media_content", "account", "kind", "sha256", unique=True),
 )
 
@@ -53,8 +52,8 @@ wechat_drafts = Table(
     # live; submitting (a submit got no answer); published / mass_sent (WeChat consumed it);
     # gone (40007: deleted in the console, or consumed unseen)
     Column("state", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 publish_jobs = Table(
@@ -69,8 +68,8 @@ publish_jobs = Table(
     Column("article_id", Text, nullable=False, default=""),
     Column("article_url", Text, nullable=False, default=""),
     Column("fail_idx", Text, nullable=False, default=""),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
 )
 
 mass_sends = Table(
@@ -95,9 +94,9 @@ mass_sends = Table(
     Column("article_url", Text, nullable=False, default=""),
     Column("errcode", Integer, nullable=True),
     Column("error", Text, nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
     Index("ux_mass_sends_clientmsgid", "account", "clientmsgid", unique=True),
     Index("ix_mass_sends_msg_id", "msg_id"),
 )
@@ -127,7 +126,7 @@ wechat_previews = Table(
     Column("draft_version", Integer, nullable=False),
     Column("recipient", String(128), nullable=False),  # openid, or "wxname:<WeChat ID>"
     Column("msg_id", String(32), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
 )
 
 
@@ -196,12 +195,8 @@ class MassSendRow:
 
 
 def _row(cls: Any, row: Any) -> Any:
-    """Build dataclass ``cls`` from a result row, reading stored times back as UTC."""
-    values = {f.name: getattr(row, f.name) for f in fields(cls)}
-    for name, value in values.items():
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            values[name] = value.replace(tzinfo=dt.UTC)
-    return cls(**values)
+    """Build dataclass ``cls`` from a result row."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
 
 # --- media ----------------------------------------------------------------------------------

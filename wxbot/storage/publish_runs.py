@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
     select,
 )
 
-from .db import metadata
+from .schema import UtcDateTime, metadata
 
 publish_runs = Table(
     "publish_runs",
@@ -27,8 +26,8 @@ publish_runs = Table(
     Column("mode", String(16), nullable=False),  # draft, publish, mass, prepare, send
     Column("status", String(16), nullable=False),  # running, done, waiting, failed
     Column("summary", Text, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
 )
 
 publish_steps = Table(
@@ -40,7 +39,7 @@ publish_steps = Table(
     Column("status", String(16), nullable=False),  # done, skipped, failed
     Column("detail", Text, nullable=False),
     Column("errcode", Integer, nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 
@@ -127,15 +126,11 @@ def runs_of(conn: Connection, issue_id: str, limit: int | None = None) -> list[R
         .where(publish_steps.c.run_id.in_(list(steps)))
         .order_by(publish_steps.c.id)
     ):
-        steps[s.run_id].append(StepRow(s.step, s.status, s.detail, s.errcode, _utc(s.at)))
+        steps[s.run_id].append(StepRow(s.step, s.status, s.detail, s.errcode, s.at))
     return [
         RunRow(
-            r.id, r.issue_id, r.mode, r.status, r.summary, _utc(r.started_at),
-            _utc(r.finished_at) if r.finished_at else None, tuple(steps[r.id]),
+            r.id, r.issue_id, r.mode, r.status, r.summary, r.started_at,
+            r.finished_at, tuple(steps[r.id]),
         )
         for r in runs
     ]  # fmt: skip
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
