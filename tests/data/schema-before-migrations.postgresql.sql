@@ -1,7 +1,5 @@
 -- The schema wxbot's create_all made before migrations (main at 807a9ec), one statement a block.
 
-CREATE SCHEMA s_dump;
-
 CREATE TABLE issues (
 	id VARCHAR(10) NOT NULL, 
 	date VARCHAR(10) NOT NULL, 
