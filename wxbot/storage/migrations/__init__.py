@@ -254,7 +254,7 @@ def _baseline_module(script: ScriptDirectory | None) -> Any:
 
 def _has_baseline_tables(conn: Connection, script: ScriptDirectory | None) -> bool:
     present = set(inspect(conn).get_table_names())
-    return bool(present & set(_baseline_module(script).schema.tables))
+    return bool(present) and bool(present & set(_baseline_module(script).schema.tables))
 
 
 def _check_baseline(conn: Connection, script: ScriptDirectory) -> None:
