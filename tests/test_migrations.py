@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -388,6 +389,39 @@ def test_db_current_names_tables_from_before_migrations(
     assert result.exit_code == 0, result.output
     assert "no revision: tables from before migrations" in result.output
     assert stored_revision(database_url) is None
+
+
+def test_db_revision_writes_what_the_tables_declare_and_the_database_lacks(
+    run_cli: Callable[..., Any],
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrations.SCRIPTS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrations, "SCRIPTS", scripts)
+    assert run_cli("db", "upgrade").exit_code == 0
+    # As if keyword_rules.created_at had just been declared: the database lacks it.
+    with _engine(database_url) as engine, engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE keyword_rules DROP COLUMN created_at"))
+
+    result = run_cli("db", "revision", "add keyword_rules.created_at")
+
+    assert result.exit_code == 0, result.output
+    written = scripts / "versions" / "0003_add_keyword_rules_created_at.py"
+    assert f"wrote {written}: review it, then set HEAD = '0003'" in result.output
+    source = written.read_text(encoding="utf-8")
+    assert 'with op.batch_alter_table("keyword_rules", schema=None) as batch_op:' in source
+    assert 'sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)' in source
+    for check in (["check"], ["format", "--check"]):  # in the house style already
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *check, str(written)], capture_output=True
+        )
+        assert ruff.returncode == 0, ruff.stdout
+    monkeypatch.setattr(migrations, "HEAD", "0003")
+    upgraded = run_cli("db", "upgrade")
+    assert upgraded.output.endswith("upgraded from 0002 to 0003\n"), upgraded.output
+    assert migrations.differences(Database(database_url)) == []
 
 
 # --- one UTC datetime column type -------------------------------------------------------------

@@ -44,7 +44,8 @@ _LOCK = zlib.crc32(b"wxbot.migrations") & 0x7FFFFFFF
 
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:key, hashtext(coalesce(current_schema(), '')))")
 
-_HERE = Path(__file__).parent
+#: Where the revisions and Alembic's environment live (inside the package, so wheels carry them).
+SCRIPTS = Path(__file__).parent
 
 
 class SchemaError(WxbotError):
@@ -175,9 +176,18 @@ def alembic_config(conn: Connection | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(_HERE))
+    config.set_main_option("script_location", str(SCRIPTS))
     config.set_main_option("path_separator", "os")
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    # A new revision comes out in the house style (ruff is a development dependency).
+    hooks = {"lint": "check --fix --quiet", "format": "format --quiet"}
+    config.set_section_option("post_write_hooks", "hooks", ", ".join(hooks))
+    for name, options in hooks.items():
+        config.set_section_option("post_write_hooks", f"{name}.type", "module")
+        config.set_section_option("post_write_hooks", f"{name}.module", "ruff")
+        config.set_section_option(
+            "post_write_hooks", f"{name}.options", f"{options} REVISION_SCRIPT_FILENAME"
+        )
     config.attributes["connection"] = conn
     return config
 
