@@ -11,6 +11,7 @@ costs one query at start.
 
 from __future__ import annotations
 
+import logging
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
     from ..db import Database
+
+log = logging.getLogger(__name__)
 
 #: The newest revision (a test checks it against ``versions/``): update it with each revision.
 HEAD = "0002"
@@ -125,7 +128,9 @@ def upgrade(db: Database) -> Upgrade:
         command.upgrade(config, "head")
         after = stored_revision(conn)
     assert after is not None
-    return Upgrade(before, after, stamped)
+    done = Upgrade(before, after, stamped)
+    log.info("database schema %s", done.describe())
+    return done
 
 
 def status(db: Database) -> SchemaStatus:
