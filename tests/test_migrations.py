@@ -313,6 +313,9 @@ def test_database_upgraded_by_a_newer_wxbot_is_refused(database_url: str) -> Non
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(migrations.SchemaError, match="revision 9999, unknown .* newer wxbot"):
         db.migrate()
+    assert migrations.status(db).describe() == (
+        f"9999, unknown to this wxbot (head {migrations.HEAD}): made by a newer wxbot"
+    )
 
 
 #: Run ``wxbot db upgrade`` once every process has loaded wxbot: they all start at one moment.

@@ -90,11 +90,14 @@ class SchemaStatus:
 
     revision: str | None
     before_migrations: bool  # wxbot tables without alembic_version
+    known: bool = True  # False: a revision this wxbot does not ship
 
     def describe(self) -> str:
         """Say where the database stands, and what to run if it is behind."""
         if self.revision == HEAD:
             return f"{HEAD} (head)"
+        if not self.known:
+            return f"{self.revision}, unknown to this wxbot (head {HEAD}): made by a newer wxbot"
         if self.before_migrations:
             return "no revision: tables from before migrations (`wxbot db upgrade` stamps them)"
         if self.revision is None:
@@ -138,7 +141,8 @@ def status(db: Database) -> SchemaStatus:
     with db.engine.connect() as conn:
         revision = stored_revision(conn)
         if revision is not None:
-            return SchemaStatus(revision, before_migrations=False)
+            known = revision == HEAD or revision in {r.id for r in history()}
+            return SchemaStatus(revision, before_migrations=False, known=known)
         return SchemaStatus(None, before_migrations=_has_baseline_tables(conn, None))
 
 
