@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
-# Every module that declares tables, so that the metadata the migrations compare is whole.
+# migrations, and every module that declares tables (so the metadata it compares is whole).
 from . import (  # noqa: F401
     followers,
     issue_links,
