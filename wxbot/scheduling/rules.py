@@ -84,7 +84,7 @@ def schedule_send(
 def cancel_job(runtime: Runtime, job_id: int) -> Job:
     """Cancel a job that is still waiting for its time.
 
-    :raises ScheduleRefused: when the job is sending or done.
+    :raises ScheduleRefused: when the job is claimed for its send, or done.
     """
     now = runtime.now()
     with runtime.db.begin_write() as conn:
