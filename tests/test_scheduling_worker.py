@@ -213,6 +213,26 @@ def test_masssendjobfinish_at_the_callback_finishes_the_job_without_a_poll(
     rt.db.dispose()
 
 
+def test_an_event_before_the_job_is_recorded_submitted_finishes_it_at_the_next_look(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+
+    def event_first(step: str) -> None:  # WeChat's event overtakes the worker's own record
+        if step == "after_call":
+            [send] = sends_of(sandbox, job)
+            on_wechat_event(rt, MassSendJobFinish(str(send.msg_id), "send success", 3, 3, 3, 0))
+
+    assert actions(rt, checkpoint=event_first) == [(job.id, "submitted")]
+    assert get_job(rt, job.id).state == JobState.SUBMITTED
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, JobState.SENT)]  # from the send's record: no poll
+    assert sandbox.log.entries("message/mass/get") == []
+    assert job_history(rt, job.id)[-1].detail == "sent 3/3, errors 0"
+
+
 @pytest.mark.parametrize(
     ("late", "outcome", "sends"),
     [
