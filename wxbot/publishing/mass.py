@@ -10,6 +10,7 @@ clientmsgid it carries.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 
 from sqlalchemy.exc import IntegrityError
 
@@ -194,6 +195,14 @@ def mass_send_record(runtime: Runtime, key: str) -> store.MassSendRow | None:
     """Return the recorded send with that msg_id or clientmsgid: status, counts, article URL."""
     with runtime.db.begin() as conn:
         return store.get_mass_send(conn, account_key(runtime.config), key)
+
+
+def mass_sends_by_clientmsgid(
+    runtime: Runtime, clientmsgids: Collection[str]
+) -> dict[str, store.MassSendRow]:
+    """Return ``{clientmsgid: send}`` of the recorded sends made with these clientmsgids."""
+    with runtime.db.begin() as conn:
+        return store.mass_sends_by_clientmsgid(conn, account_key(runtime.config), clientmsgids)
 
 
 def mass_sends_of(runtime: Runtime, issue_id: str) -> list[store.MassSendRow]:

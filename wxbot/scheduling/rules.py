@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from .. import publishing
 from ..archive import get_issue
 from ..runtime import Runtime
 from ..states import JobState
 from ..storage import jobs as job_store
-from ..storage import publications
-from ..wechat import account_key
 from . import model
 from .checks import compliance_problems, sends_outside_jobs
 from .model import Job, JobNotFound, ScheduleRefused
@@ -156,9 +155,9 @@ def get_job(runtime: Runtime, job_id: int) -> Job:
     """
     with runtime.db.begin() as conn:
         row = job_store.get_job(conn, job_id)
-        if row is None:
-            raise JobNotFound(job_id)
-        [job] = _with_sends(runtime, conn, [row])
+    if row is None:
+        raise JobNotFound(job_id)
+    [job] = _with_sends(runtime, [row])
     return job
 
 
@@ -168,14 +167,12 @@ def list_jobs(
     """Return jobs, latest send time first, optionally only in some states."""
     with runtime.db.begin() as conn:
         rows = job_store.list_jobs(conn, states=states, limit=limit)
-        return _with_sends(runtime, conn, rows)
+    return _with_sends(runtime, rows)
 
 
-def _with_sends(runtime: Runtime, conn: Connection, rows: list[job_store.JobRow]) -> list[Job]:
-    """Return the jobs stored as ``rows``, each with the mass send it made."""
-    sends = publications.mass_sends_by_clientmsgid(
-        conn, account_key(runtime.config), [r.clientmsgid for r in rows]
-    )
+def _with_sends(runtime: Runtime, rows: list[job_store.JobRow]) -> list[Job]:
+    """Return the jobs stored as ``rows``, each with the mass send it made (if it got so far)."""
+    sends = publishing.mass_sends_by_clientmsgid(runtime, [r.clientmsgid for r in rows])
     return [Job.from_row(r, sends.get(r.clientmsgid)) for r in rows]
 
 
@@ -219,7 +216,7 @@ def _check_duplicate(runtime: Runtime, conn: Connection, key: str) -> None:
     row = job_store.find_by_active_key(conn, key)
     if row is None:
         return
-    [job] = _with_sends(runtime, conn, [row])
+    job = Job.from_row(row)
     verb = "was sent" if job.state is JobState.SENT else f"is {job.state}"
     raise ScheduleRefused(
         "duplicate",
