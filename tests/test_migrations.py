@@ -71,6 +71,14 @@ LEGACY_ROWS: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     (
+        "send_jobs",  # claimed by a worker when the release was stopped: "sending" then
+        {
+            "issue_id": ISSUE.id, "tag_id": 100, "send_at": SEND_AT,
+            "state": "sending", "clientmsgid": "wxbot-2", "active_key": f"{ISSUE.id}|tag:100",
+            "created_at": WRITTEN, "updated_at": WRITTEN, "attempts": 1, "duplicate": False,
+        },
+    ),
+    (
         "send_job_log",
         {"job_id": 1, "at": WRITTEN, "event": "scheduled", "detail": "", "worker": ""},
     ),
@@ -174,11 +182,17 @@ def insert_legacy_rows(url: str) -> None:
 
 
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Return every row of LEGACY_ROWS' tables as the database holds them, in key order."""
+    """Return LEGACY_ROWS' columns of their tables as the database holds them, in key order."""
+    columns: dict[str, list[str]] = {}
+    for table, row in LEGACY_ROWS:
+        columns.setdefault(table, list(row))
     with _engine(url) as engine, engine.connect() as conn:
         return {
-            table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY 1"))]
-            for table, _ in LEGACY_ROWS
+            table: [
+                tuple(r)
+                for r in conn.execute(sa.text(f"SELECT {', '.join(names)} FROM {table} ORDER BY 1"))
+            ]
+            for table, names in columns.items()
         }
 
 
@@ -299,13 +313,17 @@ def test_database_upgrades_to_head_with_its_rows(
 
     assert (done.after, done.stamped) == (migrations.HEAD, stamped), made_by
     assert stored_revision(database_url) == migrations.HEAD
-    assert snapshot(database_url) == rows
+    # The one change of meaning on the way (0003): a claimed job's word is "claimed".
+    renamed = [tuple("claimed" if v == "sending" else v for v in r) for r in rows["send_jobs"]]
+    assert snapshot(database_url) == rows | {"send_jobs": renamed}
     runtime = get_runtime(create_app(app_config))  # starting again finds nothing to do
     assert migrations.differences(runtime.db) == []
     with runtime.db.begin() as conn:
         token = wechat_tokens.load_token(conn, "wx1@api")
         times = conn.execute(
             sa.select(metadata.tables["send_jobs"].c["send_at", "created_at"])
+            .order_by("id")
+            .limit(1)
         ).one()
     assert token is not None and token.expires_at == SEND_AT
     assert token.expires_at.tzinfo == dt.UTC
@@ -398,7 +416,9 @@ def test_db_commands_say_where_the_schema_stands(run_cli: Callable[..., Any]) ->
     history = run_cli("db", "history")
     assert history.exit_code == 0, history.output
     lines = history.output.splitlines()
-    assert lines[0].startswith(f"0001 -> {head} (head, current): PostgreSQL full-text indexes")
+    assert len(lines) == int(head), history.output  # one line a revision, newest first
+    assert lines[0].startswith(f"{int(head) - 1:04d} -> {head} (head, current): ")
+    assert lines[-2].startswith("0001 -> 0002: PostgreSQL full-text indexes")
     assert lines[-1].startswith("<base> -> 0001: The schema before migrations")
 
 
@@ -429,8 +449,9 @@ def test_db_revision_writes_what_the_tables_declare_and_the_database_lacks(
     result = run_cli("db", "revision", "add keyword_rules.created_at")
 
     assert result.exit_code == 0, result.output
-    written = scripts / "versions" / "0003_add_keyword_rules_created_at.py"
-    assert f"wrote {written}: review it, then set HEAD = '0003'" in result.output
+    after = f"{int(migrations.HEAD) + 1:04d}"
+    written = scripts / "versions" / f"{after}_add_keyword_rules_created_at.py"
+    assert f"wrote {written}: review it, then set HEAD = '{after}'" in result.output
     source = written.read_text(encoding="utf-8")
     assert 'with op.batch_alter_table("keyword_rules", schema=None) as batch_op:' in source
     assert 'sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)' in source
@@ -439,9 +460,10 @@ def test_db_revision_writes_what_the_tables_declare_and_the_database_lacks(
             [sys.executable, "-m", "ruff", *check, str(written)], capture_output=True
         )
         assert ruff.returncode == 0, ruff.stdout
-    monkeypatch.setattr(migrations, "HEAD", "0003")
+    before = migrations.HEAD
+    monkeypatch.setattr(migrations, "HEAD", after)
     upgraded = run_cli("db", "upgrade")
-    assert upgraded.output.endswith("upgraded from 0002 to 0003\n"), upgraded.output
+    assert upgraded.output.endswith(f"upgraded from {before} to {after}\n"), upgraded.output
     assert migrations.differences(Database(database_url)) == []
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
 )
 
+from ..states import JobState, SendStatus
 from .issues import issues
 from .publications import mass_sends
 from .schema import UtcDateTime, metadata
@@ -43,7 +44,7 @@ send_jobs = Table(
     Column("issue_id", String(10), ForeignKey("issues.id"), nullable=False, index=True),
     Column("tag_id", Integer, nullable=True),  # None = every follower
     Column("send_at", UtcDateTime(), nullable=False),
-    Column("state", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # a JobState
     # Given to message/mass/sendall on every attempt: WeChat answers a repeat with 45065.
     Column("clientmsgid", String(64), nullable=False, unique=True),
     # "issue|audience" while the job is live or sent, NULL otherwise: one such job at a time.
@@ -65,11 +66,6 @@ send_jobs = Table(
     Column("check_after", UtcDateTime(), nullable=True),
     # The outcome, from MASSSENDJOBFINISH or message/mass/get.
     Column("finished_at", UtcDateTime(), nullable=True),
-    Column("total_count", Integer, nullable=True),
-    Column("filter_count", Integer, nullable=True),
-    Column("sent_count", Integer, nullable=True),
-    Column("error_count", Integer, nullable=True),
-    Column("article_url", Text, nullable=True),
     Column("error", Text, nullable=True),
     Index("ix_send_jobs_state_send_at", "state", "send_at"),
 )
@@ -97,7 +93,7 @@ class JobRow:
     issue_id: str
     tag_id: int | None
     send_at: dt.datetime
-    state: str
+    state: JobState
     clientmsgid: str
     active_key: str | None
     created_at: dt.datetime
@@ -114,12 +110,10 @@ class JobRow:
     submitted_at: dt.datetime | None
     check_after: dt.datetime | None
     finished_at: dt.datetime | None
-    total_count: int | None
-    filter_count: int | None
-    sent_count: int | None
-    error_count: int | None
-    article_url: str | None
     error: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", JobState(self.state))  # the column holds its value
 
 
 @dataclass(frozen=True)
@@ -162,7 +156,7 @@ def get_job(conn: Connection, job_id: int) -> JobRow | None:
 def list_jobs(
     conn: Connection,
     *,
-    states: Collection[str] | None = None,
+    states: Collection[JobState] | None = None,
     issue_id: str | None = None,
     limit: int | None = None,
 ) -> list[JobRow]:
@@ -184,7 +178,7 @@ def find_by_active_key(conn: Connection, active_key: str) -> JobRow | None:
 
 
 def jobs_between(
-    conn: Connection, start: dt.datetime, end: dt.datetime, states: Collection[str]
+    conn: Connection, start: dt.datetime, end: dt.datetime, states: Collection[JobState]
 ) -> list[JobRow]:
     """Return the jobs in ``states`` sending in ``[start, end)``, earliest first."""
     query = (
@@ -199,7 +193,7 @@ def jobs_between(
 def transition(
     conn: Connection,
     job_id: int,
-    from_states: Collection[str],
+    from_states: Collection[JobState],
     values: Mapping[str, Any],
     *,
     claimed_by: str | None = None,
@@ -218,9 +212,9 @@ def transition(
 
 def _due_to_send(now: dt.datetime) -> ColumnElement[bool]:
     return or_(
-        and_(send_jobs.c.state == "scheduled", send_jobs.c.send_at <= now),
+        and_(send_jobs.c.state == JobState.SCHEDULED, send_jobs.c.send_at <= now),
         # A worker died holding it, or it waits to be retried.
-        and_(send_jobs.c.state == "sending", send_jobs.c.lease_until <= now),
+        and_(send_jobs.c.state == JobState.CLAIMED, send_jobs.c.lease_until <= now),
     )
 
 
@@ -233,7 +227,7 @@ def claim_next_send(
 ) -> JobRow | None:
     """Claim the earliest due job for ``worker`` until ``lease_until``; None when none is due.
 
-    The claim moves the job to ``sending`` and counts an attempt, in the caller's transaction.
+    The claim moves the job to ``claimed`` and counts an attempt, in the caller's transaction.
     """
     while True:
         job_id = conn.execute(
@@ -249,7 +243,7 @@ def claim_next_send(
             send_jobs.update()
             .where(send_jobs.c.id == job_id, _due_to_send(now))
             .values(
-                state="sending",
+                state=JobState.CLAIMED,
                 claimed_by=worker,
                 lease_until=lease_until,
                 attempts=send_jobs.c.attempts + 1,
@@ -265,7 +259,7 @@ def due_to_prepare(conn: Connection, now: dt.datetime, horizon: dt.datetime) -> 
     query = (
         select(*_JOB_COLUMNS)
         .join(issues, issues.c.id == send_jobs.c.issue_id)
-        .where(send_jobs.c.state == "scheduled", send_jobs.c.send_at <= horizon)
+        .where(send_jobs.c.state == JobState.SCHEDULED, send_jobs.c.send_at <= horizon)
         .where(
             or_(
                 send_jobs.c.prepared_revision.is_(None),
@@ -302,14 +296,50 @@ def claim_issue_prepare(
 
 
 def awaiting_outcome(conn: Connection, now: dt.datetime) -> list[JobRow]:
-    """Return jobs whose outcome (or its counts) is due to be looked at again."""
+    """Return submitted jobs whose outcome is due to be asked about."""
     query = (
         select(*_JOB_COLUMNS)
-        .where(send_jobs.c.state.in_(["submitted", "sent", "failed"]))
+        .where(send_jobs.c.state.in_(JobState.where(lambda s: s.awaits_outcome)))
         .where(send_jobs.c.check_after.is_not(None), send_jobs.c.check_after <= now)
         .order_by(send_jobs.c.submitted_at, send_jobs.c.id)
     )
     return [_job(r) for r in conn.execute(query)]
+
+
+def job_of_send(conn: Connection, clientmsgid: str) -> JobRow | None:
+    """Return the job that makes the send with ``clientmsgid``; None for a send made directly."""
+    query = select(*_JOB_COLUMNS).where(send_jobs.c.clientmsgid == clientmsgid)
+    row = conn.execute(query).first()
+    return _job(row) if row is not None else None
+
+
+def finish(
+    conn: Connection,
+    job: JobRow,
+    state: JobState,
+    *,
+    error: str | None,
+    detail: str,
+    now: dt.datetime,
+) -> bool:
+    """Record that the job's send ended in ``state`` (sent or failed), with a history entry.
+
+    Only from the state ``job`` was read in: of an event and a status poll finishing the job
+    at once, one does. Return whether this call did.
+    """
+    values: dict[str, Any] = {
+        "state": state,
+        "finished_at": job.finished_at or now,
+        "error": error,
+        "check_after": None,
+        "updated_at": now,
+    }
+    if state is JobState.FAILED:
+        values["active_key"] = None  # the audience may be sent to again
+    if not transition(conn, job.id, [job.state], values):
+        return False
+    add_log(conn, job.id, now, state, detail)
+    return True
 
 
 def mark_prepared(
@@ -342,8 +372,9 @@ def mark_prepare_failed(
 
 
 def _live_jobs(issue_id: str) -> ColumnElement[bool]:
-    """Match the issue's jobs that still wait for (or are in) their send."""
-    return and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"]))
+    """Match the issue's jobs whose send WeChat has yet to accept."""
+    awaiting = JobState.where(lambda s: s.awaits_submission)
+    return and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(awaiting))
 
 
 def _update_live_jobs(conn: Connection, issue_id: str, **values: Any) -> list[int]:
@@ -361,7 +392,7 @@ def direct_sends_between(
     account: str,
     start: dt.datetime,
     end: dt.datetime,
-    statuses: Collection[str],
+    statuses: Collection[SendStatus],
 ) -> int:
     """Return how many mass sends in ``[start, end)`` in ``statuses`` no job made."""
     query = (
@@ -402,7 +433,7 @@ def job_log(conn: Connection, job_id: int) -> list[LogRow]:
     return [LogRow(**r._mapping) for r in rows]
 
 
-def count_jobs(conn: Connection, states: Collection[str] | None = None) -> int:
+def count_jobs(conn: Connection, states: Collection[JobState] | None = None) -> int:
     """Return how many jobs there are (in ``states``)."""
     query = select(func.count()).select_from(send_jobs)
     if states is not None:
