@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 
 import pytest
@@ -27,15 +28,24 @@ def test_publish_prints_a_line_per_step(wechat_cli: Cli, sandbox: SandboxServer)
     assert lines[-1] == f"done: published: {published.urls[0]}"
 
 
-def test_a_failed_step_is_explained_with_how_to_resume(
-    wechat_cli: Cli, sandbox: SandboxServer
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],
+        ["--mode", "publish", "--preview-to", follower_openid(1)],
+        ["--preview-wxname", "editor 1"],
+    ],
+)
+def test_a_failed_step_is_explained_with_the_full_command_to_resume(
+    wechat_cli: Cli, sandbox: SandboxServer, options: list[str]
 ) -> None:
     sandbox.faults.inject("draft/add", errcode=45009)
-    failed = wechat_cli("publish", ISSUE)
+    failed = wechat_cli("publish", ISSUE, *options)
     assert failed.exit_code == 1, failed.output
     assert f"draft    failed   WeChat draft/add: {explain(45009)}" in failed.output
-    assert f"run `wxbot publish {ISSUE} --mode draft` again to resume" in failed.output
-    resumed = wechat_cli("publish", ISSUE)
+    command = shlex.join(["wxbot", "publish", ISSUE, *options])
+    assert f"run `{command}` again to resume" in failed.output
+    resumed = wechat_cli(*shlex.split(command)[1:])
     assert resumed.exit_code == 0, resumed.output
     assert "upload   skipped  4 files, all already on WeChat" in resumed.output
 

@@ -19,6 +19,7 @@ from ..archive import (
     list_revisions,
 )
 from ..errors import IssueNotFound
+from ..local_time import local_time
 from .context import CliEnv, pass_env
 
 #: From this many files on, ingest draws a progress bar (on stderr).
@@ -91,7 +92,7 @@ def show(env: CliEnv, issue_id: str, with_source: bool, revisions: bool) -> None
                 "source_name": r.source_name,
                 "format": r.source_format,
                 "sha256": r.source_sha256,
-                "created_at": r.created_at.isoformat(),
+                "created_at": local_time(r.created_at, runtime.tz),
             }
             for r in list_revisions(runtime, issue_id)
         ]

@@ -13,6 +13,7 @@ from flask import Flask
 
 from .. import get_runtime
 from ..errors import WxbotError
+from ..local_time import local_time
 from ..runtime import Runtime
 from ..scheduling import (
     STEPS,
@@ -54,7 +55,7 @@ def _send_time(runtime: Runtime, text: str) -> dt.datetime:
 
 
 def _when(runtime: Runtime, moment: dt.datetime) -> str:
-    return f"{moment.astimezone(runtime.tz):%Y-%m-%d %H:%M} {runtime.tz.key}"
+    return local_time(moment, runtime.tz)
 
 
 @click.command()

@@ -8,6 +8,7 @@ import click
 
 from .. import get_runtime
 from ..callback import keyword_rules
+from ..local_time import local_time
 from ..search import indexing
 from ..search.archive_search import ArchiveSearch, describe
 from ..storage import followers
@@ -90,10 +91,7 @@ def queries(env: CliEnv, limit: int, missed: bool, top_days: int | None) -> None
             return
         rows = followers.recent_messages(conn, limit, missed_only=missed)
     for row in rows:
-        received = row.received_at
-        if received.tzinfo is None:  # SQLite hands back the UTC time without its zone
-            received = received.replace(tzinfo=dt.UTC)
-        when = received.astimezone(runtime.tz).strftime("%Y-%m-%d %H:%M")
+        when = local_time(row.received_at, runtime.tz)
         click.echo(f"{when}  {row.handler:<8} {row.answer:<7}  {row.query}")
 
 

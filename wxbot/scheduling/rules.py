@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from ..archive import get_issue
+from ..local_time import local_time
 from ..runtime import Runtime
 from ..storage import jobs as job_store
 from . import model
@@ -252,5 +253,4 @@ def _why_fixed(state: str) -> str:
 
 
 def _when(runtime: Runtime, moment: dt.datetime) -> str:
-    local = moment.astimezone(runtime.tz)
-    return f"{local:%Y-%m-%d %H:%M} {runtime.tz.key}"
+    return local_time(moment, runtime.tz)

@@ -37,6 +37,11 @@ CLIENTMSGID_MAX_BYTES = 64
 CLIENTMSGID_REPEATED = 45065
 CLIENTMSGID_TOO_FAST = 45066
 
+#: ``message/mass/sendall``: no mass-send quota left (a subscription account sends once a day,
+#: the day in Beijing time; a service account 4 times a month per follower).
+#: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+NO_MASS_SEND_QUOTA = 45028
+
 #: ``freepublish/batchget`` and ``draft/batchget``: ``count`` between 1 and 20.
 #: https://developers.weixin.qq.com/doc/offiaccount/Publish/Get_publication_records.html
 BATCHGET_COUNT_MAX = 20
