@@ -29,6 +29,7 @@ from ..scheduling import (
     run_due_jobs,
     run_worker,
     schedule_send,
+    seconds_until_next,
     start_worker_thread,
     worker_name,
 )
@@ -153,8 +154,10 @@ def worker(env: CliEnv, once: bool) -> None:
         click.echo(f"job {item.job_id} ({item.issue_id}): {item.action}  {item.detail}".rstrip())
 
     if once:
-        for item in run_due_jobs(runtime, worker=name, checkpoint=checkpoint):
+        done = run_due_jobs(runtime, worker=name, checkpoint=checkpoint)
+        for item in done:
             report(item)
+        click.echo(once_summary(runtime, len(done)))
         return
     stop_event = threading.Event()
 
@@ -165,6 +168,18 @@ def worker(env: CliEnv, once: bool) -> None:
     signal.signal(signal.SIGINT, stop)
     click.echo(f"worker {name} running; SIGTERM or Ctrl-C stops", err=True)
     run_worker(runtime, stop_event=stop_event, worker=name, checkpoint=checkpoint, on_report=report)
+
+
+def once_summary(runtime: Runtime, steps: int) -> str:
+    """Return the last line of ``worker --once``: what it did, and when something is next due."""
+    until = seconds_until_next(runtime)
+    after = (
+        "no job is waiting"
+        if until is None
+        else f"next due {_when(runtime, runtime.now() + dt.timedelta(seconds=until))}"
+    )
+    done = f"did {steps} step{'s' if steps != 1 else ''}" if steps else "nothing due"
+    return f"{done}; {after}"
 
 
 def crash_checkpoint(step: str) -> Checkpoint | None:

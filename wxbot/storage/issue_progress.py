@@ -1,0 +1,69 @@
+"""SQL for how far each issue has gone on WeChat: drafted, published, scheduled or sent."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Select, select
+
+from .jobs import send_jobs
+from .publications import mass_sends, publish_jobs, wechat_drafts
+
+#: The words for how far an issue has gone, furthest first; "archived" when none applies.
+PROGRESS_WORDS = ("sent", "scheduled", "published", "drafted")
+
+
+@dataclass(frozen=True)
+class IssueProgress:
+    """The issues with a draft, a publish, a live scheduled send, a mass send that went out."""
+
+    drafted: frozenset[str]
+    published: frozenset[str]
+    scheduled: frozenset[str]
+    sent: frozenset[str]
+
+    def state_of(self, issue_id: str) -> str:
+        """Return how far the issue has gone: sent, scheduled, published, drafted or archived."""
+        for word in PROGRESS_WORDS:
+            if issue_id in getattr(self, word):
+                return word
+        return "archived"
+
+
+def issue_progress(
+    conn: Connection,
+    account: str,
+    *,
+    published_status: int,
+    sent_statuses: Collection[str],
+    scheduled_states: Collection[str],
+) -> IssueProgress:
+    """Return which issues of ``account`` are drafted, published, scheduled and sent.
+
+    The statuses are the owners' own constants (publishing's, scheduling's), passed in.
+    """
+
+    def ids(query: Select[tuple[str]]) -> frozenset[str]:
+        return frozenset(conn.scalars(query))
+
+    return IssueProgress(
+        drafted=ids(
+            select(wechat_drafts.c.issue_id).distinct().where(wechat_drafts.c.account == account)
+        ),
+        published=ids(
+            select(publish_jobs.c.issue_id)
+            .distinct()
+            .where(publish_jobs.c.account == account, publish_jobs.c.status == published_status)
+        ),
+        scheduled=ids(
+            select(send_jobs.c.issue_id)
+            .distinct()
+            .where(send_jobs.c.state.in_(list(scheduled_states)))
+        ),
+        sent=ids(
+            select(mass_sends.c.issue_id)
+            .distinct()
+            .where(mass_sends.c.account == account, mass_sends.c.status.in_(list(sent_statuses)))
+        ),
+    )
