@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def _serve(prepared: Demo, runtime: Runtime, host: str, port: int) -> None:
     """Serve the demo app; each worker runs the scheduler and prints the jobs' new steps."""
     seen = history_lengths(runtime)  # what was printed already
     runtime.db.dispose()  # the workers open their own connections after the fork
+    parent = os.getpid()
 
     def on_worker_start(app: Flask) -> None:
         run_in_process(app)
@@ -108,8 +110,9 @@ def _serve(prepared: Demo, runtime: Runtime, host: str, port: int) -> None:
             port,
             on_worker_start=on_worker_start,
         )
-    finally:
-        prepared.sandbox.stop()
+    finally:  # a worker leaves through here too, but the sandbox runs in this process only
+        if os.getpid() == parent:
+            prepared.sandbox.stop()
 
 
 COMMANDS = [demo]
