@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from click.testing import Result
 
 from wxbot import config as config_module
+from wxbot import create_app
+from wxbot.archive import get_issue
 from wxbot.parsing import parse_file
-from wxbot.platform_limits import THUMB_MAX_BYTES
+from wxbot.platform_limits import CONTENT_MAX_CHARS, THUMB_MAX_BYTES
 from wxbot.rendering import RenderedArticle, render_issue
-from wxbot.rendering.compliance import ComplianceError, ensure_compliant, lint_article
+from wxbot.rendering.compliance import (
+    HOSTED_IMAGE_URL_CHARS,
+    ComplianceError,
+    content_characters,
+    ensure_compliant,
+    lint_article,
+    lint_content,
+)
 from wxbot.rendering.themes import available_themes
 from wxbot.resources import sample_issues
+from wxbot.runtime import Runtime
 
 WECHAT_IMAGE = "http://mmbiz.qpic.cn/mmbiz_png/abc/0?wx_fmt=png"
 
@@ -173,3 +186,54 @@ def test_ensure_compliant_when_publishing_requires_wechat_hosted_images() -> Non
     with pytest.raises(ComplianceError, match="local image file://"):
         ensure_compliant(rendered)
     ensure_compliant(rendered, publishing=False)
+
+
+@pytest.mark.parametrize(
+    ("html", "characters"),
+    [
+        ("<p>正文</p>", 9),
+        # an image not on WeChat yet counts as its uploadimg address will, whatever its src
+        ('<img src="file:///tmp/a.png">', 10 + HOSTED_IMAGE_URL_CHARS + 2),
+        ('<img src="images/a.png">', 10 + HOSTED_IMAGE_URL_CHARS + 2),
+        ('<img alt="x" src="wxbot-upload:' + "0" * 64 + '"/>', 18 + HOSTED_IMAGE_URL_CHARS + 3),
+        # one WeChat already hosts counts as it is
+        (f'<img src="{WECHAT_IMAGE}">', 12 + len(WECHAT_IMAGE)),
+    ],
+)
+def test_content_characters_count_tags_and_hosted_image_addresses(
+    html: str, characters: int
+) -> None:
+    assert content_characters(html) == characters
+
+
+def test_the_limit_is_checked_on_that_count() -> None:
+    image = '<img src="images/a.png">'
+    body = "<p>" + "字" * (CONTENT_MAX_CHARS - 7 - content_characters(image)) + "</p>" + image
+    assert len(body) < CONTENT_MAX_CHARS - 100  # the local address is short…
+    assert content_characters(body) == CONTENT_MAX_CHARS  # …the uploaded one is not
+    [problem] = lint_content(body, publishing=False)
+    assert problem.message == (
+        f"content is {CONTENT_MAX_CHARS:,} characters counting tags and attributes; "
+        f"WeChat needs fewer than {CONTENT_MAX_CHARS:,}"
+    )
+
+
+def test_lint_publish_and_the_preview_give_one_count(
+    wechat_cli: Callable[..., Result],
+    wechat_config: dict[str, Any],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+) -> None:
+    issue = "2026-06-13"
+    counted = re.compile(r"([\d,]+) characters counting tags")
+    linted = wechat_cli("lint", issue)
+    assert linted.exit_code == 0, linted.output
+    published = wechat_cli("publish", issue)
+    assert published.exit_code == 0, published.output
+    page = create_app(wechat_config).test_client().get(f"/issues/{issue}/preview")
+    assert page.status_code == 200
+    previewed = re.search(r"正文 ([\d,]+) / 20,000 字符（含标签）", page.get_data(as_text=True))
+    assert previewed is not None
+    counts = {counted.findall(linted.output)[0], counted.findall(published.output)[0]}
+    assert counts == {previewed.group(1)}
+    rendered = render_issue(get_issue(runtime_factory(wechat_config), issue), settings())
+    assert previewed.group(1) == f"{content_characters(rendered.html):,}"

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from wxbot.archive import get_issue
 from wxbot.rendering import render_issue
 from wxbot.rendering.cover_images import make_cover, make_thumb
 from wxbot.resources import assets_dir
 from wxbot.runtime import Runtime
+from wxbot.web import archive_pages
 
 
 def test_public_page_shows_the_article_with_served_images(
@@ -74,3 +77,84 @@ def test_article_images_are_served_and_nothing_else(archive: Runtime, client: Fl
 def test_unknown_issue_is_not_found(archive: Runtime, client: FlaskClient, path: str) -> None:
     response = client.get(f"/issues/2025-01-01{path}")
     assert response.status_code == 404
+
+
+def titles(response: Any) -> list[str]:
+    """Return the issue titles an index page lists, in order."""
+    return re.findall(r'<span class="title">([^<]*)</span>', response.get_data(as_text=True))
+
+
+def test_the_index_lists_issues_newest_first(archive: Runtime, client: FlaskClient) -> None:
+    response = client.get("/issues")
+    assert response.status_code == 200
+    assert titles(response) == [
+        "新质生产力每日动态｜6月25日｜李强出席夏季达沃斯开幕式",
+        "新质生产力每日动态｜6月13日｜“数据要素 ×”进入收官攻坚",
+    ]
+    page = response.get_data(as_text=True)
+    assert 'href="http://wxbot.test/issues/2026-06-25"' in page  # not on WeChat yet
+    assert '<form class="search" action="/issues" method="get"' in page
+    assert 'rel="next"' not in page  # one page
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "links"),
+    [
+        ("", ["6月25日"], ['rel="next"', "第 1 / 2 页"]),
+        ("?page=1", ["6月25日"], ['href="/issues?page=2" rel="next"']),
+        ("?page=2", ["6月13日"], ['href="/issues?page=1" rel="prev"', "第 2 / 2 页"]),
+    ],
+)
+def test_the_index_is_paginated(
+    archive: Runtime,
+    client: FlaskClient,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    listed: list[str],
+    links: list[str],
+) -> None:
+    monkeypatch.setattr(archive_pages, "PER_PAGE", 1)
+    response = client.get(f"/issues{query}")
+    assert response.status_code == 200
+    assert [title.split("｜")[1] for title in titles(response)] == listed
+    page = response.get_data(as_text=True)
+    assert all(link in page for link in links), page
+
+
+@pytest.mark.parametrize("page", ["3", "-1"])
+def test_a_page_past_the_end_is_not_found(
+    archive: Runtime, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setattr(archive_pages, "PER_PAGE", 1)
+    assert client.get(f"/issues?page={page}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "says"),
+    [
+        ("数据要素", ["6月25日", "6月13日"], "与“数据要素”相关的 2 期"),
+        ("达沃斯", ["6月25日"], "与“达沃斯”相关的 1 期"),
+        ("量子引力", [], "没有找到与“量子引力”相关的日报"),
+    ],
+)
+def test_the_search_box_searches_the_archive(
+    archive: Runtime, client: FlaskClient, query: str, listed: list[str], says: str
+) -> None:
+    response = client.get("/issues", query_string={"q": query})
+    assert response.status_code == 200
+    assert [title.split("｜")[1] for title in titles(response)] == listed
+    page = response.get_data(as_text=True)
+    assert says in page
+    assert f'name="q" value="{query}"' in page  # the box keeps the query
+
+
+@pytest.mark.parametrize(
+    "query", ['"><script>alert(1)</script>', "<img src=x onerror=alert(1)>", "数据'要素"]
+)
+def test_the_index_escapes_what_it_is_given(
+    archive: Runtime, client: FlaskClient, query: str
+) -> None:
+    page = client.get("/issues", query_string={"q": query}).get_data(as_text=True)
+    assert query not in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert f'value="{escape(query)}"' in page

@@ -272,25 +272,34 @@ def test_cli_schedule_jobs_cancel_reschedule(run: Callable[..., Result]) -> None
     result = run("schedule", "2026-06-25", "--at", "2026-06-25 08:00")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "scheduled job 1: issue 2026-06-25 to everyone at 2026-06-25 08:00 Asia/Shanghai\n"
+        "scheduled job 1: issue 2026-06-25 to everyone at 2026-06-25 08:00 CST (Asia/Shanghai)\n"
     )
     result = run("schedule", "2026-06-13", "--at", "2026-06-26T08:00+08:00", "--tag", "100")
     assert result.exit_code == 0, result.output
     result = run("reschedule", "1", "--at", "2026-06-25 09:15")
     assert result.exit_code == 0, result.output
-    assert "at 2026-06-25 09:15 Asia/Shanghai" in result.output
+    assert "at 2026-06-25 09:15 CST (Asia/Shanghai)" in result.output
     result = run("cancel", "2")
     assert result.exit_code == 0, result.output
     result = run("jobs")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "upcoming:"
-    assert lines[1].split()[:5] == ["#1", "2026-06-25", "09:15", "scheduled", "2026-06-25"]
+    assert lines[1].split()[:6] == [
+        "#1", "2026-06-25", "09:15", "CST", "(Asia/Shanghai)", "scheduled"
+    ]  # fmt: skip
     assert lines[2] == "past:"
-    assert lines[3].split()[:4] == ["#2", "2026-06-26", "08:00", "cancelled"]
+    assert lines[3].split()[:6] == [
+        "#2",
+        "2026-06-26",
+        "08:00",
+        "CST",
+        "(Asia/Shanghai)",
+        "cancelled",
+    ]
     result = run("jobs", "1")
     assert result.exit_code == 0, result.output
-    assert [line.split()[3] for line in result.output.splitlines()[2:]] == [
+    assert [line.split()[4] for line in result.output.splitlines()[2:]] == [
         "scheduled",
         "rescheduled",
     ]

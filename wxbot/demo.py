@@ -1,19 +1,25 @@
 """The demo: wxbot on embedded defaults with the sandbox standing in for WeChat.
 
 A database of its own under the instance folder (a real deployment's never gets sample
-data), the sample issues ingested, and the WeChat sandbox running in this process.
+data), the sample issues ingested, and the WeChat sandbox running in this process. The demo's
+configuration is written to ``demo.toml`` beside its database, so that ``wxbot --config
+…/demo.toml jobs`` (or any other command) sees what the demo does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import socket
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .archive import IngestResult, ingest_paths
+from .local_time import local_time
 from .publishing import Progress, PublishRecord, publish_issue
 from .resources import sample_issues
 from .runtime import Runtime
@@ -24,18 +30,30 @@ from .sandbox import (
     SANDBOX_TOKEN,
     SandboxServer,
 )
-from .scheduling import Job, schedule_send
+from .scheduling import Job, job_history, list_jobs, schedule_send
 
 logger = logging.getLogger(__name__)
+
+#: The demo's configuration file, beside its database in the demo folder.
+CONFIG_NAME = "demo.toml"
+
+#: Seconds between looks at the jobs' histories while the demo serves.
+FOLLOW_INTERVAL = 1.0
 
 
 @dataclass
 class Demo:
-    """A prepared demo: its configuration and the running sandbox."""
+    """A prepared demo: its folder and configuration file, and the running sandbox."""
 
-    test_config: dict[str, Any]
+    folder: Path
+    config_path: Path
     sandbox: SandboxServer
     base_url: str
+
+    @property
+    def app_config(self) -> dict[str, Any]:
+        """Return what ``create_app`` needs besides :attr:`config_path`: the instance folder."""
+        return {"instance_path": self.folder}
 
 
 def free_port(host: str) -> int:
@@ -46,11 +64,12 @@ def free_port(host: str) -> int:
 
 
 def start_demo(folder: Path, host: str, port: int) -> Demo:
-    """Start the sandbox and return the configuration of a demo app in ``folder``.
+    """Start the sandbox and write the configuration of a demo app in ``folder``.
 
     The demo database starts empty each run, as the sandbox does: its records of uploads,
     drafts and article URLs would otherwise point into a sandbox that is gone.
     """
+    folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob("demo.sqlite3*"):
         leftover.unlink()
     base_url = f"http://{host}:{port}"
@@ -61,8 +80,7 @@ def start_demo(folder: Path, host: str, port: int) -> Demo:
         publish_delay=1.0,
         mass_send_delay=1.0,
     ).start()
-    test_config: dict[str, Any] = {
-        "instance_path": folder,
+    config: dict[str, dict[str, Any]] = {
         "storage": {"database_url": f"sqlite:///{folder / 'demo.sqlite3'}"},
         "server": {"host": host, "port": port, "public_base_url": base_url},
         # a send a minute ahead, so the demo shows the scheduler at work
@@ -75,7 +93,24 @@ def start_demo(folder: Path, host: str, port: int) -> Demo:
             "api_base_url": sandbox.base_url,
         },
     }
-    return Demo(test_config=test_config, sandbox=sandbox, base_url=base_url)
+    config_path = folder / CONFIG_NAME
+    config_path.write_text(demo_toml(config), encoding="utf-8")
+    return Demo(folder=folder, config_path=config_path, sandbox=sandbox, base_url=base_url)
+
+
+def demo_toml(config: Mapping[str, Mapping[str, Any]]) -> str:
+    """Return the demo's configuration as TOML (strings and numbers only)."""
+    lines = [
+        "# Written by `wxbot demo` for its run (the sandbox it names stops with the demo).",
+        "# Point any command at the demo's database: wxbot --config THIS_FILE jobs",
+    ]
+    for section, table in config.items():
+        lines += ["", f"[{section}]"]
+        # a JSON string or number is a valid TOML basic string or number
+        lines += [
+            f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in table.items()
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def ingest_samples(runtime: Runtime) -> list[IngestResult]:
@@ -95,3 +130,56 @@ def schedule_demo_send(runtime: Runtime, issue_id: str, minutes: int = 2) -> Job
     soon = runtime.now() + dt.timedelta(minutes=minutes)
     on_the_minute = soon.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     return schedule_send(runtime, issue_id, on_the_minute)
+
+
+def history_lengths(runtime: Runtime) -> dict[int, int]:
+    """Return how many history entries each job has now (what :func:`new_job_steps` skips)."""
+    return {job.id: len(job_history(runtime, job.id)) for job in list_jobs(runtime)}
+
+
+def new_job_steps(runtime: Runtime, seen: dict[int, int]) -> list[str]:
+    """Return a line for each job step recorded since ``seen`` (updated in place), oldest first.
+
+    The steps are the jobs' own history (prepared, claimed, submitted, sent with its
+    counts…), whichever process or thread wrote them.
+    """
+    lines = []
+    for job in reversed(list_jobs(runtime)):
+        history = job_history(runtime, job.id)
+        for entry in history[seen.get(job.id, 0) :]:
+            detail = f"  {entry.detail}" if entry.detail else ""
+            lines.append(
+                f"job {job.id} ({job.issue_id}) {entry.event}{detail}"
+                f"  [{local_time(entry.at, runtime.tz)}]"
+            )
+        seen[job.id] = len(history)
+    return lines
+
+
+def follow_jobs(
+    runtime: Runtime,
+    echo: Callable[[str], None],
+    seen: dict[int, int],
+    stop_event: threading.Event,
+) -> None:
+    """Echo each job step as it is recorded, until ``stop_event`` is set."""
+    while not stop_event.wait(FOLLOW_INTERVAL):
+        try:
+            for line in new_job_steps(runtime, seen):
+                echo(line)
+        except Exception:  # the demo goes on; the next look tries again
+            logger.exception("following the demo's jobs failed")
+
+
+def start_following(
+    runtime: Runtime, echo: Callable[[str], None], seen: dict[int, int]
+) -> threading.Event:
+    """Start :func:`follow_jobs` in a daemon thread; set the returned event to stop it."""
+    stop_event = threading.Event()
+    threading.Thread(
+        target=follow_jobs,
+        args=(runtime, echo, seen, stop_event),
+        name="wxbot-demo-jobs",
+        daemon=True,
+    ).start()
+    return stop_event

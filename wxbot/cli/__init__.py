@@ -26,6 +26,7 @@ COMMAND_MODULES = [
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wxbot", prog_name="wxbot")
 @click.option(
     "--config",
     "config_path",

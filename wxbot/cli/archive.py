@@ -19,6 +19,10 @@ from ..archive import (
     list_revisions,
 )
 from ..errors import IssueNotFound
+from ..local_time import local_time
+from ..storage.issue_progress import issue_progress
+from ..wechat import account_key
+from ..wechat.limits import PUBLISH_SUCCESS
 from .context import CliEnv, pass_env
 
 #: From this many files on, ingest draws a progress bar (on stderr).
@@ -61,15 +65,24 @@ def ingest(env: CliEnv, paths: tuple[Path, ...]) -> None:
 @click.option("--limit", type=int, default=None, help="Show at most this many, newest first.")
 @pass_env
 def issues_command(env: CliEnv, limit: int | None) -> None:
-    """List archived issues, newest first."""
-    rows = list_issues(get_runtime(env.app), limit)
+    """List archived issues, newest first, each with how far it has gone on WeChat.
+
+    The state is sent, scheduled, published, drafted (a draft in WeChat's box) or archived.
+    """
+    runtime = get_runtime(env.app)
+    rows = list_issues(runtime, limit)
     if not rows:
         click.echo("the archive is empty: add issues with `wxbot ingest PATH`")
         return
+    with runtime.db.begin() as conn:
+        progress = issue_progress(
+            conn, account_key(runtime.config), published_status=PUBLISH_SUCCESS
+        )
     for row in rows:
         summary = row.summary.replace("\n", " ")
         excerpt = summary[:40] + ("…" if len(summary) > 40 else "")
-        click.echo(f"{row.id}  rev {row.revision}  {row.series_title}  {excerpt}")
+        state = progress.state_of(row.id)
+        click.echo(f"{row.id}  rev {row.revision}  {state:<9}  {excerpt}")
 
 
 @click.command()
@@ -91,7 +104,7 @@ def show(env: CliEnv, issue_id: str, with_source: bool, revisions: bool) -> None
                 "source_name": r.source_name,
                 "format": r.source_format,
                 "sha256": r.source_sha256,
-                "created_at": r.created_at.isoformat(),
+                "created_at": local_time(r.created_at, runtime.tz),
             }
             for r in list_revisions(runtime, issue_id)
         ]

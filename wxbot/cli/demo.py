@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 
 import click
@@ -9,9 +11,20 @@ from flask import Flask
 
 from .. import create_app, get_runtime
 from ..archive import list_issues
-from ..demo import ingest_samples, publish_to_sandbox, schedule_demo_send, start_demo
+from ..demo import (
+    Demo,
+    history_lengths,
+    ingest_samples,
+    publish_to_sandbox,
+    schedule_demo_send,
+    start_demo,
+    start_following,
+)
 from ..errors import WxbotError
-from .service import serve_app
+from ..local_time import local_time
+from ..runtime import Runtime
+from ..server import run_server
+from .schedule import run_in_process
 
 
 @click.command()
@@ -21,47 +34,85 @@ from .service import serve_app
     "--folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where the demo keeps its database (default: the instance folder's demo/).",
+    help="Where the demo keeps its database and demo.toml (default: the instance folder's demo/).",
 )
-@click.option("--no-serve", is_flag=True, help="Prepare everything, print it, then stop.")
+@click.option(
+    "--no-serve", is_flag=True, help="Ingest and publish to the sandbox, print it, then stop."
+)
 def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
-    """Run wxbot with the WeChat sandbox and the sample issues (a demo database of its own)."""
+    """Run wxbot with the WeChat sandbox and the sample issues (a demo database of its own).
+
+    The demo writes its configuration to demo.toml beside its database: any command given
+    `--config` that file (printed at the start) sees the demo's issues and jobs.
+    """
     # The default instance folder, found without creating (or migrating) the real database.
     folder = folder or Path(Flask("wxbot").instance_path) / "demo"
     prepared = start_demo(folder, host, port)
-    app = create_app(prepared.test_config)
-    runtime = get_runtime(app)
+    runtime = get_runtime(create_app(prepared.app_config, config_path=prepared.config_path))
+    wxbot = f"wxbot --config {shlex.quote(str(prepared.config_path))}"
     click.echo(f"demo database: {folder / 'demo.sqlite3'} (new each run)")
-    click.echo(f"WeChat sandbox: {prepared.sandbox.base_url} (request log: /sandbox/log)")
+    click.echo(f"see it from another terminal: `{wxbot} issues` (or jobs, status ISSUE_ID, …)")
+    if not no_serve:
+        click.echo(f"WeChat sandbox: {prepared.sandbox.base_url} (request log: /sandbox/log)")
     for result in ingest_samples(runtime):
         click.echo(result.describe())
     rows = list_issues(runtime)
     latest, earliest = rows[0].id, rows[-1].id
-    click.echo(f"publishing {earliest} to the sandbox:")
-    try:
-        record = publish_to_sandbox(
-            runtime, earliest, progress=lambda step: click.echo(f"  {step.step}: {step.detail}")
-        )
-        click.echo(f"  {record.summary}")
-        if record.article_url:
-            click.echo(f"  article: {record.article_url}")
-    except WxbotError as exc:  # the demo goes on: the archive and the callback still work
-        click.echo(f"  publishing failed: {exc}", err=True)
+    _publish(runtime, earliest, show_url=not no_serve)
+    if no_serve:
+        click.echo("--no-serve: nothing is served and no send is scheduled; the sandbox stops now")
+        prepared.sandbox.stop()
+        runtime.db.dispose()
+        return
     try:
         job = schedule_demo_send(runtime, latest)
-        local = job.send_at.astimezone(runtime.tz).strftime("%H:%M")
-        click.echo(f"scheduled a mass send of {latest} at {local} (job {job.id}; `wxbot jobs`)")
+        click.echo(
+            f"scheduled a mass send of {latest} at {local_time(job.send_at, runtime.tz)} "
+            f"(job {job.id}): its steps show here as they happen; `{wxbot} jobs` lists it"
+        )
     except WxbotError as exc:
         click.echo(f"scheduling failed: {exc}", err=True)
     click.echo("")
+    click.echo(f"archive index: {prepared.base_url}/issues")
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")
     click.echo(f"phone preview: {prepared.base_url}/issues/{latest}/preview")
     click.echo(f"follower callback: {prepared.base_url}/wechat")
-    if no_serve:
-        prepared.sandbox.stop()
-        return
-    serve_app(lambda: create_app(prepared.test_config), host, port)
-    prepared.sandbox.stop()
+    _serve(prepared, runtime, host, port)
+
+
+def _publish(runtime: Runtime, issue_id: str, *, show_url: bool) -> None:
+    click.echo(f"publishing {issue_id} to the sandbox:")
+    try:
+        record = publish_to_sandbox(
+            runtime, issue_id, progress=lambda step: click.echo(f"  {step.step}: {step.detail}")
+        )
+        click.echo(f"  {record.summary}")
+        if record.article_url and show_url:
+            click.echo(f"  article: {record.article_url}")
+    except WxbotError as exc:  # the demo goes on: the archive and the callback still work
+        click.echo(f"  publishing failed: {exc}", err=True)
+
+
+def _serve(prepared: Demo, runtime: Runtime, host: str, port: int) -> None:
+    """Serve the demo app; each worker runs the scheduler and prints the jobs' new steps."""
+    seen = history_lengths(runtime)  # what was printed already
+    runtime.db.dispose()  # the workers open their own connections after the fork
+    parent = os.getpid()
+
+    def on_worker_start(app: Flask) -> None:
+        run_in_process(app)
+        start_following(get_runtime(app), click.echo, dict(seen))
+
+    try:
+        run_server(
+            lambda: create_app(prepared.app_config, config_path=prepared.config_path),
+            host,
+            port,
+            on_worker_start=on_worker_start,
+        )
+    finally:  # a worker leaves through here too, but the sandbox runs in this process only
+        if os.getpid() == parent:
+            prepared.sandbox.stop()
 
 
 COMMANDS = [demo]

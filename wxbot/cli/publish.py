@@ -8,9 +8,14 @@ import click
 
 from .. import get_runtime
 from ..errors import WxbotError
+from ..local_time import local_time
 from ..publishing import MODES, issue_status, publish_issue, sync_article_urls
+from ..runtime import Runtime
 from ..storage.publish_runs import StepRow
+from ..wechat import WeChatError
+from ..wechat.errors import MASS_SEND_QUOTA
 from .context import CliEnv, pass_env
+from .rerun import command_line
 
 
 @click.command()
@@ -61,13 +66,30 @@ def publish(
         if not failed_step:
             click.echo(f"error: {exc}", err=True)
         if failed_step or mode != "draft":
-            click.echo(
-                f"run `wxbot publish {issue_id} --mode {mode}` again to resume; "
-                f"`wxbot status {issue_id}` shows the history",
-                err=True,
-            )
+            tag = "" if tag_id is None else f" --tag {tag_id}"
+            command = command_line(click.get_current_context())
+            hint = resume_hint(runtime, exc, command, f"wxbot schedule {issue_id}{tag}")
+            click.echo(f"{hint}; `wxbot status {issue_id}` shows the history", err=True)
         raise SystemExit(1) from None
     click.echo(f"{record.status}: {record.summary}")
+
+
+def resume_hint(runtime: Runtime, error: WxbotError, command: str, schedule: str) -> str:
+    """Return when and how to run a failed ``command`` again so that it can succeed.
+
+    :param schedule: the ``wxbot schedule …`` words that would send the same issue later.
+    """
+    if isinstance(error, WeChatError) and error.errcode == MASS_SEND_QUOTA:
+        now = runtime.now().astimezone(runtime.tz)
+        tomorrow = now.date() + dt.timedelta(days=1)
+        midnight = dt.datetime.combine(tomorrow, dt.time(), runtime.tz)
+        same_time = f"{tomorrow.isoformat()} {now:%H:%M}"
+        return (
+            "today's mass-send quota is used up, so running it again cannot succeed before "
+            f"{local_time(midnight, runtime.tz)}: run `{command}` then, or schedule it: "
+            f"`{schedule} --at '{same_time}'`"
+        )
+    return f"run `{command}` again to resume"
 
 
 @click.command()
@@ -76,19 +98,21 @@ def publish(
 @pass_env
 def status(env: CliEnv, issue_id: str, runs: int) -> None:
     """Show where an issue stands on WeChat, and the history of its publishing runs."""
+    runtime = get_runtime(env.app)
+    tz = runtime.tz
     try:
-        state = issue_status(get_runtime(env.app), issue_id, runs)
+        state = issue_status(runtime, issue_id, runs)
     except WxbotError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{issue_id}  article: {state.article_url or 'no article URL yet'}")
     if state.draft is not None:
         d = state.draft
-        click.echo(f"draft    {d.state}, version {d.version}, {d.media_id} ({_when(d.updated_at)})")
+        when = local_time(d.updated_at, tz)
+        click.echo(f"draft    {d.state}, version {d.version}, {d.media_id} ({when})")
     for job in state.publish_jobs:
         result = "result unknown" if job.status is None else f"status {job.status}"
-        click.echo(
-            f"publish  {job.publish_id}: {result} {job.article_url} ({_when(job.submitted_at)})"
-        )
+        when = local_time(job.submitted_at, tz)
+        click.echo(f"publish  {job.publish_id}: {result} {job.article_url} ({when})")
     for send in state.mass_sends:
         counts = (
             f", sent {send.sent_count} of {send.total_count}, {send.error_count} errors"
@@ -97,14 +121,13 @@ def status(env: CliEnv, issue_id: str, runs: int) -> None:
         )
         click.echo(
             f"mass     {send.audience} msg_id {send.msg_id or '-'}: {send.status}{counts} "
-            f"({send.clientmsgid}, {_when(send.created_at)})"
+            f"({send.clientmsgid}, {local_time(send.created_at, tz)})"
         )
     if not state.runs:
         click.echo(f"no publishing runs yet: try `wxbot publish {issue_id}`")
     for run in state.runs:
-        click.echo(
-            f"run {run.id}  {run.mode}  {run.status}  {_when(run.started_at)}  {run.summary}"
-        )
+        when = local_time(run.started_at, tz)
+        click.echo(f"run {run.id}  {run.mode}  {run.status}  {when}  {run.summary}")
         for step in run.steps:
             click.echo(f"  {step.step:<8} {step.status:<8} {step.detail}")
 
@@ -118,10 +141,6 @@ def sync(env: CliEnv) -> None:
     except WxbotError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{changed} article URLs added or changed")
-
-
-def _when(at: dt.datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 COMMANDS = [publish, status, sync]

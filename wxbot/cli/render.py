@@ -12,7 +12,7 @@ from ..archive import get_issue
 from ..errors import ConfigError, IssueNotFound
 from ..model import Issue
 from ..rendering import render_issue
-from ..rendering.compliance import lint_article
+from ..rendering.compliance import content_characters, lint_article
 from ..rendering.preview import export_issue
 from .context import CliEnv, pass_env
 
@@ -69,7 +69,8 @@ def lint(env: CliEnv, issue_id: str, theme: str | None) -> None:
     if problems:
         raise SystemExit(1)
     click.echo(
-        f"{issue.id}: ok — {len(article.html):,} characters, title {len(article.title)}, "
+        f"{issue.id}: ok — {content_characters(article.html):,} characters counting tags, "
+        f"title {len(article.title)}, "
         f"digest {len(article.digest)}, thumb {len(article.thumb_jpeg):,} bytes"
     )
 

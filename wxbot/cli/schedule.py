@@ -13,6 +13,7 @@ from flask import Flask
 
 from .. import get_runtime
 from ..errors import WxbotError
+from ..local_time import local_time
 from ..runtime import Runtime
 from ..scheduling import (
     STEPS,
@@ -29,6 +30,7 @@ from ..scheduling import (
     run_due_jobs,
     run_worker,
     schedule_send,
+    seconds_until_next,
     start_worker_thread,
     worker_name,
 )
@@ -54,7 +56,7 @@ def _send_time(runtime: Runtime, text: str) -> dt.datetime:
 
 
 def _when(runtime: Runtime, moment: dt.datetime) -> str:
-    return f"{moment.astimezone(runtime.tz):%Y-%m-%d %H:%M} {runtime.tz.key}"
+    return local_time(moment, runtime.tz)
 
 
 @click.command()
@@ -152,8 +154,10 @@ def worker(env: CliEnv, once: bool) -> None:
         click.echo(f"job {item.job_id} ({item.issue_id}): {item.action}  {item.detail}".rstrip())
 
     if once:
-        for item in run_due_jobs(runtime, worker=name, checkpoint=checkpoint):
+        done = run_due_jobs(runtime, worker=name, checkpoint=checkpoint)
+        for item in done:
             report(item)
+        click.echo(once_summary(runtime, len(done)))
         return
     stop_event = threading.Event()
 
@@ -164,6 +168,18 @@ def worker(env: CliEnv, once: bool) -> None:
     signal.signal(signal.SIGINT, stop)
     click.echo(f"worker {name} running; SIGTERM or Ctrl-C stops", err=True)
     run_worker(runtime, stop_event=stop_event, worker=name, checkpoint=checkpoint, on_report=report)
+
+
+def once_summary(runtime: Runtime, steps: int) -> str:
+    """Return the last line of ``worker --once``: what it did, and when something is next due."""
+    until = seconds_until_next(runtime)
+    after = (
+        "no job is waiting"
+        if until is None
+        else f"next due {_when(runtime, runtime.now() + dt.timedelta(seconds=until))}"
+    )
+    done = f"did {steps} step{'s' if steps != 1 else ''}" if steps else "nothing due"
+    return f"{done}; {after}"
 
 
 def crash_checkpoint(step: str) -> Checkpoint | None:

@@ -8,6 +8,7 @@ import click
 
 from .. import get_runtime
 from ..callback import keyword_rules
+from ..local_time import local_time
 from ..search import indexing
 from ..search.archive_search import ArchiveSearch, describe
 from ..storage import followers
@@ -85,12 +86,17 @@ def queries(env: CliEnv, limit: int, missed: bool, top_days: int | None) -> None
     with runtime.db.begin() as conn:
         if top_days is not None:
             since = runtime.now() - dt.timedelta(days=top_days)
-            for query, asked, nothing in followers.top_queries(conn, since, limit):
+            top = followers.top_queries(conn, since, limit)
+            if not top:
+                click.echo(f"no follower asked anything since {local_time(since, runtime.tz)}")
+            for query, asked, nothing in top:
                 click.echo(f"{asked:>5}  {nothing:>5} found nothing  {query}")
             return
         rows = followers.recent_messages(conn, limit, missed_only=missed)
+    if not rows:
+        click.echo("no search has come back empty yet" if missed else "no follower messages yet")
     for row in rows:
-        when = row.received_at.astimezone(runtime.tz).strftime("%Y-%m-%d %H:%M")
+        when = local_time(row.received_at, runtime.tz)
         click.echo(f"{when}  {row.handler:<8} {row.answer:<7}  {row.query}")
 
 

@@ -14,7 +14,13 @@ from ..archive import get_issue
 from ..model import Issue
 from ..platform_limits import ALLOWED_IMAGE_HOSTS
 from ..rendering import RenderedArticle, render_issue
-from ..rendering.compliance import ComplianceError, Problem, lint_article, lint_content
+from ..rendering.compliance import (
+    ComplianceError,
+    Problem,
+    content_characters,
+    lint_article,
+    lint_content,
+)
 from ..runtime import Runtime
 from ..states import DraftState, RunStatus
 from ..storage import publications as store
@@ -89,8 +95,8 @@ def prepare_draft(
     with run.step("render") as step:
         article = render_issue(issue, runtime.config, image_url=placeholders)
         step.detail = (
-            f"{article.title} — {len(article.html):,} characters, {len(placeholders.files)} "
-            f"images, cover {len(article.cover_jpeg):,} bytes"
+            f"{article.title} — {content_characters(article.html):,} characters counting tags, "
+            f"{len(placeholders.files)} images, cover {len(article.cover_jpeg):,} bytes"
         )
     with run.step("lint") as step:
         problems = lint_article(article, publishing=False) + _media_problems(article, placeholders)

@@ -10,7 +10,7 @@ from typing import Any
 from ..model import Issue
 from ..platform_limits import CONTENT_MAX_CHARS, DIGEST_MAX_CHARS, TITLE_MAX_CHARS
 from .article import RenderedArticle, render_issue
-from .compliance import Problem, lint_article
+from .compliance import Problem, content_characters, lint_article
 from .environment import render_template
 from .titles import series_name
 
@@ -43,6 +43,7 @@ def render_preview(
         thumb_src=thumb_src,
         problems=problems,
         thumb_bytes=len(article.thumb_jpeg),
+        content_characters=content_characters(article.html),
         content_limit=CONTENT_MAX_CHARS,
         title_limit=TITLE_MAX_CHARS,
         digest_limit=DIGEST_MAX_CHARS,

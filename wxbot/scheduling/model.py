@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from ..errors import WxbotError
+from ..local_time import local_time
 from ..states import JobState
 from ..storage.jobs import JobRow
 from ..storage.publications import MassSendRow
@@ -104,7 +105,7 @@ class Job:
 
     def describe(self, tz: ZoneInfo) -> str:
         """Return the one line ``wxbot jobs`` prints for this job."""
-        when = self.send_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        when = local_time(self.send_at, tz)
         line = f"#{self.id:<4} {when}  {self.state:<9} {self.issue_id}  {self.audience}"
         if self.sent_count is not None:
             line += f"  sent {self.sent_count}/{self.total_count}, errors {self.error_count}"

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from .. import publishing
 from ..archive import get_issue
+from ..local_time import local_time
 from ..runtime import Runtime
 from ..states import JobState
 from ..storage import jobs as job_store
@@ -260,5 +261,4 @@ def _why_fixed(state: JobState) -> str:
 
 
 def _when(runtime: Runtime, moment: dt.datetime) -> str:
-    local = moment.astimezone(runtime.tz)
-    return f"{local:%Y-%m-%d %H:%M} {runtime.tz.key}"
+    return local_time(moment, runtime.tz)

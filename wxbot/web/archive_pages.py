@@ -1,25 +1,49 @@
-"""Public archive pages: an issue as a follower reads it, the editor's preview, the covers."""
+"""Public archive pages: the index, an issue as a follower reads it, the preview, the covers."""
 
 from __future__ import annotations
 
+import math
 import mimetypes
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
 from .. import get_runtime
-from ..archive import get_issue
+from ..archive import get_issue, list_issues
 from ..errors import IssueNotFound
+from ..links import issue_links_for
 from ..model import Issue
 from ..rendering import RenderedArticle, render_issue
 from ..rendering.compliance import lint_article
 from ..rendering.cover_images import make_cover, make_thumb
 from ..rendering.preview import render_preview, render_public_page
+from ..rendering.titles import article_title, date_text
+from ..search.archive_search import ArchiveSearch
+from ..storage import issues as issue_store
 
 bp = Blueprint("archive_pages", __name__)
 
 #: Seconds browsers may keep a page or an image before asking again (ETags answer cheaply).
 MAX_AGE = 300
+
+#: Issues on one page of the index; results of one search.
+PER_PAGE = 20
+
+#: Longest search query taken from the box (the follower callback takes no more either).
+QUERY_MAX_CHARS = 100
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One issue in the index or in search results: where to read it, and what it is about."""
+
+    issue_id: str
+    date: str
+    title: str
+    heading: str  # the matching section, in search results
+    text: str
+    url: str
 
 
 def init_app(app: Flask) -> None:
@@ -49,6 +73,49 @@ def _answer(body: str | bytes, mimetype: str) -> Response:
     response.add_etag()
     response.make_conditional(request)
     return response
+
+
+@bp.get("/issues")
+def index() -> Response:
+    """List the archive, newest first, a page at a time; ``?q=`` searches it instead."""
+    query = request.args.get("q", "").strip()[:QUERY_MAX_CHARS]
+    if query:
+        return _answer(_search_page(query), "text/html")
+    page = request.args.get("page", 1, type=int) or 1
+    runtime = get_runtime(current_app)
+    with runtime.db.begin() as conn:
+        total = issue_store.count_issues(conn)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    if not 1 <= page <= pages:
+        abort(404, description=f"no page {page}: the archive has {pages}")
+    rows = list_issues(runtime, page * PER_PAGE)[(page - 1) * PER_PAGE :]
+    links = issue_links_for(runtime, [r.id for r in rows])
+    entries = [_entry(get_issue(runtime, r.id), r.summary, links[r.id]) for r in rows]
+    body = render_template(
+        "web/archive_index.html", entries=entries, page=page, pages=pages, total=total, query=""
+    )
+    return _answer(body, "text/html")
+
+
+def _search_page(query: str) -> str:
+    runtime = get_runtime(current_app)
+    search = current_app.extensions.get("wxbot.archive_search")
+    if search is None:  # one per app: its cache follows the archive
+        search = current_app.extensions["wxbot.archive_search"] = ArchiveSearch(runtime)
+    result = search.search(query, top=PER_PAGE)
+    entries = [
+        _entry(get_issue(runtime, item.issue_id), item.snippet, item.url, heading=item.heading)
+        for item in result.items
+    ]
+    return render_template(
+        "web/archive_index.html", entries=entries, page=1, pages=1, total=len(entries), query=query
+    )
+
+
+def _entry(issue: Issue, text: str, url: str, heading: str = "") -> IndexEntry:
+    config = get_runtime(current_app).config
+    title = article_title(issue, config)
+    return IndexEntry(issue.id, date_text(issue.date), title, heading, text, url)
 
 
 @bp.get("/issues/<issue_id>")
