@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from .. import get_runtime
 from ..archive import (
     IngestResult,
     find_issue_files,
@@ -33,7 +32,7 @@ def ingest(env: CliEnv, paths: tuple[Path, ...]) -> None:
 
     Prints one line per file; exits non-zero when any file was rejected.
     """
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     files = list(find_issue_files(paths))
     counts: Counter[str] = Counter()
 
@@ -62,7 +61,7 @@ def ingest(env: CliEnv, paths: tuple[Path, ...]) -> None:
 @pass_env
 def issues_command(env: CliEnv, limit: int | None) -> None:
     """List archived issues, newest first."""
-    rows = list_issues(get_runtime(env.app), limit)
+    rows = list_issues(env.runtime, limit)
     if not rows:
         click.echo("the archive is empty: add issues with `wxbot ingest PATH`")
         return
@@ -79,7 +78,7 @@ def issues_command(env: CliEnv, limit: int | None) -> None:
 @pass_env
 def show(env: CliEnv, issue_id: str, with_source: bool, revisions: bool) -> None:
     """Print an archived issue as JSON."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     try:
         issue = get_issue(runtime, issue_id)
     except IssueNotFound as exc:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
 
-from .. import create_app, get_runtime
 from ..archive import list_issues
 from ..demo import ingest_samples, publish_to_sandbox, schedule_demo_send, start_demo
 from ..errors import WxbotError
+from ..runtime import default_instance_path
+from .context import CliEnv
 from .service import serve_app
 
 
@@ -27,10 +27,10 @@ from .service import serve_app
 def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     """Run wxbot with the WeChat sandbox and the sample issues (a demo database of its own)."""
     # The default instance folder, found without creating (or migrating) the real database.
-    folder = folder or Path(Flask("wxbot").instance_path) / "demo"
+    folder = folder or default_instance_path() / "demo"
     prepared = start_demo(folder, host, port)
-    app = create_app(prepared.test_config)
-    runtime = get_runtime(app)
+    env = CliEnv(test_config=prepared.test_config)
+    runtime = env.runtime
     click.echo(f"demo database: {folder / 'demo.sqlite3'} (new each run)")
     click.echo(f"WeChat sandbox: {prepared.sandbox.base_url} (request log: /sandbox/log)")
     for result in ingest_samples(runtime):
@@ -57,10 +57,11 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")
     click.echo(f"phone preview: {prepared.base_url}/issues/{latest}/preview")
     click.echo(f"follower callback: {prepared.base_url}/wechat")
+    env.close()  # the server's workers open their own connections after the fork
     if no_serve:
         prepared.sandbox.stop()
         return
-    serve_app(lambda: create_app(prepared.test_config), host, port)
+    serve_app(env, host, port)
     prepared.sandbox.stop()
 
 

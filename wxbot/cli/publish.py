@@ -6,7 +6,6 @@ import datetime as dt
 
 import click
 
-from .. import get_runtime
 from ..errors import WxbotError
 from ..publishing import MODES, issue_status, publish_issue, sync_article_urls
 from ..storage.publish_runs import StepRow
@@ -44,7 +43,7 @@ def publish(
         raise click.UsageError("give --preview-to or --preview-wxname, not both")
     if tag_id is not None and mode != "mass":
         raise click.UsageError("--tag only applies to --mode mass")
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     failed_step: list[StepRow] = []
 
     def show(step: StepRow) -> None:
@@ -77,7 +76,7 @@ def publish(
 def status(env: CliEnv, issue_id: str, runs: int) -> None:
     """Show where an issue stands on WeChat, and the history of its publishing runs."""
     try:
-        state = issue_status(get_runtime(env.app), issue_id, runs)
+        state = issue_status(env.runtime, issue_id, runs)
     except WxbotError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{issue_id}  article: {state.article_url or 'no article URL yet'}")
@@ -114,7 +113,7 @@ def status(env: CliEnv, issue_id: str, runs: int) -> None:
 def sync(env: CliEnv) -> None:
     """Fill in the article URLs of published issues from WeChat (freepublish/batchget)."""
     try:
-        changed = sync_article_urls(get_runtime(env.app))
+        changed = sync_article_urls(env.runtime)
     except WxbotError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{changed} article URLs added or changed")

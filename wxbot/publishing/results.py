@@ -47,7 +47,7 @@ def record_publish_status(
 
 def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinish) -> None:
     """Update the records from a completion event the follower callback received."""
-    account = account_key(runtime.config)
+    account = account_key(runtime.settings.wechat)
     if isinstance(event, PublishJobFinish):
         urls = tuple(a.url for a in sorted(event.articles, key=lambda a: a.index) if a.url)
         status = PublishStatus(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
 
-from .. import get_runtime
 from ..archive import get_issue
 from ..errors import IssueNotFound
 from ..model import Issue
@@ -15,6 +14,7 @@ from ..rendering import RenderedArticle, render_issue
 from ..rendering.compliance import lint_article
 from ..rendering.cover_images import make_cover, make_thumb
 from ..rendering.preview import render_preview, render_public_page
+from ..runtime import get_runtime
 
 bp = Blueprint("archive_pages", __name__)
 
@@ -38,8 +38,8 @@ def _render(issue: Issue, *, with_covers: bool) -> RenderedArticle:
     def image_url(path: Path) -> str:
         return url_for(".issue_image", issue_id=issue.id, name=path.name)
 
-    config = get_runtime(current_app).config
-    return render_issue(issue, config, image_url=image_url, with_covers=with_covers)
+    settings = get_runtime(current_app).settings
+    return render_issue(issue, settings, image_url=image_url, with_covers=with_covers)
 
 
 def _answer(body: str | bytes, mimetype: str) -> Response:
@@ -58,7 +58,9 @@ def issue_page(issue_id: str) -> Response:
     article = _render(issue, with_covers=False)
     runtime = get_runtime(current_app)
     cover = runtime.public_base_url() + url_for(".cover", issue_id=issue.id)
-    return _answer(render_public_page(issue, article, runtime.config, cover_url=cover), "text/html")
+    return _answer(
+        render_public_page(issue, article, runtime.settings, cover_url=cover), "text/html"
+    )
 
 
 @bp.get("/issues/<issue_id>/preview")
@@ -69,7 +71,7 @@ def preview(issue_id: str) -> Response:
     page = render_preview(
         issue,
         article,
-        get_runtime(current_app).config,
+        get_runtime(current_app).settings,
         cover_src=url_for(".cover", issue_id=issue.id),
         thumb_src=url_for(".thumb", issue_id=issue.id),
         problems=lint_article(article, publishing=False),
@@ -82,13 +84,13 @@ def preview(issue_id: str) -> Response:
 @bp.get("/issues/<issue_id>/cover.jpg")
 def cover(issue_id: str) -> Response:
     """Serve the issue's 900×383 head cover."""
-    return _answer(make_cover(_issue(issue_id), get_runtime(current_app).config), "image/jpeg")
+    return _answer(make_cover(_issue(issue_id), get_runtime(current_app).settings), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/thumb.jpg")
 def thumb(issue_id: str) -> Response:
     """Serve the issue's square thumb."""
-    return _answer(make_thumb(_issue(issue_id), get_runtime(current_app).config), "image/jpeg")
+    return _answer(make_thumb(_issue(issue_id), get_runtime(current_app).settings), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/images/<name>")
