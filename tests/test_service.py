@@ -6,18 +6,42 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 from click.testing import CliRunner
-from conftest import SAMPLES
+from conftest import SAMPLES, make_runtime
 
-from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths, list_issues
 from wxbot.cli import cli
 from wxbot.demo import free_port
 from wxbot.links import issue_links_for
+from wxbot.sandbox import crypto
 from wxbot.scheduling import list_jobs
+from wxbot.wechat.messages import parse_xml
+
+TOKEN = "wxbot-serve-token"
+#: A phrase with no exact hit: answering it needs jieba to split it into words.
+NEEDS_JIEBA = "新质生产力政策与产业资本动向"
+#: Loaded by every Python process started with it on PYTHONPATH: jieba's dictionary takes
+#: seconds to load, so a server that starts loading it before gunicorn forks surely forks
+#: while the loading thread holds the lock (issue 14's deadlocked worker).
+SLOW_JIEBA = """
+import time
+import jieba
+
+_initialize = jieba.initialize
+
+
+def slow_initialize(*args, **kwargs):
+    time.sleep(3)
+    return _initialize(*args, **kwargs)
+
+
+jieba.initialize = slow_initialize
+"""
 
 
 def wait_for(url: str, seconds: float = 20) -> requests.Response:
@@ -34,7 +58,7 @@ def wait_for(url: str, seconds: float = 20) -> requests.Response:
 
 def test_serve_answers_over_http(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
-    ingest_paths(get_runtime(create_app({"storage.database_url": database})), SAMPLES)
+    ingest_paths(make_runtime({"storage.database_url": database}), SAMPLES)
     port = free_port("127.0.0.1")
     env = {
         **os.environ,
@@ -67,7 +91,7 @@ def test_demo_uses_a_database_of_its_own(tmp_path: Path) -> None:
     assert "  article: http://127.0.0.1:" in result.output  # published to the sandbox
     assert "scheduled a mass send of 2026-06-25" in result.output
     demo_db = f"sqlite:///{folder / 'demo.sqlite3'}"
-    runtime = get_runtime(create_app({"storage.database_url": demo_db}))
+    runtime = make_runtime({"storage.database_url": demo_db})
     assert [row.id for row in list_issues(runtime)] == ["2026-06-25", "2026-06-13"]
     [job] = list_jobs(runtime)
     assert (job.issue_id, job.state) == ("2026-06-25", "scheduled")
@@ -76,3 +100,58 @@ def test_demo_uses_a_database_of_its_own(tmp_path: Path) -> None:
     again = CliRunner().invoke(cli, ["demo", "--no-serve", "--folder", str(folder)])
     assert again.exit_code == 0, again.output
     assert "scheduling failed" not in again.output
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Iterator[str]:
+    """Return the URL of `wxbot serve` (two workers, jieba slow to load) over both samples."""
+    database = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
+    ingest_paths(make_runtime({"storage.database_url": database}), SAMPLES)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(SLOW_JIEBA, encoding="utf-8")
+    port = free_port("127.0.0.1")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(hooks), *sys.path]),
+        "WXBOT_STORAGE__DATABASE_URL": database,
+        "WXBOT_SERVER__PORT": str(port),
+        "WXBOT_WECHAT__TOKEN": TOKEN,
+    }
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "wxbot.cli", "serve", "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/issues/2026-06-13")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def ask(base_url: str, query: str, msg_id: int) -> str:
+    """Send a follower's signed text message and return the reply's content."""
+    ts, nonce = str(int(time.time())), f"n{msg_id}"
+    signed = {"signature": crypto.signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
+    body = (
+        "<xml><ToUserName><![CDATA[gh_wxbot]]></ToUserName>"
+        f"<FromUserName><![CDATA[oFollower{msg_id}]]></FromUserName>"
+        f"<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{query}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    ).encode()
+    reply = requests.post(f"{base_url}/wechat", params=signed, data=body, timeout=15)
+    assert reply.status_code == 200, reply.text
+    fields = parse_xml(reply.content)
+    return str(fields.get("Content") or fields.get("Articles") or fields)
+
+
+def test_serve_answers_phrases_that_need_jieba_in_every_worker(serving: str) -> None:
+    # Connections alternate between the two workers; each must answer, none may hang.
+    for msg_id in range(1, 9):
+        reply = ask(serving, NEEDS_JIEBA, msg_id)
+        assert "没有找到" not in reply and "2026-06" in reply, reply

@@ -626,6 +626,17 @@ def describe(error: ValidationError, prefix: str = "") -> str:
         message = "expected a colour like #1F4E9D"
     elif first["type"] in _TYPE_NAMES:
         message = f"expected {_TYPE_NAMES[first['type']]}"
+    elif first["type"] == "missing":
+        message = "missing"
+    elif first["type"] == "literal_error":
+        message = f"must be {first['ctx']['expected']}"
+    elif first["type"] in ("greater_than", "greater_than_equal"):
+        bound = next(iter(first["ctx"].values()))
+        zero = bound in (0, "0 seconds")  # a duration's bound comes as text
+        if first["type"] == "greater_than":
+            message = "must be positive" if zero else f"must be more than {bound}"
+        else:
+            message = "must not be negative" if zero else f"must be at least {bound}"
     more = error.error_count() - 1
     return f"{where}: {message}" + (f" (and {more} more)" if more else "")
 

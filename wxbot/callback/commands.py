@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from ..publishing import on_wechat_event
+from .. import publishing
 from ..search.answers import (
     Answer,
     Item,
@@ -151,4 +151,4 @@ def job_finished(ctx: Context) -> Answer:
 
 def hand_over(ctx: Context, job: JobEvent) -> None:
     """Give a job event to the publishing records (``wxbot.publishing.on_wechat_event``)."""
-    on_wechat_event(ctx.runtime, job)
+    publishing.on_wechat_event(ctx.runtime, job)

@@ -30,6 +30,11 @@ class CliEnv:
     _settings: Settings | None = field(default=None, repr=False)
     _runtime: Runtime | None = field(default=None, repr=False)
 
+    @classmethod
+    def over(cls, runtime: Runtime) -> CliEnv:
+        """Return an environment whose commands use ``runtime`` (its clock and database)."""
+        return cls(_settings=runtime.settings, _runtime=runtime)
+
     @property
     def settings(self) -> Settings:
         """Return the validated settings, or stop the command with one line naming the key."""
