@@ -210,7 +210,7 @@ class PublishSection(Section):
     )
     poll_interval: float = Field(
         2.0,
-        gt=0,
+        ge=0,
         description="Seconds between looks at a submitted publish while waiting for its result.",
     )
 
