@@ -3,14 +3,18 @@
 Order: defaults → TOML file (``--config`` / ``WXBOT_CONFIG``) → ``WXBOT_<SECTION>__<KEY>``
 environment variables → overrides (tests, the demo). Nothing here runs at import time.
 
-Declared with pydantic-settings rather than frozen dataclasses. Both were tried on this
-configuration: dataclasses type a key but check nothing, so lists of strings
-(``preview_openids``), tables (``qr_codes``), ranges, colours and secrets each needed a
-hand-written checker, and the environment a JSON parser of its own — the code the untyped
-``Setting(default)`` table had grown. pydantic checks all of these from the annotations,
-names the key in every error (its ``loc``), refuses unknown keys (``extra="forbid"``),
-hides secrets (``SecretStr``), and pydantic-settings reads ``WXBOT_<SECTION>__<KEY>`` and
-TOML as documented sources. Its price is ~60 ms of imports per process start.
+Declared as pydantic models. Three ways were tried on this configuration:
+
+* frozen dataclasses type a key but check nothing: lists of strings (``preview_openids``),
+  tables (``qr_codes``), ranges, colours and secrets each needed a hand-written checker —
+  the code the untyped ``Setting(default)`` table had grown;
+* pydantic checks all of these from the annotations, names the key in every error (its
+  ``loc``), refuses unknown keys (``extra="forbid"``) and hides secrets (``SecretStr``);
+* pydantic-settings (``env_prefix="WXBOT_"``, ``env_nested_delimiter="__"``, its TOML
+  source) added ~65 ms of imports to every command's start (``bench/startup.py``) and still
+  needed code here: its environment source skips a variable whose section it does not know
+  (``WXBOT_WECHATT__APPID`` silently ignored) and its TOML source a missing file. So the
+  two sources are read here (``_from_environ``, ``tomllib``) and pydantic validates.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import datetime as dt
 import json
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,14 +39,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
-from pydantic_settings.exceptions import SettingsError
 
 from .errors import ConfigError
 
@@ -505,16 +502,10 @@ class SearchSection(Section):
     cache_size: int = Field(2048, ge=0, description="Answers each worker keeps in its cache.")
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """The whole configuration: one typed section per ``[table]`` of the TOML file."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter=ENV_DELIMITER,
-        extra="forbid",
-        frozen=True,
-        validate_default=True,
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
     wechat: WechatSection = WechatSection()
     storage: StorageSection = StorageSection()
@@ -527,18 +518,6 @@ class Settings(BaseSettings):
     schedule: ScheduleSection = ScheduleSection()
     callback: CallbackSection = CallbackSection()
     search: SearchSection = SearchSection()
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Take values only as given: :func:`load` reads the file and environment in order."""
-        return (init_settings,)
 
     def updated(self, overrides: Mapping[str, Any]) -> Settings:
         """Return a validated copy with some keys changed (section tables or dotted keys)."""
@@ -572,17 +551,6 @@ def keys() -> list[tuple[str, str, Any, str]]:
 # --- loading ------------------------------------------------------------------------------
 
 
-class _Environment(EnvSettingsSource):
-    """pydantic-settings' ``WXBOT_<SECTION>__<KEY>`` source over a given mapping."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._given = environ
-        super().__init__(Settings)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return {name.lower(): value for name, value in self._given.items()}
-
-
 def load(
     path: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -597,11 +565,7 @@ def load(
     values: dict[str, dict[str, Any]] = {}
     if path:
         _merge(values, _read_toml(Path(path)), origin=f"config file {path}")
-    _check_environment(environ)
-    try:
-        _merge(values, _Environment(environ)(), origin="the environment")
-    except SettingsError as exc:  # a list or table that is not JSON
-        raise ConfigError(f"environment: {exc}") from None
+    _merge(values, _from_environ(environ), origin="the environment")
     if overrides:
         _merge(values, _nest(overrides), origin="overrides")
     return _validated(values)
@@ -658,29 +622,31 @@ _TYPE_NAMES = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
     try:
-        return TomlConfigSettingsSource(Settings, toml_file=path)()
-    except ValueError as exc:  # tomllib.TOMLDecodeError
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (FileNotFoundError, IsADirectoryError):
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
-def _check_environment(environ: Mapping[str, str]) -> None:
-    """Refuse a ``WXBOT_*`` variable shaped like a setting that names no key.
+def _from_environ(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Return the ``WXBOT_<SECTION>__<KEY>`` variables as sections, lists and tables from JSON.
 
-    pydantic-settings skips a variable whose section it does not know; a typo there
-    would otherwise be silently ignored. Other ``WXBOT_`` variables (``WXBOT_CONFIG``)
-    are left alone unless they begin with a section's name.
+    A variable shaped like a setting that names none is refused, not skipped: a typo
+    must not leave the default silently in force. Other ``WXBOT_`` variables
+    (``WXBOT_CONFIG``) are left alone unless they begin with a section's name.
+    Scalars stay text for pydantic to read ("9100" as an int, "false" as a bool).
     """
     names = sections()
+    out: dict[str, dict[str, Any]] = {}
     for variable, raw in environ.items():
         upper = variable.upper()
         if not upper.startswith(ENV_PREFIX):
             continue
         rest = upper.removeprefix(ENV_PREFIX)
-        section, delimiter, key = rest.partition(ENV_DELIMITER)
-        section = section.lower()
+        section, delimiter, key = (part.lower() for part in rest.partition(ENV_DELIMITER))
         starts_like_section = any(rest.lower().startswith(f"{s}_") for s in names)
         if not delimiter and not starts_like_section:
             continue
@@ -690,17 +656,18 @@ def _check_environment(environ: Mapping[str, str]) -> None:
                 f"sections: {', '.join(names)})"
             )
         fields = _section_fields(section)
-        if key.lower() not in fields:
-            raise ConfigError(
-                f"{section}.{key.lower()}: unknown key in the environment ({variable})"
-            )
-        if _is_structured(fields[key.lower()].annotation):
+        if key not in fields:
+            raise ConfigError(f"{section}.{key}: unknown key in the environment ({variable})")
+        value: Any = raw
+        if _is_structured(fields[key].annotation):
             try:
-                json.loads(raw)
+                value = json.loads(raw)
             except json.JSONDecodeError:
                 raise ConfigError(
-                    f"{section}.{key.lower()}: {variable} must be JSON (a list or table)"
+                    f"{section}.{key}: {variable} must be JSON (a list or table)"
                 ) from None
+        out.setdefault(section, {})[key] = value
+    return out
 
 
 def _is_structured(annotation: Any) -> bool:
