@@ -51,7 +51,8 @@ def check_database_url(url: str, own_folder: Path | None = None) -> None:
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError(
-            f"{KEY}: wxbot supports sqlite:/// and postgresql+psycopg://, not {backend}://"
+            f"{KEY}: wxbot supports sqlite:/// and postgresql+psycopg:// "
+            f"({POSTGRES_EXTRA}), not {backend}://"
         )
     try:
         parsed.get_dialect().import_dbapi()
