@@ -1,8 +1,9 @@
 """The composition root: what every entry point shares (settings, database, clock).
 
 The CLI, the worker, the demo and the web app all start from :func:`build_runtime`;
-``wxbot.app.create_app(runtime)`` only adds the web parts. Building a runtime starts
-no thread and leaves no connection checked out, so it is safe before a fork.
+``wxbot.app.create_app(runtime)`` only adds the web parts. Building a runtime starts no
+thread; a process that forks afterwards (``wxbot serve``, ``wxbot demo``) closes its pooled
+connections first with :meth:`Runtime.close`.
 """
 
 from __future__ import annotations
@@ -109,7 +110,6 @@ def build_runtime(
     except BaseException:
         db.dispose()
         raise
-    db.dispose()  # nothing stays connected: a fork may follow
     return Runtime(settings=settings, db=db, instance_path=instance, clock=clock or system_clock)
 
 
