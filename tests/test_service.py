@@ -155,3 +155,46 @@ def test_serve_answers_phrases_that_need_jieba_in_every_worker(serving: str) -> 
     for msg_id in range(1, 9):
         reply = ask(serving, NEEDS_JIEBA, msg_id)
         assert "没有找到" not in reply and "2026-06" in reply, reply
+
+
+#: Loaded only by what answers followers (`wxbot serve`, `wxbot search`, the web app).
+FOLLOWER_MODULES = ("jieba", "wxbot.callback.service", "wxbot.app")
+LOADED = """
+import json, sys
+from wxbot.cli import cli
+cli(sys.argv[1:], standalone_mode=False)
+print(json.dumps(sorted(m for m in {modules} if m in sys.modules)))
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["issues"], ["show", "2026-06-13"], ["jobs"], ["worker", "--once"], ["config"]],
+    ids=lambda command: command[0],
+)
+def test_commands_that_do_not_answer_followers_load_nothing_of_the_callback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    ingest_paths(make_runtime({"storage.database_url": database}), SAMPLES)
+    env = {**os.environ, "WXBOT_STORAGE__DATABASE_URL": database}
+    script = LOADED.format(modules=FOLLOWER_MODULES)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout
+
+
+def test_the_root_package_imports_nothing() -> None:
+    script = (
+        "import sys, wxbot; print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
