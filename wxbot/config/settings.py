@@ -10,11 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    ValidationError,
-)
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError
 from .account import ServerSection, StorageSection, WechatSection
@@ -52,10 +49,10 @@ class Settings(BaseModel):
         return _validated(values)
 
 
-def section_fields(section: str) -> dict[str, Any]:
-    annotation = Settings.model_fields[section].annotation
-    assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    return dict(annotation.model_fields)
+def section_fields(section: str) -> dict[str, FieldInfo]:
+    """Return the keys a section declares, in declaration order."""
+    default: BaseModel = Settings.model_fields[section].default
+    return dict(type(default).model_fields)
 
 
 def sections() -> list[str]:
