@@ -317,8 +317,8 @@ def build_archive(folder: Path, count: int) -> Path:
     """Write ``count`` synthetic issues into a fresh SQLite archive; return its config file."""
     from synthetic import write_synthetic
 
-    from wxbot import create_app, get_runtime
     from wxbot.archive import ingest_paths
+    from wxbot.runtime import load_runtime
 
     config = folder / "wxbot.toml"
     config.write_text(
@@ -327,12 +327,12 @@ def build_archive(folder: Path, count: int) -> Path:
         encoding="utf-8",
     )
     paths = write_synthetic(folder / "issues", count)
-    app = create_app(config_path=config)
+    runtime = load_runtime(config)
     start = time.perf_counter()
-    results = ingest_paths(get_runtime(app), paths)
+    results = ingest_paths(runtime, paths)
     print(f"archive:  {sum(r.status == 'added' for r in results)} issues ingested and indexed in "
           f"{time.perf_counter() - start:.1f} s")  # fmt: skip
-    get_runtime(app).db.dispose()
+    runtime.close()
     return config
 
 
@@ -364,7 +364,7 @@ def main() -> None:
         env = {"WXBOT_CONFIG": str(config), "BENCH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
         servers = {
             "floor": Server("callback:floor_app", env),
-            "wxbot": Server("wxbot:create_app()", env),
+            "wxbot": Server("wxbot.app:create_app()", env),
         }
         runs: dict[tuple[str, int], list[Run]] = {}
         try:

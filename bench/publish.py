@@ -25,12 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import write_synthetic  # noqa: E402
 
-from wxbot import create_app, get_runtime  # noqa: E402
 from wxbot.archive import get_issue, ingest_paths  # noqa: E402
 from wxbot.publishing import publish_issue  # noqa: E402
 from wxbot.publishing.uploads import ImagePlaceholders  # noqa: E402
 from wxbot.rendering import render_issue  # noqa: E402
-from wxbot.runtime import Runtime  # noqa: E402
+from wxbot.runtime import Runtime, load_runtime  # noqa: E402
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer  # noqa: E402
 
 UPLOADS = ("material/add_material", "media/uploadimg")
@@ -51,7 +50,7 @@ def last_seq(sandbox: SandboxServer) -> int:
 def minimum(runtime: Runtime, issue_id: str, token_cached: bool, known_images: set[str]) -> int:
     """Return the fewest calls a publish can make: token, cover, thumb, new images, draft, send."""
     placeholders = ImagePlaceholders()
-    render_issue(get_issue(runtime, issue_id), runtime.config, image_url=placeholders)
+    render_issue(get_issue(runtime, issue_id), runtime.settings, image_url=placeholders)
     new_images = set(placeholders.files) - known_images
     known_images.update(placeholders.files)
     return (0 if token_cached else 1) + 2 + len(new_images) + 1 + 1
@@ -60,7 +59,7 @@ def minimum(runtime: Runtime, issue_id: str, token_cached: bool, known_images: s
 def render_seconds(runtime: Runtime, issue_id: str) -> float:
     issue = get_issue(runtime, issue_id)
     start = time.perf_counter()
-    render_issue(issue, runtime.config, image_url=ImagePlaceholders())
+    render_issue(issue, runtime.settings, image_url=ImagePlaceholders())
     return time.perf_counter() - start
 
 
@@ -71,12 +70,11 @@ def run(count: int) -> dict[str, Any]:
         tempfile.TemporaryDirectory() as tmp,
     ):
         config = {
-            "instance_path": Path(tmp) / "instance",
             "wechat": {"appid": SANDBOX_APPID, "secret": SANDBOX_SECRET,
                        "api_base_url": sandbox.base_url, "retry_backoff": 0.01},
             "publish": {"poll_interval": 0.0, "wait_timeout": 30.0},
         }  # fmt: skip
-        runtime = get_runtime(create_app(config))
+        runtime = load_runtime(overrides=config, instance_path=Path(tmp) / "instance")
         paths = write_synthetic(Path(tmp) / "issues", 2 * count)
         ids = [r.issue_id for r in ingest_paths(runtime, paths) if r.issue_id]
         render_seconds(runtime, ids[0])  # warm fonts and templates for both measurements

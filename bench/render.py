@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import write_synthetic  # noqa: E402
 
-from wxbot import create_app, get_runtime  # noqa: E402
 from wxbot.archive import get_issue, ingest_paths  # noqa: E402
 from wxbot.rendering import render_issue  # noqa: E402
 from wxbot.resources import sample_issues  # noqa: E402
+from wxbot.runtime import load_runtime  # noqa: E402
 
 TARGET_MS = 150.0
 
@@ -45,10 +45,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per issue (default 5)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = get_runtime(create_app({"instance_path": Path(tmp) / "instance"}))
+        runtime = load_runtime(instance_path=Path(tmp) / "instance")
         paths = sample_issues() + write_synthetic(Path(tmp) / "issues", args.synthetic)
         ids = [r.issue_id for r in ingest_paths(runtime, paths) if r.issue_id]
-        config = runtime.config
+        config = runtime.settings
 
         def load(issue_id: str) -> object:
             return get_issue(runtime, issue_id)

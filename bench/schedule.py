@@ -32,10 +32,9 @@ from typing import Any
 
 import requests
 
-from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
 from wxbot.resources import sample_issues
-from wxbot.runtime import Runtime
+from wxbot.runtime import Runtime, load_runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.scheduling import list_jobs, reschedule_job, run_due_jobs, schedule_send
 
@@ -180,7 +179,7 @@ def main() -> None:
         database_url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
         config = settings(database_url, sandbox.base_url)
         write_toml(folder / "bench.toml", config)
-        runtime = get_runtime(create_app(config | {"instance_path": folder / "instance"}))
+        runtime = load_runtime(overrides=config, instance_path=folder / "instance")
         ingest_paths(runtime, [p for p in sample_issues() if p.stem == ISSUE])
         for tag_id in range(1, args.jobs + 1):
             sandbox.account.add_tag(tag_id, f"标签{tag_id}")

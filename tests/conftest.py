@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +14,28 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from wxbot import create_app, get_runtime
+from wxbot.app import create_app
 from wxbot.archive import ingest_paths
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.resources import sample_issues
-from wxbot.runtime import Runtime
+from wxbot.runtime import Runtime, load_runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.testing import EventSink, SandboxApi
 from wxbot.storage import Database
 
 SAMPLES = sample_issues()
+
+#: Keys of a test configuration that are not settings.
+RUNTIME_OPTIONS = ("instance_path", "clock")
+
+
+def make_runtime(test_config: Mapping[str, Any]) -> Runtime:
+    """Build a runtime as wxbot does: settings overrides, plus ``instance_path`` and ``clock``."""
+    overrides = {k: v for k, v in test_config.items() if k not in RUNTIME_OPTIONS}
+    options = {k: v for k, v in test_config.items() if k in RUNTIME_OPTIONS}
+    return load_runtime(overrides=overrides, **options)
+
 
 #: Debian's Chromium (no browser download), and the flags it needs as root on a closed network.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,17 +94,17 @@ def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    """Return an app on an empty temporary database."""
-    application = create_app(app_config)
-    yield application
-    get_runtime(application).db.dispose()
+def runtime(app_config: dict[str, Any]) -> Iterator[Runtime]:
+    """Return the runtime (settings, database, clock) of an empty temporary database."""
+    made = make_runtime(app_config)
+    yield made
+    made.close()
 
 
 @pytest.fixture
-def runtime(app: Flask) -> Runtime:
-    """Return the app's runtime (config, database, clock)."""
-    return get_runtime(app)
+def app(runtime: Runtime) -> Flask:
+    """Return the web app over the runtime."""
+    return create_app(runtime)
 
 
 @pytest.fixture
@@ -194,12 +205,12 @@ def runtime_factory() -> Iterator[Callable[[dict[str, Any]], Runtime]]:
     made: list[Runtime] = []
 
     def make(config: dict[str, Any]) -> Runtime:
-        made.append(get_runtime(create_app(config)))
+        made.append(make_runtime(config))
         return made[-1]
 
     yield make
     for runtime in made:  # PostgreSQL connections must be closed, not collected
-        runtime.db.dispose()
+        runtime.close()
 
 
 @pytest.fixture
@@ -226,4 +237,4 @@ def wechat_cli(
 
     yield run
     for env in envs:
-        get_runtime(env.app).db.dispose()
+        env.close()

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import SAMPLES
+from conftest import SAMPLES, make_runtime
 
 from wxbot.archive import get_issue, ingest_paths, list_issues, list_revisions
 from wxbot.runtime import Runtime
@@ -125,8 +125,6 @@ def test_issues_and_show_commands(run_cli) -> None:  # type: ignore[no-untyped-d
 
 
 def test_the_database_is_created_on_first_use(app_config) -> None:  # type: ignore[no-untyped-def]
-    from wxbot import create_app, get_runtime
-
-    runtime = get_runtime(create_app(app_config))
+    runtime = make_runtime(app_config)
     assert {"issues", "issue_revisions"} <= set(runtime.db.table_names())
-    get_runtime(create_app(app_config))  # a second start migrates nothing and fails nothing
+    make_runtime(app_config)  # a second start migrates nothing and fails nothing

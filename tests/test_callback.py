@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from conftest import make_runtime
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 import wxbot.publishing
-from wxbot import create_app, get_runtime
-from wxbot.runtime import Runtime
+from wxbot.app import create_app
+from wxbot.runtime import Runtime, get_runtime
 from wxbot.sandbox import crypto
 from wxbot.storage import followers, issue_links
 from wxbot.wechat.events import ArticleUrl, MassSendJobFinish, PublishJobFinish
@@ -164,13 +165,13 @@ def app_with(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
             config[name] = dict(config.get(name, {})) | table
         if clock is not None:
             config["clock"] = clock
-        apps.append(create_app(config))
+        apps.append(create_app(make_runtime(config)))
         return apps[-1]
 
     yield make
     for app in apps:
         app.extensions["wxbot.callback"].log.close()
-        get_runtime(app).db.dispose()
+        get_runtime(app).close()
 
 
 def logged(runtime: Runtime) -> list[followers.LoggedMessage]:

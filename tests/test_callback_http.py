@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import make_runtime
 from werkzeug.serving import make_server
 
-from wxbot import create_app, get_runtime
-from wxbot.runtime import Runtime
+from wxbot.app import create_app
+from wxbot.runtime import Runtime, get_runtime
 from wxbot.sandbox import crypto
 from wxbot.storage import followers
 from wxbot.wechat.messages import parse_xml
@@ -69,7 +70,7 @@ def served(
     """Return the base URL of the app, with both samples archived, served on 127.0.0.1."""
     config = app_config | {"wechat": {"token": TOKEN}, "callback": {"max_body_bytes": 4096}}
     if request.param == "werkzeug":
-        app = create_app(config)
+        app = create_app(make_runtime(config))
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -79,7 +80,7 @@ def served(
             server.shutdown()
             thread.join(5)
             app.extensions["wxbot.callback"].log.close()
-            get_runtime(app).db.dispose()
+            get_runtime(app).close()
         return
     toml = tmp_path / "wxbot.toml"
     toml.write_text(
@@ -90,7 +91,7 @@ def served(
     port = _free_port()
     command = [
         sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-        "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wxbot:create_app()",
+        "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wxbot.app:create_app()",
     ]  # fmt: skip
     env = os.environ | {"WXBOT_CONFIG": str(toml)}
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import make_runtime
 from test_scheduling_rules import START, Clock, local
 
-from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths, list_issues
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
@@ -56,10 +56,10 @@ def test_no_serve_announces_nothing_it_will_not_do(tmp_path: Path) -> None:
     assert "article: http" not in result.output  # the sandbox stops with the command
     assert "scheduled a mass send" not in result.output
     assert "nothing is served and no send is scheduled" in result.output
-    runtime = get_runtime(create_app({"storage.database_url": f"sqlite:///{folder}/demo.sqlite3"}))
+    runtime = make_runtime({"storage.database_url": f"sqlite:///{folder}/demo.sqlite3"})
     assert [row.id for row in list_issues(runtime)] == ["2026-06-25", "2026-06-13"]
     assert list_jobs(runtime) == []
-    runtime.db.dispose()
+    runtime.close()
     # the printed command sees the demo's database, its account included
     [command] = SEE_IT.findall(result.output)
     assert command == f"wxbot --config {shlex.quote(str(folder / 'demo.toml'))}"

@@ -25,10 +25,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 import wxbot
-from wxbot import create_app, get_runtime
 from wxbot.archive import get_issue, ingest_paths
 from wxbot.parsing import parse_file
 from wxbot.resources import sample_issues
+from wxbot.runtime import Runtime
 from wxbot.storage import Database, metadata, migrations, wechat_tokens
 
 DATA = Path(__file__).parent / "data"
@@ -300,6 +300,7 @@ def test_head_is_the_newest_revision() -> None:
 )
 def test_database_upgrades_to_head_with_its_rows(
     app_config: dict[str, Any],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
     database_url: str,
     made_by: str,
     create: Callable[[str], None],
@@ -316,7 +317,7 @@ def test_database_upgrades_to_head_with_its_rows(
     # The one change of meaning on the way (0003): a claimed job's word is "claimed".
     renamed = [tuple("claimed" if v == "sending" else v for v in r) for r in rows["send_jobs"]]
     assert snapshot(database_url) == rows | {"send_jobs": renamed}
-    runtime = get_runtime(create_app(app_config))  # starting again finds nothing to do
+    runtime = runtime_factory(app_config)  # starting again finds nothing to do
     assert migrations.differences(runtime.db) == []
     with runtime.db.begin() as conn:
         token = wechat_tokens.load_token(conn, "wx1@api")

@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, make_runtime
 from flask import Flask
 
-from wxbot import create_app, get_runtime
+from wxbot.app import create_app
 from wxbot.archive import ingest_paths
 from wxbot.links import issue_links_for
 from wxbot.publishing import issue_status, mass_send_record, publish_issue
+from wxbot.runtime import get_runtime
 from wxbot.sandbox import (
     SANDBOX_AES_KEY,
     SANDBOX_APPID,
@@ -33,10 +34,10 @@ def wired(
         "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "token": SANDBOX_TOKEN,
         "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
     }  # fmt: skip
-    app = create_app(app_config | {"wechat": wechat, "publish": {"wait_timeout": 0.0}})
-    ingest_paths(get_runtime(app), SAMPLES)
-    yield sandbox, app
-    get_runtime(app).db.dispose()
+    runtime = make_runtime(app_config | {"wechat": wechat, "publish": {"wait_timeout": 0.0}})
+    ingest_paths(runtime, SAMPLES)
+    yield sandbox, create_app(runtime)
+    runtime.close()
 
 
 def test_completion_events_fill_in_urls_and_counts(

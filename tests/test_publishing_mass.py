@@ -227,7 +227,7 @@ def test_events_for_jobs_wxbot_did_not_start_are_ignored(wechat_runtime: Runtime
 
 
 def test_the_database_refuses_a_second_send_racing_the_first(wechat_runtime: Runtime) -> None:
-    account = account_key(wechat_runtime.config)
+    account = account_key(wechat_runtime.settings.wechat)
     draft = prepare_issue(wechat_runtime, ISSUE)
     row = publications.DraftRow(
         ISSUE, draft.media_id, draft.version, "", draft.title, "live", wechat_runtime.now()

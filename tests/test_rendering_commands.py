@@ -27,10 +27,10 @@ def test_render_writes_the_body_the_preview_and_both_covers(
     assert result.exit_code == 0, result.output
 
     issue = get_issue(archive, "2026-06-13")
-    expected = render_issue(issue, archive.config, image_url=lambda p: f"images/{p.name}")
+    expected = render_issue(issue, archive.settings, image_url=lambda p: f"images/{p.name}")
     assert (out / "article.html").read_text(encoding="utf-8") == expected.html
-    assert (out / "cover.jpg").read_bytes() == make_cover(issue, archive.config)
-    assert (out / "thumb.jpg").read_bytes() == make_thumb(issue, archive.config)
+    assert (out / "cover.jpg").read_bytes() == make_cover(issue, archive.settings)
+    assert (out / "thumb.jpg").read_bytes() == make_thumb(issue, archive.settings)
     assert Image.open(io.BytesIO((out / "cover.jpg").read_bytes())).size == (900, 383)
     for name in ("qr-account.png", "qr-website.png"):
         assert (out / "images" / name).read_bytes() == (assets_dir() / "brand" / name).read_bytes()

@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 
 from wxbot import config as config_module
-from wxbot import create_app
+from wxbot.app import create_app
 from wxbot.archive import get_issue
 from wxbot.parsing import parse_file
 from wxbot.platform_limits import CONTENT_MAX_CHARS, THUMB_MAX_BYTES
@@ -229,7 +229,7 @@ def test_lint_publish_and_the_preview_give_one_count(
     assert linted.exit_code == 0, linted.output
     published = wechat_cli("publish", issue)
     assert published.exit_code == 0, published.output
-    page = create_app(wechat_config).test_client().get(f"/issues/{issue}/preview")
+    page = create_app(runtime_factory(wechat_config)).test_client().get(f"/issues/{issue}/preview")
     assert page.status_code == 200
     previewed = re.search(r"正文 ([\d,]+) / 20,000 字符（含标签）", page.get_data(as_text=True))
     assert previewed is not None

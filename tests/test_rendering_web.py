@@ -29,7 +29,7 @@ def test_public_page_shows_the_article_with_served_images(
     issue = get_issue(archive, "2026-06-13")
     article = render_issue(
         issue,
-        archive.config,
+        archive.settings,
         image_url=lambda p: f"/issues/2026-06-13/images/{p.name}",
         with_covers=False,
     )
@@ -55,7 +55,7 @@ def test_covers_are_served_with_etags(
 ) -> None:
     response = client.get(f"/issues/2026-06-13/{name}")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
-    assert response.data == make(get_issue(archive, "2026-06-13"), archive.config)
+    assert response.data == make(get_issue(archive, "2026-06-13"), archive.settings)
 
     again = client.get(
         f"/issues/2026-06-13/{name}", headers={"If-None-Match": response.headers["ETag"]}

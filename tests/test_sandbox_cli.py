@@ -12,21 +12,28 @@ from typing import Any
 import pytest
 import requests
 from click.testing import CliRunner
+from pydantic import SecretStr
 
 from wxbot import config
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.errors import ConfigError
 from wxbot.sandbox import SANDBOX_AES_KEY, SANDBOX_APPID, SANDBOX_TOKEN, SandboxSettings
+from wxbot.sandbox.settings import account_settings
 
 
 def settings_from(overrides: dict[str, Any]) -> SandboxSettings:
-    return SandboxSettings.from_config(config.load(environ={}, overrides=overrides))
+    loaded = config.load(environ={}, overrides=overrides)
+    return account_settings(loaded.sandbox, loaded.wechat)
+
+
+def secret(value: SecretStr) -> str:
+    return value.get_secret_value()
 
 
 def test_defaults_are_the_built_in_account() -> None:
     settings = settings_from({})
-    assert (settings.appid, settings.token, settings.encoding_aes_key) == (
+    assert (settings.appid, settings.token.get_secret_value(), settings.aes_key) == (
         SANDBOX_APPID,
         SANDBOX_TOKEN,
         SANDBOX_AES_KEY,
@@ -38,7 +45,7 @@ def test_wechat_credentials_are_used() -> None:
     settings = settings_from(
         {"wechat": {"appid": "wx1234567890abcdef", "secret": "s3cret", "token": "tok"}}
     )
-    assert (settings.appid, settings.secret, settings.token) == (
+    assert (settings.appid, secret(settings.secret), secret(settings.token)) == (
         "wx1234567890abcdef",
         "s3cret",
         "tok",
@@ -53,7 +60,7 @@ def test_sandbox_keys_override_wechat() -> None:
             "sandbox": {"secret": "other", "publish_delay": 5, "mass_daily_quota": 4},
         }
     )
-    assert (settings.appid, settings.secret) == ("wx1234567890abcdef", "other")
+    assert (settings.appid, secret(settings.secret)) == ("wx1234567890abcdef", "other")
     assert (settings.publish_delay, settings.mass_daily_quota) == (5.0, 4)
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_runtime
 
-from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
 from wxbot.demo import free_port
 from wxbot.resources import sample_issues
@@ -73,10 +73,10 @@ def settings(database_url: str, sandbox: SandboxServer) -> dict[str, Any]:
 
 @pytest.fixture
 def rt(settings: dict[str, Any], tmp_path: Path) -> Iterator[Runtime]:
-    runtime = get_runtime(create_app(settings | {"instance_path": tmp_path / "instance"}))
+    runtime = make_runtime(settings | {"instance_path": tmp_path / "instance"})
     assert all(r.ok for r in ingest_paths(runtime, sample_issues()))
     yield runtime
-    runtime.db.dispose()
+    runtime.close()
 
 
 class Workers:

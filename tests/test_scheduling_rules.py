@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
-from flask import Flask
+from conftest import make_runtime
 
-from wxbot import create_app, get_runtime
 from wxbot.archive import ingest_paths
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
@@ -66,23 +65,17 @@ def sched_config(app_config: dict[str, Any], clock: Clock) -> dict[str, Any]:
 
 
 @pytest.fixture
-def sched_app(sched_config: dict[str, Any]) -> Iterator[Flask]:
-    app = create_app(sched_config)
-    ingest_paths(get_runtime(app), sample_issues())
-    yield app
-    get_runtime(app).db.dispose()
+def rt(sched_config: dict[str, Any]) -> Iterator[Runtime]:
+    runtime = make_runtime(sched_config)
+    ingest_paths(runtime, sample_issues())
+    yield runtime
+    runtime.close()
 
 
 @pytest.fixture
-def rt(sched_app: Flask) -> Runtime:
-    return get_runtime(sched_app)
-
-
-@pytest.fixture
-def run(sched_app: Flask, sched_config: dict[str, Any]) -> Callable[..., Result]:
+def run(rt: Runtime) -> Callable[..., Result]:
     def invoke(*args: str) -> Result:
-        env = CliEnv(test_config=sched_config)
-        env._app = sched_app  # the same clock and database as the test
+        env = CliEnv.over(rt)  # the same clock and database as the test
         return CliRunner().invoke(cli, list(args), obj=env, catch_exceptions=False)
 
     return invoke
@@ -171,7 +164,7 @@ def test_schedule_rules(
     outcome: str,
 ) -> None:
     sched_config["schedule"] = sched_config["schedule"] | config
-    rt = get_runtime(create_app(sched_config))
+    rt = make_runtime(sched_config)
     ingest_paths(rt, sample_issues())
     for other in earlier:
         schedule_spec(rt, other)

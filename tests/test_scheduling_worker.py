@@ -11,16 +11,17 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_runtime
 from test_scheduling_rules import START, Clock, local
 
-from wxbot import create_app, get_runtime
+from wxbot.app import create_app
 from wxbot.archive import ingest_paths
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.cli.schedule import start_in_process
 from wxbot.publishing import on_wechat_event, prepare_issue, send_mass
 from wxbot.resources import sample_issues
-from wxbot.runtime import Runtime
+from wxbot.runtime import Runtime, get_runtime
 from wxbot.sandbox import (
     SANDBOX_AES_KEY,
     SANDBOX_APPID,
@@ -75,10 +76,10 @@ def config(wechat_config: dict[str, Any], clock: Clock) -> dict[str, Any]:
 
 @pytest.fixture
 def rt(config: dict[str, Any]) -> Iterator[Runtime]:
-    runtime = get_runtime(create_app(config))
+    runtime = make_runtime(config)
     assert all(r.ok for r in ingest_paths(runtime, sample_issues()))
     yield runtime
-    runtime.db.dispose()
+    runtime.close()
 
 
 @pytest.fixture
@@ -87,12 +88,12 @@ def runtime_with(config: dict[str, Any]) -> Iterator[Callable[..., Runtime]]:
     made: list[Runtime] = []
 
     def make(**schedule: Any) -> Runtime:
-        made.append(get_runtime(create_app(config | {"schedule": schedule})))
+        made.append(make_runtime(config | {"schedule": schedule}))
         return made[-1]
 
     yield make
     for runtime in made:
-        runtime.db.dispose()
+        runtime.close()
 
 
 def actions(runtime: Runtime, **kwargs: Any) -> list[tuple[int, str]]:
@@ -170,6 +171,7 @@ def test_masssendjobfinish_at_the_callback_finishes_the_job_without_a_poll(
     sandbox_factory: Callable[..., SandboxServer],
     event_sink: EventSink,
     app_config: dict[str, Any],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
     clock: Clock,
 ) -> None:
     sandbox = sandbox_factory(clock=clock, mass_daily_quota=50, callback_url=event_sink.url)
@@ -181,8 +183,8 @@ def test_masssendjobfinish_at_the_callback_finishes_the_job_without_a_poll(
     # A status poll would come only a day after the send: whatever finishes the job is the event.
     schedule = {"daily_quota": 0, "status_interval": 86400}
     config = app_config | {"clock": clock, "wechat": wechat, "schedule": schedule}
-    app = create_app(config)
-    rt = get_runtime(app)
+    rt = runtime_factory(config)
+    app = create_app(rt)
     assert all(r.ok for r in ingest_paths(rt, sample_issues()))
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
     assert actions(rt) == [(job.id, "prepared")]
@@ -490,8 +492,8 @@ def test_run_worker_loop_sends_and_stops(
 def test_the_serve_process_runs_the_scheduler_when_configured(
     rt: Runtime, clock: Clock, sandbox: SandboxServer, config: dict[str, Any]
 ) -> None:
-    off = create_app(config | {"schedule": {"in_process": False}})
-    on = create_app(config | {"schedule": {"daily_quota": 0, "poll_interval": 0.02}})
+    off = create_app(make_runtime(config | {"schedule": {"in_process": False}}))
+    on = create_app(make_runtime(config | {"schedule": {"daily_quota": 0, "poll_interval": 0.02}}))
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
     clock.advance(minutes=10)
     stop = None
@@ -511,8 +513,8 @@ def test_the_serve_process_runs_the_scheduler_when_configured(
     finally:
         if stop is not None:
             stop.set()
-        get_runtime(on).db.dispose()
-        get_runtime(off).db.dispose()
+        get_runtime(on).close()
+        get_runtime(off).close()
 
 
 def test_cli_worker_once(rt: Runtime, clock: Clock, config: dict[str, Any]) -> None:
@@ -520,7 +522,7 @@ def test_cli_worker_once(rt: Runtime, clock: Clock, config: dict[str, Any]) -> N
     clock.advance(minutes=10)
     env = CliEnv(test_config=config)
     result = CliRunner().invoke(cli, ["worker", "--once"], obj=env, catch_exceptions=False)
-    get_runtime(env.app).db.dispose()
+    env.close()
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"job {job.id} (2026-06-25): submitted  msg_id ")
     assert get_job(rt, job.id).state == JobState.SUBMITTED
@@ -532,6 +534,6 @@ def test_cli_worker_refuses_an_unknown_crash_step(
     monkeypatch.setenv("WXBOT_TEST_CRASH_AT", "during_lunch")
     env = CliEnv(test_config=config)
     result = CliRunner().invoke(cli, ["worker", "--once"], obj=env, catch_exceptions=False)
-    get_runtime(env.app).db.dispose()
+    env.close()
     assert result.exit_code != 0
     assert "WXBOT_TEST_CRASH_AT='during_lunch'" in result.output

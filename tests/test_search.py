@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from conftest import SAMPLES, make_runtime
 from flask import Flask
 
-from wxbot import create_app, get_runtime
+from wxbot.app import create_app
 from wxbot.archive import ingest_paths
 from wxbot.runtime import Runtime
 from wxbot.search import ranking
@@ -336,25 +337,20 @@ def test_case_does_not_matter(big_archive: Runtime) -> None:
 
 
 def test_configured_synonyms_find_each_other(app_config: dict[str, Any]) -> None:
-    app = create_app(
+    runtime = make_runtime(
         app_config | {"search": {"synonyms": [["鲸鱼", "达沃斯"]], "cache_seconds": 0}}
     )
-    runtime = get_runtime(app)
     try:
-        from conftest import SAMPLES
-
         ingest_paths(runtime, SAMPLES)
         runtime.clock = lambda: dt.datetime(2026, 6, 26, tzinfo=dt.UTC)
         found = ArchiveSearch(runtime).search("鲸鱼")
         assert [i.issue_id for i in found.items] == ["2026-06-25"]
         assert "达沃斯" in found.items[0].heading
     finally:
-        runtime.db.dispose()
+        runtime.close()
 
 
 def test_the_index_follows_the_archive(archive: Runtime, tmp_path: Path) -> None:
-    from conftest import SAMPLES
-
     archive.clock = lambda: dt.datetime(2026, 6, 26, tzinfo=dt.UTC)
     search = ArchiveSearch(archive)
     assert search.search("软银").total == 1
@@ -394,13 +390,14 @@ def test_an_archive_without_an_index_is_indexed_when_the_service_starts(
 ) -> None:
     with archive.db.begin() as conn:
         search_index.clear(conn)
-    other = create_app(app_config)
+    other = make_runtime(app_config)
+    create_app(other)
     try:
         with archive.db.begin() as conn:
             assert search_index.indexed_issue_count(conn) == 2
             search_index.check(conn)
     finally:
-        get_runtime(other).db.dispose()
+        other.close()
 
 
 def test_hits_report_where_they_matched() -> None:

@@ -37,8 +37,9 @@ def run_server(
 ) -> None:
     """Serve the app made by ``factory`` until interrupted.
 
-    Each worker process builds its own app (and database connections) after the fork;
-    ``on_worker_start`` runs in each worker once its app exists (e.g. a scheduler loop).
+    Each worker process calls ``factory`` after the fork (no ``preload_app``), so its app,
+    threads and database connections are its own; ``on_worker_start`` runs in each worker
+    once its app exists (e.g. a scheduler loop). Nothing is built in the master.
     """
 
     def post_worker_init(worker: Any) -> None:
@@ -52,6 +53,7 @@ def run_server(
         "worker_class": "gthread",
         "timeout": 60,
         "accesslog": "-",
+        "preload_app": False,  # the app is built in each worker, never before the fork
         "post_worker_init": post_worker_init,
     }
     logger.info("serving on http://%s:%s with %d worker(s)", host, port, workers)

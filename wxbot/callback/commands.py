@@ -6,9 +6,9 @@ archive search. Events route by name: subscribe, CLICK menu keys, the two job ev
 
 from __future__ import annotations
 
-import importlib
 import logging
 
+from .. import publishing
 from ..search.answers import (
     Answer,
     Item,
@@ -52,8 +52,8 @@ def answer_message(ctx: Context) -> Answer:
 
 
 def _help(ctx: Context) -> str:
-    config = ctx.runtime.config
-    return help_text(str(config["brand"]["series_name"]), ctx.search.settings.popular_keywords)
+    series = ctx.runtime.settings.brand.series_name
+    return help_text(series, ctx.search.settings.popular_keywords)
 
 
 @registry.keyword(*LATEST_WORDS)
@@ -113,7 +113,7 @@ def list_item(ctx: Context) -> Answer | None:
 @registry.event("subscribe")
 def welcome(ctx: Context) -> Answer:
     """Welcome a new follower with the latest issue and the menu."""
-    lines = [str(ctx.runtime.config["callback"]["welcome_text"])]
+    lines = [ctx.runtime.settings.callback.welcome_text]
     item = ctx.search.latest_item()
     if item is not None:
         lines.append(
@@ -150,11 +150,5 @@ def job_finished(ctx: Context) -> Answer:
 
 
 def hand_over(ctx: Context, job: JobEvent) -> None:
-    """Give a job event to ``wxbot.publishing.on_wechat_event``, or log it when there is none."""
-    # Imported here so that the callback starts even while the pipeline cannot be imported.
-    try:
-        on_wechat_event = importlib.import_module("wxbot.publishing").on_wechat_event
-    except (ImportError, AttributeError):
-        logger.info("callback: %r received; no publishing records to update", job)
-        return
-    on_wechat_event(ctx.runtime, job)
+    """Give a job event to the publishing records (``wxbot.publishing.on_wechat_event``)."""
+    publishing.on_wechat_event(ctx.runtime, job)

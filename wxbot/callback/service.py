@@ -27,13 +27,19 @@ class FollowerCallback:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.keys = CallbackKeys.from_config(runtime.config["wechat"])
-        settings = runtime.config["callback"]
-        self.max_body_bytes = int(settings["max_body_bytes"])
-        self.timestamp_window = float(settings["timestamp_window"])
-        self.list_memory = dt.timedelta(hours=float(settings["list_memory_hours"]))
+        wechat, settings = runtime.settings.wechat, runtime.settings.callback
+        self.keys = CallbackKeys(
+            token=wechat.token.get_secret_value(),
+            appid=wechat.appid,
+            encoding_aes_key=wechat.aes_key,
+            previous_encoding_aes_key=wechat.previous_encoding_aes_key.get_secret_value(),
+            mode=wechat.mode,
+        )
+        self.max_body_bytes = settings.max_body_bytes
+        self.timestamp_window = settings.timestamp_window
+        self.list_memory = dt.timedelta(hours=settings.list_memory_hours)
         self.search = ArchiveSearch(runtime)
-        self.log = MessageLog(runtime.db, float(settings["log_flush_seconds"]))
+        self.log = MessageLog(runtime.db, settings.log_flush_seconds)
         if self.keys.mode != "plaintext" and not self.keys.appid:
             logger.warning(
                 "callback: %s mode needs [wechat] appid to open messages", self.keys.mode

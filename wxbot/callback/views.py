@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from flask import Flask
 
-from .. import get_runtime
+from ..runtime import get_runtime
 from ..wechat.messages import BodyTooLarge, CallbackRejected
 from .service import FollowerCallback
 

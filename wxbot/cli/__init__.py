@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 import click
 
+from . import archive, db, demo, publish, render, sandbox, schedule, search, service
 from .context import CliEnv, pass_env
 
 __all__ = ["CliEnv", "cli", "pass_env"]
-
-#: Command modules under ``wxbot.cli``; each defines click commands and a ``COMMANDS`` list.
-COMMAND_MODULES = [
-    "archive",
-    "demo",
-    "service",
-    "sandbox",
-    "render",
-    "publish",
-    "schedule",
-    "search",
-    "db",
-]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,9 +27,9 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if ctx.obj is None:  # tests pass their own CliEnv
         ctx.obj = CliEnv(config_path=config_path)
+        ctx.call_on_close(ctx.obj.close)
 
 
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"{__name__}.{_name}")
+for _module in (archive, demo, service, sandbox, render, publish, schedule, search, db):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

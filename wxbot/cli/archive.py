@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from .. import get_runtime
 from ..archive import (
     IngestResult,
     find_issue_files,
@@ -37,7 +36,7 @@ def ingest(env: CliEnv, paths: tuple[Path, ...]) -> None:
 
     Prints one line per file; exits non-zero when any file was rejected.
     """
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     files = list(find_issue_files(paths))
     counts: Counter[str] = Counter()
 
@@ -69,14 +68,14 @@ def issues_command(env: CliEnv, limit: int | None) -> None:
 
     The state is sent, scheduled, published, drafted (a draft in WeChat's box) or archived.
     """
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     rows = list_issues(runtime, limit)
     if not rows:
         click.echo("the archive is empty: add issues with `wxbot ingest PATH`")
         return
     with runtime.db.begin() as conn:
         progress = issue_progress(
-            conn, account_key(runtime.config), published_status=PUBLISH_SUCCESS
+            conn, account_key(runtime.settings.wechat), published_status=PUBLISH_SUCCESS
         )
     for row in rows:
         summary = row.summary.replace("\n", " ")
@@ -92,7 +91,7 @@ def issues_command(env: CliEnv, limit: int | None) -> None:
 @pass_env
 def show(env: CliEnv, issue_id: str, with_source: bool, revisions: bool) -> None:
     """Print an archived issue as JSON."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     try:
         issue = get_issue(runtime, issue_id)
     except IssueNotFound as exc:

@@ -7,11 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import Flask
 
-from .. import config as config_module
+from ..database_urls import DatabaseUnreachable
 from ..errors import ConfigError
-from ..runtime import database_url
+from ..runtime import default_instance_path, open_database
 from ..storage import Database, migrations
 from .context import CliEnv, pass_env
 
@@ -68,15 +67,12 @@ def revision(env: CliEnv, message: str) -> None:
 
 @contextmanager
 def _database(env: CliEnv) -> Iterator[Database]:
-    """Open the configured database as it is (starting the app would upgrade it)."""
-    test_config = env.test_config or {}
-    overrides = {k: v for k, v in test_config.items() if k not in ("instance_path", "clock")}
+    """Open the configured database as it is (building the runtime would upgrade it)."""
+    instance = (env.test_config or {}).get("instance_path") or default_instance_path()
     try:
-        settings = config_module.load(env.config_path, overrides=overrides)
-    except ConfigError as exc:
-        raise click.ClickException(f"invalid configuration: {exc}") from None
-    instance = test_config.get("instance_path") or Flask("wxbot").instance_path
-    database = Database(database_url(settings, Path(instance)))
+        database = open_database(env.settings, Path(instance))
+    except (ConfigError, DatabaseUnreachable) as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         yield database
     except migrations.SchemaError as exc:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask
 
-from .. import create_app, get_runtime
 from ..archive import list_issues
 from ..demo import (
     Demo,
@@ -22,9 +21,12 @@ from ..demo import (
 )
 from ..errors import WxbotError
 from ..local_time import local_time
-from ..runtime import Runtime
-from ..server import run_server
-from .schedule import run_in_process
+from ..runtime import Runtime, default_instance_path, get_runtime
+from .context import CliEnv
+from .service import serve_app
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @click.command()
@@ -46,9 +48,10 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     `--config` that file (printed at the start) sees the demo's issues and jobs.
     """
     # The default instance folder, found without creating (or migrating) the real database.
-    folder = folder or Path(Flask("wxbot").instance_path) / "demo"
+    folder = folder or default_instance_path() / "demo"
     prepared = start_demo(folder, host, port)
-    runtime = get_runtime(create_app(prepared.app_config, config_path=prepared.config_path))
+    env = CliEnv(config_path=str(prepared.config_path), test_config=prepared.app_config)
+    runtime = env.runtime
     wxbot = f"wxbot --config {shlex.quote(str(prepared.config_path))}"
     click.echo(f"demo database: {folder / 'demo.sqlite3'} (new each run)")
     click.echo(f"see it from another terminal: `{wxbot} issues` (or jobs, status ISSUE_ID, …)")
@@ -62,7 +65,7 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     if no_serve:
         click.echo("--no-serve: nothing is served and no send is scheduled; the sandbox stops now")
         prepared.sandbox.stop()
-        runtime.db.dispose()
+        env.close()
         return
     try:
         job = schedule_demo_send(runtime, latest)
@@ -77,7 +80,7 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")
     click.echo(f"phone preview: {prepared.base_url}/issues/{latest}/preview")
     click.echo(f"follower callback: {prepared.base_url}/wechat")
-    _serve(prepared, runtime, host, port)
+    _serve(prepared, env, host, port)
 
 
 def _publish(runtime: Runtime, issue_id: str, *, show_url: bool) -> None:
@@ -93,23 +96,17 @@ def _publish(runtime: Runtime, issue_id: str, *, show_url: bool) -> None:
         click.echo(f"  publishing failed: {exc}", err=True)
 
 
-def _serve(prepared: Demo, runtime: Runtime, host: str, port: int) -> None:
+def _serve(prepared: Demo, env: CliEnv, host: str, port: int) -> None:
     """Serve the demo app; each worker runs the scheduler and prints the jobs' new steps."""
-    seen = history_lengths(runtime)  # what was printed already
-    runtime.db.dispose()  # the workers open their own connections after the fork
+    seen = history_lengths(env.runtime)  # what was printed already
+    env.close()  # the workers open their own connections after the fork
     parent = os.getpid()
 
-    def on_worker_start(app: Flask) -> None:
-        run_in_process(app)
+    def follow(app: Flask) -> None:
         start_following(get_runtime(app), click.echo, dict(seen))
 
     try:
-        run_server(
-            lambda: create_app(prepared.app_config, config_path=prepared.config_path),
-            host,
-            port,
-            on_worker_start=on_worker_start,
-        )
+        serve_app(env, host, port, on_worker_start=follow)
     finally:  # a worker leaves through here too, but the sandbox runs in this process only
         if os.getpid() == parent:
             prepared.sandbox.stop()

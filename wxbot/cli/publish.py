@@ -6,7 +6,6 @@ import datetime as dt
 
 import click
 
-from .. import get_runtime
 from ..errors import WxbotError
 from ..local_time import local_time
 from ..publishing import MODES, issue_status, publish_issue, sync_article_urls
@@ -49,7 +48,7 @@ def publish(
         raise click.UsageError("give --preview-to or --preview-wxname, not both")
     if tag_id is not None and mode != "mass":
         raise click.UsageError("--tag only applies to --mode mass")
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     failed_step: list[StepRow] = []
 
     def show(step: StepRow) -> None:
@@ -98,7 +97,7 @@ def resume_hint(runtime: Runtime, error: WxbotError, command: str, schedule: str
 @pass_env
 def status(env: CliEnv, issue_id: str, runs: int) -> None:
     """Show where an issue stands on WeChat, and the history of its publishing runs."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     tz = runtime.tz
     try:
         state = issue_status(runtime, issue_id, runs)
@@ -137,7 +136,7 @@ def status(env: CliEnv, issue_id: str, runs: int) -> None:
 def sync(env: CliEnv) -> None:
     """Fill in the article URLs of published issues from WeChat (freepublish/batchget)."""
     try:
-        changed = sync_article_urls(get_runtime(env.app))
+        changed = sync_article_urls(env.runtime)
     except WxbotError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{changed} article URLs added or changed")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from .. import get_runtime
 from ..archive import get_issue
+from ..config import Settings
 from ..errors import ConfigError, IssueNotFound
 from ..model import Issue
 from ..rendering import render_issue
@@ -38,9 +37,9 @@ def render(env: CliEnv, issue_id: str, out_dir: Path, theme: str | None) -> None
     article.html is exactly the body that would be sent (images point into images/);
     open preview.html to see the cover card and the article at phone width.
     """
-    issue, config = _load(env, issue_id, theme)
+    issue, settings = _load(env, issue_id, theme)
     try:
-        exported = export_issue(issue, config, out_dir)
+        exported = export_issue(issue, settings, out_dir)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     for path in exported.files:
@@ -58,9 +57,9 @@ def render(env: CliEnv, issue_id: str, out_dir: Path, theme: str | None) -> None
 @pass_env
 def lint(env: CliEnv, issue_id: str, theme: str | None) -> None:
     """Check an issue's article against what WeChat strips or rejects; exit 1 on problems."""
-    issue, config = _load(env, issue_id, theme)
+    issue, settings = _load(env, issue_id, theme)
     try:
-        article = render_issue(issue, config)
+        article = render_issue(issue, settings)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     problems = lint_article(article, publishing=False)
@@ -75,16 +74,19 @@ def lint(env: CliEnv, issue_id: str, theme: str | None) -> None:
     )
 
 
-def _load(env: CliEnv, issue_id: str, theme: str | None) -> tuple[Issue, dict[str, dict[str, Any]]]:
-    runtime = get_runtime(env.app)
+def _load(env: CliEnv, issue_id: str, theme: str | None) -> tuple[Issue, Settings]:
+    runtime = env.runtime
     try:
         issue = get_issue(runtime, issue_id)
     except IssueNotFound as exc:
         raise click.ClickException(str(exc)) from None
-    config = runtime.config
+    settings = runtime.settings
     if theme:
-        config = {**config, "render": {**config["render"], "theme": theme}}
-    return issue, config
+        try:
+            settings = settings.updated({"render.theme": theme})
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    return issue, settings
 
 
 COMMANDS = [render, lint]

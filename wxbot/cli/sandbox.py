@@ -7,9 +7,9 @@ import threading
 
 import click
 
-from .. import config as config_module
 from ..errors import ConfigError
-from ..sandbox import SandboxServer, SandboxSettings
+from ..sandbox import SandboxServer
+from ..sandbox.settings import account_settings, with_overrides
 from .context import CliEnv, pass_env
 
 
@@ -25,18 +25,16 @@ from .context import CliEnv, pass_env
 def sandbox(env: CliEnv, host: str | None, port: int | None, callback_url: str | None) -> None:
     """Run the WeChat API sandbox until interrupted; point [wechat] api_base_url at it."""
     try:
-        cfg = config_module.load(env.config_path, overrides=env.test_config)
-        settings = SandboxSettings.from_config(cfg)
+        settings = account_settings(env.settings.sandbox, env.settings.wechat)
         if callback_url is not None:
-            settings = settings.with_overrides(callback_url=callback_url)
+            settings = with_overrides(settings, callback_url=callback_url)
     except ConfigError as exc:
         raise click.ClickException(f"invalid configuration: {exc}") from None
-    section = cfg["sandbox"]
     logging.getLogger("wxbot.sandbox").setLevel(logging.INFO)
     server = SandboxServer(
         settings,
-        host=host or section["host"],
-        port=section["port"] if port is None else port,
+        host=host or settings.host,
+        port=settings.port if port is None else port,
     )
     try:
         server.start()

@@ -11,10 +11,9 @@ from types import FrameType
 import click
 from flask import Flask
 
-from .. import get_runtime
 from ..errors import WxbotError
 from ..local_time import local_time
-from ..runtime import Runtime
+from ..runtime import Runtime, get_runtime
 from ..scheduling import (
     STEPS,
     Checkpoint,
@@ -66,7 +65,7 @@ def _when(runtime: Runtime, moment: dt.datetime) -> str:
 @pass_env
 def schedule(env: CliEnv, issue_id: str, at_text: str, tag_id: int | None) -> None:
     """Schedule a mass send of an archived issue to every follower (or a tag)."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     try:
         job = schedule_send(runtime, issue_id, _send_time(runtime, at_text), tag_id=tag_id)
     except WxbotError as exc:
@@ -83,7 +82,7 @@ def schedule(env: CliEnv, issue_id: str, at_text: str, tag_id: int | None) -> No
 @pass_env
 def jobs_command(env: CliEnv, job_id: int | None, limit: int) -> None:
     """List upcoming and past scheduled sends, or show one job and its history."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     if job_id is not None:
         try:
             job, history = get_job(runtime, job_id), job_history(runtime, job_id)
@@ -116,7 +115,7 @@ def _print_jobs(runtime: Runtime, title: str, jobs: list[Job]) -> None:
 @pass_env
 def cancel(env: CliEnv, job_id: int) -> None:
     """Cancel a scheduled send that has not started."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     try:
         job = cancel_job(runtime, job_id)
     except WxbotError as exc:
@@ -130,7 +129,7 @@ def cancel(env: CliEnv, job_id: int) -> None:
 @pass_env
 def reschedule(env: CliEnv, job_id: int, at_text: str) -> None:
     """Move a scheduled, missed or failed send to another time."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     try:
         job = reschedule_job(runtime, job_id, _send_time(runtime, at_text))
     except WxbotError as exc:
@@ -146,7 +145,7 @@ def worker(env: CliEnv, once: bool) -> None:
 
     Runs until SIGTERM or Ctrl-C. Several workers may share one database.
     """
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     name = worker_name()
     checkpoint = crash_checkpoint(os.environ.get(CRASH_ENV, ""))
 
@@ -207,7 +206,7 @@ def run_in_process(app: Flask) -> None:
 def start_in_process(app: Flask) -> threading.Event | None:
     """Start the scheduler thread as configured; return the event that stops it, if started."""
     runtime = get_runtime(app)
-    if not runtime.config["schedule"]["in_process"]:
+    if not runtime.settings.schedule.in_process:
         return None
     _thread, stop_event = start_worker_thread(runtime)
     return stop_event

@@ -6,11 +6,9 @@ import datetime as dt
 
 import click
 
-from .. import get_runtime
 from ..callback import keyword_rules
 from ..local_time import local_time
 from ..search import indexing
-from ..search.archive_search import ArchiveSearch, describe
 from ..storage import followers
 from .context import CliEnv, pass_env
 
@@ -21,10 +19,13 @@ from .context import CliEnv, pass_env
 @pass_env
 def search(env: CliEnv, query: str | None, reindex: bool) -> None:
     """Search the archive as a follower would, printing the ranking they get."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     if reindex:
         click.echo(f"indexed {indexing.rebuild(runtime)} issues")
     if query:
+        # Imported here: the search engine loads jieba, which no other command needs.
+        from ..search.archive_search import ArchiveSearch, describe
+
         for line in describe(ArchiveSearch(runtime).search(query)):
             click.echo(line)
     elif not reindex:
@@ -40,7 +41,7 @@ def keywords() -> None:
 @pass_env
 def keywords_list(env: CliEnv) -> None:
     """List the keyword rules, in the order they are tried within each match kind."""
-    rules = keyword_rules.list_rules(get_runtime(env.app))
+    rules = keyword_rules.list_rules(env.runtime)
     if not rules:
         click.echo("no keyword rules: add one with `wxbot keywords add KEYWORD REPLY`")
     for rule in rules:
@@ -59,7 +60,7 @@ def keywords_add(env: CliEnv, keyword: str, reply: str, contains: bool) -> None:
     """Reply REPLY to followers who send KEYWORD."""
     match = "contains" if contains else "exact"
     try:
-        rule_id = keyword_rules.add_rule(get_runtime(env.app), keyword, reply, match)
+        rule_id = keyword_rules.add_rule(env.runtime, keyword, reply, match)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added rule {rule_id}: {match} {keyword!r}")
@@ -70,7 +71,7 @@ def keywords_add(env: CliEnv, keyword: str, reply: str, contains: bool) -> None:
 @pass_env
 def keywords_remove(env: CliEnv, rule_id: int) -> None:
     """Remove the keyword rule RULE_ID."""
-    if not keyword_rules.remove_rule(get_runtime(env.app), rule_id):
+    if not keyword_rules.remove_rule(env.runtime, rule_id):
         raise click.ClickException(f"no keyword rule {rule_id}")
     click.echo(f"removed rule {rule_id}")
 
@@ -82,7 +83,7 @@ def keywords_remove(env: CliEnv, rule_id: int) -> None:
 @pass_env
 def queries(env: CliEnv, limit: int, missed: bool, top_days: int | None) -> None:
     """Show what followers asked and how they were answered (newest first)."""
-    runtime = get_runtime(env.app)
+    runtime = env.runtime
     with runtime.db.begin() as conn:
         if top_days is not None:
             since = runtime.now() - dt.timedelta(days=top_days)

@@ -194,7 +194,7 @@ def mass_send_status(runtime: Runtime, msg_id: str) -> MassSendStatus:
 def mass_send_record(runtime: Runtime, key: str) -> store.MassSendRow | None:
     """Return the recorded send with that msg_id or clientmsgid: status, counts, article URL."""
     with runtime.db.begin() as conn:
-        return store.get_mass_send(conn, account_key(runtime.config), key)
+        return store.get_mass_send(conn, account_key(runtime.settings.wechat), key)
 
 
 def mass_sends_by_clientmsgid(
@@ -202,10 +202,12 @@ def mass_sends_by_clientmsgid(
 ) -> dict[str, store.MassSendRow]:
     """Return ``{clientmsgid: send}`` of the recorded sends made with these clientmsgids."""
     with runtime.db.begin() as conn:
-        return store.mass_sends_by_clientmsgid(conn, account_key(runtime.config), clientmsgids)
+        return store.mass_sends_by_clientmsgid(
+            conn, account_key(runtime.settings.wechat), clientmsgids
+        )
 
 
 def mass_sends_of(runtime: Runtime, issue_id: str) -> list[store.MassSendRow]:
     """Return every recorded send of an issue, newest first."""
     with runtime.db.begin() as conn:
-        return store.mass_sends_of(conn, account_key(runtime.config), issue_id)
+        return store.mass_sends_of(conn, account_key(runtime.settings.wechat), issue_id)

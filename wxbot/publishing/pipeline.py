@@ -54,7 +54,7 @@ def publish_issue(
     api = WeChatApi(runtime)
     openids: Sequence[str] = [preview_to] if preview_to else []
     if mode == "mass" and not (preview_to or preview_wxname):
-        openids = list(runtime.config["publish"]["preview_openids"])
+        openids = list(runtime.settings.publish.preview_openids)
     recipients = preview_targets(openids, preview_wxname)
     with run_log(runtime, issue.id, mode, progress) as run:
         if mode == "draft":
@@ -112,7 +112,7 @@ def _publish(
     with run.step("wait") as step:
         job = _wait(runtime, api, job)
         if is_pending(job):
-            waited = runtime.config["publish"]["wait_timeout"]
+            waited = runtime.settings.publish.wait_timeout
             step.detail = (
                 f"still publishing after {waited:g}s; PUBLISHJOBFINISH or `wxbot sync` will "
                 "record the result"
@@ -188,13 +188,13 @@ def _recover_lost_submit(
 
 def _wait(runtime: Runtime, api: WeChatApi, job: store.PublishJobRow) -> store.PublishJobRow:
     """Wait for a job's result: from the records (an event may land) or ``freepublish/get``."""
-    publish = runtime.config["publish"]
-    deadline = time.monotonic() + float(publish["wait_timeout"])
+    publish = runtime.settings.publish
+    deadline = time.monotonic() + publish.wait_timeout
     while is_pending(job):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        time.sleep(min(float(publish["poll_interval"]), remaining))
+        time.sleep(min(publish.poll_interval, remaining))
         with runtime.db.begin() as conn:
             job = store.get_publish_job(conn, api.account, job.publish_id) or job
         if not is_pending(job):
@@ -279,7 +279,7 @@ class IssueStatus:
 def issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> IssueStatus:
     """Return an issue's draft, publish jobs, mass sends, article URL and run history."""
     get_issue(runtime, issue_id)
-    account = account_key(runtime.config)
+    account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:
         return IssueStatus(
             issue_id=issue_id,

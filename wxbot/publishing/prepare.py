@@ -93,7 +93,7 @@ def prepare_draft(
     """
     placeholders = ImagePlaceholders()
     with run.step("render") as step:
-        article = render_issue(issue, runtime.config, image_url=placeholders)
+        article = render_issue(issue, runtime.settings, image_url=placeholders)
         step.detail = (
             f"{article.title} — {content_characters(article.html):,} characters counting tags, "
             f"{len(placeholders.files)} images, cover {len(article.cover_jpeg):,} bytes"
@@ -126,7 +126,7 @@ def prepare_draft(
         digest=article.digest,
         content=body,
         thumb_media_id=uploads.cover.media_id,
-        content_source_url=str(runtime.config["publish"]["content_source_url"]),
+        content_source_url=runtime.settings.publish.content_source_url,
         pic_crop_235_1=pic_crop_235_1,
         pic_crop_1_1=pic_crop_1_1,
     )

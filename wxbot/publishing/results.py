@@ -55,7 +55,7 @@ def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinis
 
     A finished mass send also finishes the scheduled job that made it, if one did.
     """
-    account = account_key(runtime.config)
+    account = account_key(runtime.settings.wechat)
     if isinstance(event, PublishJobFinish):
         urls = tuple(a.url for a in sorted(event.articles, key=lambda a: a.index) if a.url)
         status = PublishStatus(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import css_inline
 
+from ..config import BrandSection, Settings
 from ..errors import ConfigError
 from ..model import FooterBlock, Issue
 from ..resources import assets_dir
@@ -80,7 +80,7 @@ class _FooterItem:
 
 def render_issue(
     issue: Issue,
-    config: Mapping[str, Mapping[str, Any]],
+    settings: Settings,
     *,
     image_url: ImageUrl | None = None,
     with_covers: bool = True,
@@ -93,18 +93,18 @@ def render_issue(
         for callers that only need the HTML.
     :raises ConfigError: on an unknown theme or a missing brand image.
     """
-    theme = load_theme(config)
-    body = render_article(issue, config, image_url=image_url, theme=theme)
+    theme = load_theme(settings)
+    body = render_article(issue, settings, image_url=image_url, theme=theme)
     cover = thumb = b""
     if with_covers:
         from .cover_images import make_cover, make_thumb  # Pillow only when covers are asked
 
-        cover, thumb = make_cover(issue, config), make_thumb(issue, config)
+        cover, thumb = make_cover(issue, settings), make_thumb(issue, settings)
     return RenderedArticle(
         issue_id=issue.id,
         theme=theme.name,
-        title=article_title(issue, config),
-        author=str(config["publish"]["author"]),
+        title=article_title(issue, settings),
+        author=settings.publish.author,
         digest=make_digest(issue.summary),
         html=body.html,
         images=body.images,
@@ -115,13 +115,13 @@ def render_issue(
 
 def render_article(
     issue: Issue,
-    config: Mapping[str, Mapping[str, Any]],
+    settings: Settings,
     *,
     image_url: ImageUrl | None = None,
     theme: Theme | None = None,
 ) -> ArticleBody:
     """Render the article body: every part of the issue, in order, with the theme inlined."""
-    theme = theme or load_theme(config)
+    theme = theme or load_theme(settings)
     to_url = image_url or _file_url
     urls: dict[Path, str] = {}  # each image is given to the hook once (one upload)
 
@@ -130,14 +130,14 @@ def render_article(
             urls[path] = to_url(path)
         return urls[path]
 
-    brand = config["brand"]
+    brand = settings.brand
     contents = [c.title for c in issue.contents] or [s.title for s in issue.sections]
     if issue.references and not issue.contents:
         contents.append("参考文献")
     raw = render_template(
         "article/article.html",
-        series_title=series_name(issue, config),
-        organisation_lines=issue.organisation_lines or tuple(brand["organisation_lines"]),
+        series_title=series_name(issue, settings),
+        organisation_lines=issue.organisation_lines or tuple(brand.organisation_lines),
         date_text=date_text(issue.date),
         summary_paragraphs=[p.strip() for p in issue.summary.splitlines() if p.strip()],
         contents=contents,
@@ -194,12 +194,12 @@ def _lines(text: str) -> tuple[str, ...]:
 
 def _footer(
     blocks: Sequence[FooterBlock],
-    brand: Mapping[str, Any],
+    brand: BrandSection,
     src: Callable[[Path], str],
 ) -> list[_FooterItem]:
     """Lay out the footer: the issue's blocks in order, QR captions paired with brand images."""
-    configured = list(brand["qr_codes"])
-    images = [brand_image(str(qr["image"]), i) for i, qr in enumerate(configured)]
+    configured = brand.qr_codes
+    images = [brand_image(qr.image, i) for i, qr in enumerate(configured)]
     items: list[_FooterItem] = []
     row: list[_QrCode] = []
     used = 0
@@ -217,13 +217,12 @@ def _footer(
     if row:
         items.append(_FooterItem("qr_codes", qr_codes=tuple(row)))
     unused = tuple(
-        _QrCode(src(images[i]), _lines(str(configured[i]["caption"])))
-        for i in range(used, len(images))
+        _QrCode(src(images[i]), _lines(configured[i].caption)) for i in range(used, len(images))
     )
     if unused:
         _add_qr_codes(items, unused)
-    if not any(item.kind == "disclaimer" for item in items) and brand["footer_text"]:
-        items.append(_FooterItem("disclaimer", "disclaimer", _lines(str(brand["footer_text"]))))
+    if not any(item.kind == "disclaimer" for item in items) and brand.footer_text:
+        items.append(_FooterItem("disclaimer", "disclaimer", _lines(brand.footer_text)))
     return items
 
 

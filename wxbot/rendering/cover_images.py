@@ -13,14 +13,14 @@ import io
 import logging
 import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFont
 
+from ..config import Settings
 from ..errors import ConfigError, WxbotError
 from ..model import Issue
 from ..platform_limits import THUMB_MAX_BYTES
@@ -89,22 +89,22 @@ class CoverLayout:
     marks: tuple[tuple[int, int, int, int], ...]  # accent rectangles (bars, bullets)
 
 
-def make_cover(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> bytes:
+def make_cover(issue: Issue, settings: Settings) -> bytes:
     """Return the issue's 900×383 head cover as JPEG bytes within the thumb limit."""
-    return encode_jpeg(draw(cover_layout(issue, config)), THUMB_MAX_BYTES)
+    return encode_jpeg(draw(cover_layout(issue, settings)), THUMB_MAX_BYTES)
 
 
-def make_thumb(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> bytes:
+def make_thumb(issue: Issue, settings: Settings) -> bytes:
     """Return the issue's 500×500 square thumb as JPEG bytes within the thumb limit."""
-    return encode_jpeg(draw(thumb_layout(issue, config)), THUMB_MAX_BYTES)
+    return encode_jpeg(draw(thumb_layout(issue, settings)), THUMB_MAX_BYTES)
 
 
-def font_face(config: Mapping[str, Mapping[str, Any]]) -> FontFace:
+def font_face(settings: Settings) -> FontFace:
     """Return the cover font: ``[cover] font_path``, else the bundled Noto Sans CJK SC.
 
     :raises ConfigError: when the configured file is missing or not a font.
     """
-    configured = str(config["cover"]["font_path"])
+    configured = settings.cover.font_path
     if configured:
         path = Path(configured).expanduser()
         if not path.is_file():
@@ -230,31 +230,29 @@ class _Planner:
         return CoverLayout(self.width, self.height, self.face, self.theme, runs, marks)
 
 
-def _cover_text(
-    issue: Issue, config: Mapping[str, Mapping[str, Any]], face: FontFace
-) -> tuple[str, str, list[str]]:
+def _cover_text(issue: Issue, settings: Settings, face: FontFace) -> tuple[str, str, list[str]]:
     """Return the series name, the dated line and the key topics, as the font can draw them."""
-    series = drawable(face, series_name(issue, config))
-    topics = [t for t in (drawable(face, t) for t in key_topics(issue, config)) if t]
+    series = drawable(face, series_name(issue, settings))
+    topics = [t for t in (drawable(face, t) for t in key_topics(issue, settings)) if t]
     d = issue.date
     return series, f"{d.year}年{d.month}月{d.day}日 · 星期{_WEEKDAYS[d.weekday()]}", topics
 
 
-def cover_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
+def cover_layout(issue: Issue, settings: Settings) -> CoverLayout:
     """Plan the 900×383 head cover: series name, date, then up to three key topics."""
     with _FONT_LOCK:
-        return _plan_cover(issue, config)
+        return _plan_cover(issue, settings)
 
 
-def thumb_layout(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
+def thumb_layout(issue: Issue, settings: Settings) -> CoverLayout:
     """Plan the 500×500 thumb: series name, a large date, then the first key topics."""
     with _FONT_LOCK:
-        return _plan_thumb(issue, config)
+        return _plan_thumb(issue, settings)
 
 
-def _plan_cover(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
-    face, theme = font_face(config), load_theme(config)
-    series, dated, topics = _cover_text(issue, config, face)
+def _plan_cover(issue: Issue, settings: Settings) -> CoverLayout:
+    face, theme = font_face(settings), load_theme(settings)
+    series, dated, topics = _cover_text(issue, settings, face)
     plan = _Planner(face, theme, COVER_SIZE, margin=40)
     x = 60
     plan.marks.append((x, plan.margin, x + 44, plan.margin + 6))
@@ -269,9 +267,9 @@ def _plan_cover(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverL
     return plan.centred()
 
 
-def _plan_thumb(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> CoverLayout:
-    face, theme = font_face(config), load_theme(config)
-    series, dated, topics = _cover_text(issue, config, face)
+def _plan_thumb(issue: Issue, settings: Settings) -> CoverLayout:
+    face, theme = font_face(settings), load_theme(settings)
+    series, dated, topics = _cover_text(issue, settings, face)
     plan = _Planner(face, theme, THUMB_SIZE, margin=40)
     x = 44
     plan.marks.append((x, plan.margin, x + 40, plan.margin + 6))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from ..config import Settings
 from ..model import Issue
 from ..platform_limits import CONTENT_MAX_CHARS, DIGEST_MAX_CHARS, TITLE_MAX_CHARS
 from .article import RenderedArticle, render_issue
@@ -27,7 +27,7 @@ class ExportedIssue:
 def render_preview(
     issue: Issue,
     article: RenderedArticle,
-    config: Mapping[str, Mapping[str, Any]],
+    settings: Settings,
     *,
     cover_src: str,
     thumb_src: str,
@@ -37,7 +37,7 @@ def render_preview(
     return render_template(
         "web/preview.html",
         article=article,
-        account_name=series_name(issue, config),
+        account_name=series_name(issue, settings),
         issue_date=issue.date.isoformat(),
         cover_src=cover_src,
         thumb_src=thumb_src,
@@ -53,7 +53,7 @@ def render_preview(
 def render_public_page(
     issue: Issue,
     article: RenderedArticle,
-    config: Mapping[str, Mapping[str, Any]],
+    settings: Settings,
     *,
     cover_url: str = "",
 ) -> str:
@@ -61,7 +61,7 @@ def render_public_page(
     return render_template(
         "web/issue.html",
         article=article,
-        account_name=series_name(issue, config),
+        account_name=series_name(issue, settings),
         issue_date=issue.date.isoformat(),
         cover_url=cover_url,
     )
@@ -69,7 +69,7 @@ def render_public_page(
 
 def export_issue(
     issue: Issue,
-    config: Mapping[str, Mapping[str, Any]],
+    settings: Settings,
     out_dir: Path,
 ) -> ExportedIssue:
     """Write the article body, the phone preview, both covers and the images to ``out_dir``.
@@ -89,7 +89,7 @@ def export_issue(
             names[path] = stem
         return f"images/{names[path]}"
 
-    article = render_issue(issue, config, image_url=image_url)
+    article = render_issue(issue, settings, image_url=image_url)
     problems = lint_article(article, publishing=False)
     (out_dir / "images").mkdir(exist_ok=True)
     files = {
@@ -97,7 +97,12 @@ def export_issue(
         "cover.jpg": article.cover_jpeg,
         "thumb.jpg": article.thumb_jpeg,
         "preview.html": render_preview(
-            issue, article, config, cover_src="cover.jpg", thumb_src="thumb.jpg", problems=problems
+            issue,
+            article,
+            settings,
+            cover_src="cover.jpg",
+            thumb_src="thumb.jpg",
+            problems=problems,
         ).encode("utf-8"),
     }
     files.update({f"images/{name}": path.read_bytes() for path, name in names.items()})

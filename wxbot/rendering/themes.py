@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from ..config import Settings
 from ..errors import ConfigError
 from ..resources import templates_dir
 
@@ -21,7 +21,6 @@ _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _ROOT_BLOCK = re.compile(r":root\s*\{(?P<body>[^}]*)\}")
 _PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);?")
 _VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
-_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
 
 @dataclass(frozen=True)
@@ -50,16 +49,13 @@ def available_themes() -> list[str]:
     return sorted(p.stem for p in themes_dir().glob("*.css"))
 
 
-def load_theme(config: Mapping[str, Mapping[str, Any]]) -> Theme:
+def load_theme(settings: Settings) -> Theme:
     """Return the theme chosen by ``[render] theme``, coloured by ``[brand]``.
 
-    :raises ConfigError: when the theme does not exist or a brand colour is not ``#rrggbb``.
+    :raises ConfigError: when the theme does not exist (the colours are checked at load).
     """
-    brand = config["brand"]
-    for key in ("primary_color", "accent_color"):
-        if not _HEX_COLOUR.fullmatch(str(brand[key])):
-            raise ConfigError(f"brand.{key}: expected a colour like #1F4E9D, got {brand[key]!r}")
-    return _load(str(config["render"]["theme"]), brand["primary_color"], brand["accent_color"])
+    brand = settings.brand
+    return _load(settings.render.theme, brand.primary_color, brand.accent_color)
 
 
 @functools.cache

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from typing import Any
 
+from ..config import Settings
 from ..model import Issue
 from ..platform_limits import TITLE_MAX_CHARS
 
@@ -41,27 +40,27 @@ def heading_topic(heading: str) -> str:
     return tighten(_CLAUSE_END.split(heading, maxsplit=1)[0])
 
 
-def key_topics(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def key_topics(issue: Issue, settings: Settings) -> list[str]:
     """Return the issue's key topics: ``[cover] keywords``, else its sections' first clauses."""
-    keywords = [tighten(str(k)) for k in config["cover"]["keywords"] if str(k).strip()]
+    keywords = [tighten(str(k)) for k in settings.cover.keywords if k.strip()]
     if keywords:
         return keywords
     topics = (heading_topic(s.heading) for s in issue.sections)
     return [t for t in dict.fromkeys(topics) if t]
 
 
-def series_name(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> str:
+def series_name(issue: Issue, settings: Settings) -> str:
     """Return the series name as the issue prints it, else as ``[brand]`` names it."""
-    return issue.series_title.strip() or str(config["brand"]["series_name"])
+    return issue.series_title.strip() or settings.brand.series_name
 
 
-def article_title(issue: Issue, config: Mapping[str, Mapping[str, Any]]) -> str:
+def article_title(issue: Issue, settings: Settings) -> str:
     """Return the WeChat title: series｜date, plus the first key topic that fits in 32."""
-    series, dated = series_name(issue, config), f"{TITLE_SEPARATOR}{short_date(issue.date)}"
+    series, dated = series_name(issue, settings), f"{TITLE_SEPARATOR}{short_date(issue.date)}"
     if len(series) + len(dated) > TITLE_MAX_CHARS:  # a very long configured name
         series = series[: TITLE_MAX_CHARS - len(dated) - 1] + "…"
     base = series + dated
-    for topic in key_topics(issue, config):
+    for topic in key_topics(issue, settings):
         title = f"{base}{TITLE_SEPARATOR}{topic}"
         if len(title) <= TITLE_MAX_CHARS:
             return title

@@ -12,7 +12,7 @@ from . import mass, publish
 from .events import EventDispatcher
 from .faults import Faults
 from .requestlog import RequestLog
-from .settings import SandboxSettings
+from .settings import SandboxSettings, account_settings
 from .state import SandboxState
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class Account:
     """Hold one simulated account; every change to ``state`` happens under ``lock``."""
 
     def __init__(self, settings: SandboxSettings | None = None, clock: Clock | None = None) -> None:
-        self.settings = (settings or SandboxSettings()).validate()
+        self.settings = account_settings(settings)
         self.clock: Clock = clock or system_clock
         self.offset = 0.0
         self.lock = threading.RLock()

@@ -14,7 +14,7 @@ from .api import dispatch
 from .faults import Fault, normalize_path
 from .protocol import ApiError, Call, Reply, Upload
 from .requestlog import summarize
-from .settings import SandboxSettings
+from .settings import SandboxSettings, with_overrides
 
 #: Room for a 10 MB image material plus multipart overhead (and over-limit test uploads).
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
@@ -33,7 +33,7 @@ def create_sandbox_app(
 ) -> Flask:
     """Create the sandbox app around ``account`` (or a new one from settings and overrides)."""
     if account is None:
-        settings = (settings or SandboxSettings()).with_overrides(**overrides)
+        settings = with_overrides(settings or SandboxSettings(), **overrides)
         account = Account(settings, clock=clock)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

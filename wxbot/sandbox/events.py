@@ -109,16 +109,18 @@ def envelope(
 ) -> tuple[dict[str, str], str]:
     """Return the query string and body WeChat sends for ``xml`` in the account's mode."""
     query = {
-        "signature": crypto.signature(settings.token, str(timestamp), nonce),
+        "signature": crypto.signature(settings.token.get_secret_value(), str(timestamp), nonce),
         "timestamp": str(timestamp),
         "nonce": nonce,
         "openid": openid,
     }
     if settings.mode == "plaintext":
         return query, xml
-    encrypted = crypto.encrypt(settings.encoding_aes_key, settings.appid, xml.encode("utf-8"))
+    encrypted = crypto.encrypt(settings.aes_key, settings.appid, xml.encode("utf-8"))
     query["encrypt_type"] = "aes"
-    query["msg_signature"] = crypto.signature(settings.token, str(timestamp), nonce, encrypted)
+    query["msg_signature"] = crypto.signature(
+        settings.token.get_secret_value(), str(timestamp), nonce, encrypted
+    )
     if settings.mode == "safe":
         body = to_xml({"ToUserName": settings.original_id, "Encrypt": encrypted})
     else:  # compatible: the plaintext fields and the ciphertext side by side

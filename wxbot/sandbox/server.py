@@ -12,7 +12,7 @@ from .account import Account, Clock
 from .app import create_sandbox_app
 from .faults import Faults
 from .requestlog import RequestLog
-from .settings import SandboxSettings
+from .settings import SandboxSettings, with_overrides
 from .state import SandboxState
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class SandboxServer:
         clock: Clock | None = None,
         **overrides: Any,
     ) -> None:
-        settings = (settings or SandboxSettings()).with_overrides(**overrides)
+        settings = with_overrides(settings or SandboxSettings(), **overrides)
         self.account = Account(settings, clock=clock)
         self.app = create_sandbox_app(self.account)
         self.host, self.port = host, port

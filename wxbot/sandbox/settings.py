@@ -1,13 +1,29 @@
-"""The simulated account's credentials and behaviour, and how they come from wxbot's config."""
+"""The simulated account's settings: the ``[sandbox]`` section, and where its credentials come from.
+
+The keys are declared once, with wxbot's other settings, as
+:class:`wxbot.config.SandboxSettings`; this module adds the built-in account and the rule
+that fills the credentials a configuration leaves empty.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from pydantic import SecretStr, ValidationError
+
+from ..config import SandboxSettings, WechatSection, describe
 from ..errors import ConfigError
-from . import limits
+
+__all__ = [
+    "SANDBOX_AES_KEY",
+    "SANDBOX_APPID",
+    "SANDBOX_ORIGINAL_ID",
+    "SANDBOX_SECRET",
+    "SANDBOX_TOKEN",
+    "SandboxSettings",
+    "account_settings",
+    "with_overrides",
+]
 
 #: Credentials of the built-in sandbox account (the demo configures wxbot with them).
 SANDBOX_APPID = "wx0000000000sandbox"
@@ -16,87 +32,51 @@ SANDBOX_TOKEN = "wxbotsandbox"
 SANDBOX_AES_KEY = "wxbotSandboxAESKey0123456789abcdefghijklmno"
 SANDBOX_ORIGINAL_ID = "gh_0000sandbox"
 
-
-@dataclass(frozen=True)
-class SandboxSettings:
-    """Hold what the sandbox accepts, signs with and how fast it completes jobs."""
-
-    appid: str = SANDBOX_APPID
-    secret: str = SANDBOX_SECRET
-    token: str = SANDBOX_TOKEN
-    encoding_aes_key: str = SANDBOX_AES_KEY
-    #: plaintext, compatible or safe; empty = safe with a key, plaintext without.
-    message_mode: str = ""
-    original_id: str = SANDBOX_ORIGINAL_ID
-    account_name: str = "wxbot 沙盒公众号"
-    #: wxbot's follower-callback URL for completion events; empty = no delivery.
-    callback_url: str = ""
-    #: URL clients reach the sandbox at; empty = the address it listens on.
-    public_base_url: str = ""
-    token_ttl: float = limits.TOKEN_TTL_SECONDS
-    token_grace: float = limits.TOKEN_GRACE_SECONDS
-    publish_delay: float = 2.0
-    mass_send_delay: float = 2.0
-    mass_daily_quota: int = limits.MASS_DAILY_QUOTA_SUBSCRIPTION
-    clientmsgid_retry_interval: float = limits.CLIENTMSGID_RETRY_INTERVAL_SECONDS
-    followers: int = 3
-    callback_timeout: float = limits.CALLBACK_TIMEOUT_SECONDS
-    callback_tries: int = limits.CALLBACK_TRIES
-    callback_retry_interval: float = 1.0
-
-    @property
-    def mode(self) -> str:
-        """Return the effective callback mode: plaintext, compatible or safe."""
-        if self.message_mode:
-            return self.message_mode
-        return "safe" if self.encoding_aes_key else "plaintext"
-
-    def validate(self) -> SandboxSettings:
-        """Return these settings, or raise :class:`ConfigError` naming the bad key."""
-        if self.message_mode not in ("", *limits.MESSAGE_MODES):
-            raise ConfigError("sandbox.message_mode: must be plaintext, compatible or safe")
-        key = self.encoding_aes_key
-        if key and len(key) != limits.ENCODING_AES_KEY_CHARS:
-            raise ConfigError(f"sandbox.encoding_aes_key: must be 43 characters, got {len(key)}")
-        if self.mode != "plaintext" and not key:
-            raise ConfigError(f"sandbox.encoding_aes_key: required in {self.mode} mode")
-        if not self.appid or not self.secret:
-            raise ConfigError("sandbox.appid/secret: the sandbox needs credentials")
-        for name in ("token_ttl", "publish_delay", "mass_send_delay", "callback_timeout"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"sandbox.{name}: must not be negative")
-        if self.mass_daily_quota < 0 or self.followers < 0 or self.callback_tries < 1:
-            raise ConfigError("sandbox: quota and followers must not be negative")
-        for name in ("callback_url", "public_base_url"):
-            url = getattr(self, name)
-            if url and not url.startswith(("http://", "https://")):
-                raise ConfigError(f"sandbox.{name}: must start with http:// or https://")
-        return self
-
-    def with_overrides(self, **overrides: Any) -> SandboxSettings:
-        """Return a copy with the given fields changed (unknown names raise TypeError)."""
-        return replace(self, **overrides).validate()
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Mapping[str, Any]]) -> SandboxSettings:
-        """Return settings from wxbot's loaded config: ``[sandbox]`` over ``[wechat]`` credentials.
-
-        A ``[wechat]`` section with an appid lends all its credentials (an empty
-        EncodingAESKey there means plaintext); without one the built-in sandbox account is used.
-        """
-        wechat = config.get("wechat", {})
-        sandbox = config.get("sandbox", {})
-        values: dict[str, Any] = {}
-        if wechat.get("appid"):
-            for key in ("appid", "secret", "token", "encoding_aes_key", "message_mode"):
-                values[key] = wechat.get(key, "")
-        names = {f.name for f in fields(cls)}
-        for key, value in sandbox.items():
-            if key in names and value != "":  # an empty [sandbox] key never overrides
-                values[key] = value
-        values = {k: v for k, v in values.items() if not (v == "" and k in _CREDENTIALS_NEEDED)}
-        return cls(**values).validate()
+_BUILT_IN = {
+    "appid": SANDBOX_APPID,
+    "secret": SecretStr(SANDBOX_SECRET),
+    "token": SecretStr(SANDBOX_TOKEN),
+    "encoding_aes_key": SecretStr(SANDBOX_AES_KEY),
+}
+_CREDENTIALS = ("appid", "secret", "token", "encoding_aes_key", "message_mode")
 
 
-#: Credentials that fall back to the built-in account when left empty everywhere.
-_CREDENTIALS_NEEDED = frozenset({"appid", "secret", "token"})
+def _text(value: Any) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+
+def account_settings(
+    settings: SandboxSettings | None = None, wechat: WechatSection | None = None
+) -> SandboxSettings:
+    """Return the settings with every empty credential filled, checked for a running account.
+
+    A ``[wechat]`` section with an appid lends its credentials to the empty ones (an empty
+    EncodingAESKey there means plaintext); otherwise the built-in sandbox account's are used.
+
+    :raises ConfigError: naming the key when the account could not work.
+    """
+    settings = settings or SandboxSettings()
+    filled: dict[str, Any] = {}
+    lent = wechat is not None and bool(wechat.appid)
+    for key in _CREDENTIALS:
+        if not _text(getattr(settings, key)) and lent:
+            filled[key] = getattr(wechat, key)
+    for key, built_in in _BUILT_IN.items():
+        value = filled.get(key, getattr(settings, key))
+        if not _text(value) and not (key == "encoding_aes_key" and lent):
+            filled[key] = built_in
+    settings = settings.model_copy(update=filled)
+    if settings.mode != "plaintext" and not settings.aes_key:
+        raise ConfigError(f"sandbox.encoding_aes_key: required in {settings.mode} mode")
+    return settings
+
+
+def with_overrides(settings: SandboxSettings, **overrides: Any) -> SandboxSettings:
+    """Return a validated copy with some keys changed.
+
+    :raises ConfigError: naming an unknown key or a bad value.
+    """
+    try:
+        return SandboxSettings.model_validate(dict(settings) | overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, prefix="sandbox.")) from None

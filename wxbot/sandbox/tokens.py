@@ -88,7 +88,7 @@ def _check_credentials(account: Account, params: Mapping[str, Any]) -> None:
         raise ApiError(41004)
     if params["appid"] != account.settings.appid:
         raise ApiError(40013)
-    if params["secret"] != account.settings.secret:
+    if params["secret"] != account.settings.secret.get_secret_value():
         raise ApiError(40125)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import OrderedDict
 
 from sqlalchemy import Connection
@@ -23,9 +22,9 @@ _CHECKED_MAX = 32
 
 def compliance_problems(runtime: Runtime, issue: Issue) -> list[str]:
     """Return every reason WeChat would strip or reject the issue's article; empty when clean."""
-    key = (issue.id, issue.source.sha256, json.dumps(runtime.config, sort_keys=True, default=str))
+    key = (issue.id, issue.source.sha256, runtime.settings.model_dump_json())
     if key not in _CHECKED:
-        article = render_issue(issue, runtime.config)
+        article = render_issue(issue, runtime.settings)
         _CHECKED[key] = tuple(str(p) for p in lint_article(article, publishing=False))
         while len(_CHECKED) > _CHECKED_MAX:
             _CHECKED.popitem(last=False)
@@ -37,4 +36,6 @@ def sends_outside_jobs(
 ) -> int:
     """Return how many mass sends in ``[start, end)`` were made without a job (and count)."""
     counted = SendStatus.where(lambda s: s.may_have_reached)  # WeChat counts sends made
-    return job_store.direct_sends_between(conn, account_key(runtime.config), start, end, counted)
+    return job_store.direct_sends_between(
+        conn, account_key(runtime.settings.wechat), start, end, counted
+    )

@@ -49,7 +49,7 @@ def schedule_send(
     :raises ScheduleRefused: when the time is past or too soon, the issue fails the compliance
         check, the day's quota is used, or the issue already has a job for that audience.
     """
-    policy = SchedulePolicy.from_config(runtime.config)
+    policy = runtime.settings.schedule
     send_at = _check_time(runtime, policy, send_at)
     _check_compliance(runtime, issue_id)
     now = runtime.now()
@@ -109,7 +109,7 @@ def reschedule_job(runtime: Runtime, job_id: int, send_at: dt.datetime) -> Job:
     The job keeps its clientmsgid, so a send that did reach WeChat earlier (within 24 hours)
     is answered as a repeat instead of going out twice.
     """
-    policy = SchedulePolicy.from_config(runtime.config)
+    policy = runtime.settings.schedule
     send_at = _check_time(runtime, policy, send_at)
     job = get_job(runtime, job_id)
     if not job.state.can_reschedule:

@@ -61,7 +61,7 @@ def run_due_jobs(
     """
     worker = worker or worker_name()
     step = checkpoint or (lambda _name: None)
-    policy = SchedulePolicy.from_config(runtime.config)
+    policy = runtime.settings.schedule
     reports = _send_due(runtime, policy, worker, step)
     reports += _prepare_upcoming(runtime, policy)
     reports += _follow_outcomes(runtime, policy)
@@ -295,7 +295,7 @@ def _prepare(runtime: Runtime, row: job_store.JobRow) -> str:
     prepared = publishing.prepare_issue(
         runtime,
         row.issue_id,
-        preview_openids=tuple(runtime.config["publish"]["preview_openids"]),
+        preview_openids=tuple(runtime.settings.publish.preview_openids),
     )
     now = runtime.now()
     detail = f"revision {revision}, draft {prepared.media_id} ({prepared.action})"

@@ -11,7 +11,6 @@ from ..runtime import Runtime
 from ..states import JobState
 from ..storage import jobs as job_store
 from .model import StepReport
-from .policy import SchedulePolicy
 from .runner import Checkpoint, run_due_jobs, worker_name
 
 logger = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ def run_worker(
     A failing step (the database away, a bug) is logged and tried again on the next round.
     """
     worker = worker or worker_name()
-    interval = SchedulePolicy.from_config(runtime.config).poll_interval
+    interval = runtime.settings.schedule.poll_interval
     logger.info("scheduler %s started (looking every %gs)", worker, interval)
     while not stop_event.is_set():
         wait = interval
@@ -52,7 +51,7 @@ def run_worker(
 
 def seconds_until_next(runtime: Runtime) -> float | None:
     """Return the seconds until some job next needs a step, or None when none is waiting."""
-    policy = SchedulePolicy.from_config(runtime.config)
+    policy = runtime.settings.schedule
     now = runtime.now()
     with runtime.db.begin() as conn:
         rows = job_store.list_jobs(conn, states=JobState.where(lambda s: s.awaits_submission))

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
+from ..config import SearchSection
 from ..links import issue_links_for
 from ..runtime import Runtime
 from ..storage import search_index
@@ -38,29 +39,6 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class SearchSettings:
-    """The ``[search]`` configuration, parsed."""
-
-    synonyms: Synonyms
-    half_life_days: float
-    popular_keywords: tuple[str, ...]
-    cache_seconds: float
-    cache_size: int
-
-    @classmethod
-    def from_config(cls, config: dict[str, dict[str, Any]]) -> SearchSettings:
-        """Return the settings of a configuration."""
-        search = config["search"]
-        return cls(
-            synonyms=Synonyms(search["synonyms"]),
-            half_life_days=float(search["recency_half_life_days"]),
-            popular_keywords=tuple(str(k) for k in search["popular_keywords"]),
-            cache_seconds=float(search["cache_seconds"]),
-            cache_size=int(search["cache_size"]),
-        )
-
-
-@dataclass(frozen=True)
 class SearchResult:
     """The best issues for a query, newest first; ``total`` is None when there are many."""
 
@@ -74,9 +52,10 @@ class SearchResult:
 class ArchiveSearch:
     """Answer archive queries for one process, with a cache checked against the database."""
 
-    def __init__(self, runtime: Runtime, settings: SearchSettings | None = None) -> None:
+    def __init__(self, runtime: Runtime, settings: SearchSection | None = None) -> None:
         self.runtime = runtime
-        self.settings = settings or SearchSettings.from_config(runtime.config)
+        self.settings = settings or runtime.settings.search
+        self.synonyms = Synonyms(self.settings.synonyms)
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._stamp: Stamp | None = None
@@ -161,12 +140,12 @@ class ArchiveSearch:
                 fetch_presence,
                 terms,
                 today=today,
-                half_life_days=self.settings.half_life_days,
+                half_life_days=self.settings.recency_half_life_days,
                 require_all=require_all,
                 top=top,
             )
 
-        terms = make_terms(words, self.settings.synonyms)
+        terms = make_terms(words, self.synonyms)
         ranking = ranked(terms, True)
         if ranking.hits or not terms:
             return ranking, terms
@@ -177,7 +156,7 @@ class ArchiveSearch:
             for w in (segmentation.words(word) if is_cjk_word(word) and len(word) > 2 else [word])
         ]
         if split != words:
-            terms = make_terms(list(dict.fromkeys(split)), self.settings.synonyms)
+            terms = make_terms(list(dict.fromkeys(split)), self.synonyms)
             ranking = ranked(terms, True)
         if not ranking.hits and len(terms) > 1:
             ranking = ranked(terms, False)
@@ -191,7 +170,7 @@ class ArchiveSearch:
         chosen = {h.issue_id: h.best_row for h in hits}
         wanted = {i for doc_id in chosen.values() for i in (doc_id, doc_id + 1)}
         docs = {d.id: d for d in search_index.docs_by_ids(conn, wanted)}
-        look_for = [n for t in terms for n in needles(t, self.settings.synonyms)]
+        look_for = [n for t in terms for n in needles(t, self.synonyms)]
         links = issue_links_for(self.runtime, [h.issue_id for h in hits])
         return tuple(
             self._item(h.issue_id, docs.get(chosen[h.issue_id]), docs, look_for, links[h.issue_id])
@@ -290,4 +269,4 @@ def describe(result: SearchResult) -> list[str]:
     return [f"{kind} for {result.query!r}", *lines] if lines else [f"nothing for {result.query!r}"]
 
 
-__all__ = ["ArchiveSearch", "SearchResult", "SearchSettings", "date_label", "describe"]
+__all__ = ["ArchiveSearch", "SearchResult", "date_label", "describe"]

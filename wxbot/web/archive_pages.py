@@ -9,7 +9,6 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
-from .. import get_runtime
 from ..archive import get_issue, list_issues
 from ..errors import IssueNotFound
 from ..links import issue_links_for
@@ -19,6 +18,7 @@ from ..rendering.compliance import lint_article
 from ..rendering.cover_images import make_cover, make_thumb
 from ..rendering.preview import render_preview, render_public_page
 from ..rendering.titles import article_title, date_text
+from ..runtime import get_runtime
 from ..search.archive_search import ArchiveSearch
 from ..storage import issues as issue_store
 
@@ -62,8 +62,8 @@ def _render(issue: Issue, *, with_covers: bool) -> RenderedArticle:
     def image_url(path: Path) -> str:
         return url_for(".issue_image", issue_id=issue.id, name=path.name)
 
-    config = get_runtime(current_app).config
-    return render_issue(issue, config, image_url=image_url, with_covers=with_covers)
+    settings = get_runtime(current_app).settings
+    return render_issue(issue, settings, image_url=image_url, with_covers=with_covers)
 
 
 def _answer(body: str | bytes, mimetype: str) -> Response:
@@ -113,8 +113,7 @@ def _search_page(query: str) -> str:
 
 
 def _entry(issue: Issue, text: str, url: str, heading: str = "") -> IndexEntry:
-    config = get_runtime(current_app).config
-    title = article_title(issue, config)
+    title = article_title(issue, get_runtime(current_app).settings)
     return IndexEntry(issue.id, date_text(issue.date), title, heading, text, url)
 
 
@@ -125,7 +124,9 @@ def issue_page(issue_id: str) -> Response:
     article = _render(issue, with_covers=False)
     runtime = get_runtime(current_app)
     cover = runtime.public_base_url() + url_for(".cover", issue_id=issue.id)
-    return _answer(render_public_page(issue, article, runtime.config, cover_url=cover), "text/html")
+    return _answer(
+        render_public_page(issue, article, runtime.settings, cover_url=cover), "text/html"
+    )
 
 
 @bp.get("/issues/<issue_id>/preview")
@@ -136,7 +137,7 @@ def preview(issue_id: str) -> Response:
     page = render_preview(
         issue,
         article,
-        get_runtime(current_app).config,
+        get_runtime(current_app).settings,
         cover_src=url_for(".cover", issue_id=issue.id),
         thumb_src=url_for(".thumb", issue_id=issue.id),
         problems=lint_article(article, publishing=False),
@@ -149,13 +150,13 @@ def preview(issue_id: str) -> Response:
 @bp.get("/issues/<issue_id>/cover.jpg")
 def cover(issue_id: str) -> Response:
     """Serve the issue's 900×383 head cover."""
-    return _answer(make_cover(_issue(issue_id), get_runtime(current_app).config), "image/jpeg")
+    return _answer(make_cover(_issue(issue_id), get_runtime(current_app).settings), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/thumb.jpg")
 def thumb(issue_id: str) -> Response:
     """Serve the issue's square thumb."""
-    return _answer(make_thumb(_issue(issue_id), get_runtime(current_app).config), "image/jpeg")
+    return _answer(make_thumb(_issue(issue_id), get_runtime(current_app).settings), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/images/<name>")

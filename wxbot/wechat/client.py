@@ -20,6 +20,7 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from ..config import WechatSection
 from ..errors import ConfigError
 from ..runtime import Runtime
 from .errors import SYSTEM_BUSY, TOKEN_ERRCODES, WeChatError, WeChatNetworkError, redact
@@ -85,17 +86,17 @@ class WeChatApi:
         *,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        wechat = runtime.config["wechat"]
-        if not wechat["appid"] or not wechat["secret"]:
+        wechat = runtime.settings.wechat
+        if not wechat.appid or not wechat.secret.get_secret_value():
             raise ConfigError("wechat.appid/secret: both are needed to call the WeChat API")
-        self.appid: str = wechat["appid"]
-        self._secret: str = wechat["secret"]
-        self.base_url = str(wechat["api_base_url"]).rstrip("/")
-        self.timeout = float(wechat["timeout"])
-        self.retries = int(wechat["retries"])
-        self.backoff = float(wechat["retry_backoff"])
+        self.appid: str = wechat.appid
+        self._secret: str = wechat.secret.get_secret_value()
+        self.base_url = wechat.api_base_url.rstrip("/")
+        self.timeout = wechat.timeout
+        self.retries = wechat.retries
+        self.backoff = wechat.retry_backoff
         self.sleep = sleep
-        self.account = account_key(runtime.config)
+        self.account = account_key(wechat)
         self.tokens = TokenStore(
             runtime.db,
             self.account,
@@ -181,13 +182,12 @@ class WeChatApi:
             attempt += 1
 
 
-def account_key(config: Mapping[str, Mapping[str, Any]]) -> str:
+def account_key(wechat: WechatSection) -> str:
     """Return the account as records know it: ``appid@api-host``.
 
     The same AppID behind another API host (the sandbox) has other tokens, media and drafts.
     """
-    wechat = config["wechat"]
-    return f"{wechat['appid']}@{urlsplit(str(wechat['api_base_url'])).netloc}"
+    return f"{wechat.appid}@{urlsplit(wechat.api_base_url).netloc}"
 
 
 def _answer(api: str, result: Any) -> dict[str, Any]:

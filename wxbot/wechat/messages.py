@@ -89,19 +89,6 @@ class CallbackKeys:
     previous_encoding_aes_key: str = ""
     mode: str = "plaintext"  # plaintext | compatible | safe
 
-    @classmethod
-    def from_config(cls, wechat: Mapping[str, Any]) -> CallbackKeys:
-        """Return the keys of a ``[wechat]`` configuration table."""
-        key = str(wechat["encoding_aes_key"])
-        mode = str(wechat["message_mode"]) or ("safe" if key else "plaintext")
-        return cls(
-            token=str(wechat["token"]),
-            appid=str(wechat["appid"]),
-            encoding_aes_key=key,
-            previous_encoding_aes_key=str(wechat["previous_encoding_aes_key"]),
-            mode=mode,
-        )
-
     @property
     def aes_keys(self) -> tuple[str, ...]:
         """Return the keys to try, current first."""
