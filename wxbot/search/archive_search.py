@@ -63,7 +63,7 @@ class SearchSettings:
 
 
 class ArchiveSearch:
-    """Answer archive queries for one process, with a cache checked against the database."""
+    """Search the archive for one process, with a cache checked against the database."""
 
     def __init__(self, runtime: Runtime, settings: SearchSettings | None = None) -> None:
         self.runtime = runtime
