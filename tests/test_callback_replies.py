@@ -9,7 +9,9 @@ import pytest
 from click.testing import Result
 from test_callback import NOW, WeChatSender
 
+from wxbot.callback.replies import TEXT_REPLY_MAX_BYTES, list_answer
 from wxbot.runtime import Runtime
+from wxbot.search.results import Item
 from wxbot.storage import followers, issue_links
 
 #: The fixture's archive: 2026-06-13 and 2026-06-25; the clock says 2026-06-26 in Shanghai.
@@ -191,6 +193,19 @@ def test_a_list_fits_in_a_text_reply(wechat: WeChatSender, archive: Runtime) -> 
     content = wechat.send("数据要素")["Content"]
     assert len(content.encode("utf-8")) <= 2048
     assert "1. 6月25日" in content
+
+
+def test_a_list_of_long_headings_and_links_is_cut_to_the_text_reply_limit() -> None:
+    items = [
+        Item(
+            f"2026-06-{d:02d}", "很长的标题" * 20, "", "https://mp.weixin.qq.com/s?" + "x" * 300, ""
+        )
+        for d in range(1, 6)
+    ]
+    answer = list_answer(items, "与“数据要素”相关的日报：", "回复序号打开那一期。", "search")
+    assert len(answer.text.encode("utf-8")) <= TEXT_REPLY_MAX_BYTES
+    assert answer.kind == "list" and 1 <= len(answer.items) <= 5
+    assert answer.text.count("<a href=") == len(answer.items)
 
 
 # --- editors' keyword rules --------------------------------------------------------------------

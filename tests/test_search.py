@@ -16,14 +16,17 @@ from flask import Flask
 
 from wxbot.app import create_app
 from wxbot.archive import ingest_paths
+from wxbot.callback.replies import search_answer
 from wxbot.runtime import Runtime
 from wxbot.search import ranking
-from wxbot.search.answers import TEXT_REPLY_MAX_BYTES, Item, list_answer, snippet
 from wxbot.search.archive_search import ArchiveSearch
 from wxbot.search.query import list_number, parse_date
-from wxbot.search.ranking import Hit, Presence, presence_of, rank
-from wxbot.search.tokens import Phrase, Synonyms, Term, index_tokens, make_terms, phrase_of
+from wxbot.search.ranking import Hit, rank
+from wxbot.search.results import snippet
+from wxbot.search.tokens import Synonyms, index_tokens, make_terms, phrase_of
+from wxbot.search_rows import Phrase, Presence, Term, presence_of
 from wxbot.storage import search_index
+from wxbot.storage.search_index import SearchDoc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
@@ -286,19 +289,6 @@ def test_snippet_shows_the_match() -> None:
     assert snippet(text, ["没有的词"], width=10) == "很长的第一句话很长…"
 
 
-def test_a_list_is_cut_to_the_text_reply_limit() -> None:
-    items = [
-        Item(
-            f"2026-06-{d:02d}", "很长的标题" * 20, "", "https://mp.weixin.qq.com/s?" + "x" * 300, ""
-        )
-        for d in range(1, 6)
-    ]
-    answer = list_answer(items, "与“数据要素”相关的日报：", "回复序号打开那一期。", "search")
-    assert len(answer.text.encode("utf-8")) <= TEXT_REPLY_MAX_BYTES
-    assert answer.kind == "list" and 1 <= len(answer.items) <= 5
-    assert answer.text.count("<a href=") == len(answer.items)
-
-
 # --- on an archive -----------------------------------------------------------------------------
 
 
@@ -370,7 +360,7 @@ def test_search_prints_the_ranking_followers_get(
     result = run_cli("search", "数据要素")
     assert result.exit_code == 0, result.output
     printed = [line.split()[1] for line in result.output.splitlines() if line[:2] in ("1.", "2.")]
-    answer = ArchiveSearch(archive).answer("数据要素")
+    answer = search_answer(ArchiveSearch(archive).search("数据要素"), "数据要素", (), "search")
     assert printed == [i.issue_id for i in answer.items] == ["2026-06-25", "2026-06-13"]
     assert "http://wxbot.test/issues/2026-06-25" in result.output
 
@@ -398,6 +388,32 @@ def test_an_archive_without_an_index_is_indexed_when_the_service_starts(
             search_index.check(conn)
     finally:
         other.close()
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        [0],
+        [999],
+        [1, 2],
+        [2, 4, 6, 8],
+        [0, 1, 3, 997, 998, 999],
+        [5, 6, 999],
+    ],
+)
+def test_the_database_counts_where_a_word_stands_as_the_row_layout_says(
+    runtime: Runtime, slots: list[int]
+) -> None:
+    issues = ("2026-06-13", "2026-06-25")
+    docs = [
+        SearchDoc(_id(issue, slot), issue, "body", "", "", "x y" if slot in slots else "y")
+        for issue in issues
+        for slot in sorted({0, 1, 2, 3, 4, 998, 999, *slots})
+    ]
+    with runtime.db.begin() as conn:
+        search_index.replace_docs(conn, [], docs)
+        found = search_index.term_presence(conn, _term("x"), 20260613, 20260625)
+    assert found == presence_of([_id(issue, slot) for issue in issues for slot in slots])
 
 
 def test_hits_report_where_they_matched() -> None:

@@ -9,19 +9,13 @@ from __future__ import annotations
 import logging
 
 from .. import publishing
-from ..search.answers import (
-    Answer,
-    Item,
-    date_label,
-    help_text,
-    news_answer,
-    silent,
-    text_answer,
-)
 from ..search.query import HELP_WORDS, LATEST_WORDS, list_number, looks_like_date, parse_date
+from ..search.results import Item
 from ..wechat.events import JobEvent
+from . import replies
 from .keyword_rules import list_rules, match_rule
 from .registry import Context, Registry
+from .replies import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -37,23 +31,33 @@ def answer_message(ctx: Context) -> Answer:
     if message.msg_type == "event":
         handler = registry.event_handler(message.event)
         answer = handler(ctx) if handler is not None else None
-        return answer or silent("event")
+        return answer or replies.silent("event")
     if not message.content.strip():  # images, links, locations; voice without recognition
-        return text_answer(_help(ctx), "unsupported")
+        return replies.text_answer(_help(ctx), "unsupported")
     rules = ctx.search.cached(("rules",), lambda: list_rules(ctx.runtime))
     rule = match_rule(rules, message.content)
     if rule is not None:
-        return text_answer(rule.reply, "rule")
+        return replies.text_answer(rule.reply, "rule")
     for handler in registry.keyword_handlers(message.content):
         answer = handler(ctx)
         if answer is not None:
             return answer
-    return ctx.search.answer(message.content)
+    return answer_query(ctx, message.content)
+
+
+def answer_query(ctx: Context, query: str, handler: str = "search") -> Answer:
+    """Answer a keyword query from the archive search (cached as the search is)."""
+
+    def answer() -> Answer:
+        keywords = ctx.search.settings.popular_keywords
+        return replies.search_answer(ctx.search.search(query), query, keywords, handler)
+
+    return ctx.search.cached(("answer", query.strip(), handler), answer)
 
 
 def _help(ctx: Context) -> str:
     series = ctx.runtime.settings.brand.series_name
-    return help_text(series, ctx.search.settings.popular_keywords)
+    return replies.help_text(series, ctx.search.settings.popular_keywords)
 
 
 @registry.keyword(*LATEST_WORDS)
@@ -61,14 +65,14 @@ def latest(ctx: Context) -> Answer:
     """Answer with the newest issue."""
     item = ctx.search.latest_item()
     if item is None:
-        return text_answer("还没有日报，敬请期待。", "latest")
-    return news_answer(item, "latest")
+        return replies.no_issues_yet("latest")
+    return replies.news_answer(item, "latest")
 
 
 @registry.keyword(*HELP_WORDS)
 def help_menu(ctx: Context) -> Answer:
     """Answer with the menu and example keywords."""
-    return text_answer(_help(ctx), "help")
+    return replies.text_answer(_help(ctx), "help")
 
 
 @registry.keyword(match=looks_like_date)
@@ -79,14 +83,9 @@ def issue_of_day(ctx: Context) -> Answer | None:
         return None
     item = ctx.search.issue_item(date.isoformat())
     if item is not None:
-        return news_answer(item, "date")
-    before, after = ctx.search.neighbours(date)
-    lines = [f"{date.month}月{date.day}日没有日报。"]
-    for issue_id in (before, after):
-        near = ctx.search.issue_item(issue_id) if issue_id else None
-        if near is not None:
-            lines.append(f'<a href="{near.url}">{date_label(near.issue_id)}的日报</a>')
-    return text_answer("\n".join(lines), "date")
+        return replies.news_answer(item, "date")
+    nearest = [ctx.search.issue_item(i) for i in ctx.search.neighbours(date) if i]
+    return replies.no_issue_on(date, [n for n in nearest if n is not None], "date")
 
 
 @registry.keyword(match=lambda text: list_number(text) is not None)
@@ -107,20 +106,14 @@ def list_item(ctx: Context) -> Answer | None:
         url=current.url,
         cover_url=current.cover_url,
     )
-    return news_answer(item, "item")
+    return replies.news_answer(item, "item")
 
 
 @registry.event("subscribe")
 def welcome(ctx: Context) -> Answer:
     """Welcome a new follower with the latest issue and the menu."""
-    lines = [ctx.runtime.settings.callback.welcome_text]
-    item = ctx.search.latest_item()
-    if item is not None:
-        lines.append(
-            f'最新一期：<a href="{item.url}">{date_label(item.issue_id)} {item.heading}</a>'
-        )
-    lines.append("回复关键词查找往期日报，回复“帮助”查看用法。")
-    return text_answer("\n".join(lines), "welcome")
+    greeting = ctx.runtime.settings.callback.welcome_text
+    return replies.welcome(greeting, ctx.search.latest_item(), "welcome")
 
 
 @registry.event("CLICK")
@@ -132,13 +125,13 @@ def menu_click(ctx: Context) -> Answer:
     if command == "help":
         return help_menu(ctx)
     logger.info("callback: no command for menu key %r", ctx.message.event_key)
-    return silent("click")
+    return replies.silent("click")
 
 
 @registry.event("unsubscribe", "VIEW")
 def nothing_to_say(ctx: Context) -> Answer:
     """Answer nothing (unsubscribing, opening a menu link)."""
-    return silent("event")
+    return replies.silent("event")
 
 
 @registry.event("PUBLISHJOBFINISH", "MASSSENDJOBFINISH")
@@ -146,7 +139,7 @@ def job_finished(ctx: Context) -> Answer:
     """Hand a finished publish or mass send to the publishing records."""
     if ctx.message.job is not None:
         hand_over(ctx, ctx.message.job)
-    return silent("job")
+    return replies.silent("job")
 
 
 def hand_over(ctx: Context, job: JobEvent) -> None:

@@ -1,7 +1,7 @@
 """The registry follower replies route through: ``@registry.keyword``, ``@registry.event``.
 
 In the spirit of wechatpy's ``register_message`` and WeRoBot's filters: a handler takes the
-:class:`Context` and returns an :class:`~wxbot.search.answers.Answer`, or None to let the next
+:class:`Context` and returns an :class:`~wxbot.callback.replies.Answer`, or None to let the next
 handler try. Keywords are matched normalised (NFKC, lower case, no spaces); events by name.
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ..runtime import Runtime
-from ..search.answers import Answer
 from ..search.archive_search import ArchiveSearch
 from ..search.query import squeeze
 from ..wechat.messages import Message
+from .replies import Answer
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 
 from ..runtime import Runtime
 from ..search import indexing, segmentation
-from ..search.answers import Answer
 from ..search.archive_search import ArchiveSearch
 from ..storage.followers import LoggedMessage
 from ..wechat import messages
@@ -18,6 +17,7 @@ from ..wechat.messages import CallbackKeys, Message
 from .commands import answer_message
 from .message_log import MessageLog
 from .registry import Context
+from .replies import Answer
 
 logger = logging.getLogger(__name__)
 

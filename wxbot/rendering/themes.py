@@ -1,8 +1,10 @@
 """Article themes: CSS files in ``templates/themes/`` whose ``:root`` also colours the covers.
 
-A theme declares custom properties in ``:root`` (``--primary``, ``--cover-background``, …) and
-uses them with ``var()``. wxbot resolves them here, before inlining, because WeChat does not
-support CSS variables; ``--brand-primary`` and ``--brand-accent`` come from ``[brand]``.
+A theme is ``base.css``, the rules every theme shares, followed by the theme's own file: its
+custom properties in ``:root`` (``--primary``, ``--cover-background``, …) and the rules it
+draws its own way. Both use the properties with ``var()``; wxbot resolves them here, before
+inlining, because WeChat does not support CSS variables. ``--brand-primary`` and
+``--brand-accent`` come from ``[brand]``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ _VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
 
 @dataclass(frozen=True)
 class Theme:
-    """A resolved theme: CSS ready for the inliner, and its named colours."""
+    """A resolved theme: CSS ready for the inliner, and its custom properties by name."""
 
     name: str
     css: str
@@ -44,9 +46,13 @@ def themes_dir() -> Path:
     return templates_dir() / "themes"
 
 
+#: The stylesheet every theme starts from (not a theme itself).
+BASE = "base"
+
+
 def available_themes() -> list[str]:
     """Return the names of the shipped themes."""
-    return sorted(p.stem for p in themes_dir().glob("*.css"))
+    return sorted(p.stem for p in themes_dir().glob("*.css") if p.stem != BASE)
 
 
 def load_theme(settings: Settings) -> Theme:
@@ -61,10 +67,11 @@ def load_theme(settings: Settings) -> Theme:
 @functools.cache
 def _load(name: str, brand_primary: str, brand_accent: str) -> Theme:
     path = themes_dir() / f"{name}.css"
-    if not re.fullmatch(r"[\w-]+", name) or not path.is_file():
+    if not re.fullmatch(r"[\w-]+", name) or name == BASE or not path.is_file():
         shown = ", ".join(available_themes())
         raise ConfigError(f"render.theme: no theme {name!r} (available: {shown})")
-    source = _COMMENT.sub("", path.read_text(encoding="utf-8"))
+    stylesheets = (themes_dir() / f"{BASE}.css", path)
+    source = "\n".join(_COMMENT.sub("", p.read_text(encoding="utf-8")) for p in stylesheets)
     declared = {"--brand-primary": brand_primary, "--brand-accent": brand_accent}
     for block in _ROOT_BLOCK.finditer(source):
         declared.update((k, v.strip()) for k, v in _PROPERTY.findall(block.group("body")))

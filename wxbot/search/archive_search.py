@@ -1,9 +1,10 @@
 """Search the archive for a follower: ranked issues with their matching heading, snippet, link.
 
-One :class:`ArchiveSearch` per process keeps a small cache of answers, keyed by what they
-depend on — the archive version (bumped by every ingest), the keyword-rules version and the
-article links — which it re-reads at most every ``[search] cache_seconds``. The cache is only
-a cache: every process answers the same from the database without it.
+One :class:`ArchiveSearch` per process keeps a small cache of results (and, through
+:meth:`ArchiveSearch.cached`, of what its callers make of them), keyed by what they depend
+on — the archive version (bumped by every ingest), the keyword-rules version and the article
+links — which it re-reads at most every ``[search] cache_seconds``. The cache is only a
+cache: every process answers the same from the database without it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -22,12 +22,13 @@ from sqlalchemy import Connection
 from ..config import SearchSection
 from ..links import issue_links_for
 from ..runtime import Runtime
+from ..search_rows import Presence, Term, body_row_of
 from ..storage import search_index
 from ..storage.search_index import SearchDoc, Stamp
 from . import segmentation
-from .answers import Answer, Item, date_label, list_answer, news_answer, nothing_answer, snippet
-from .ranking import Hit, Presence, Ranking, rank
-from .tokens import Synonyms, Term, is_cjk_word, make_terms, needles, split_words
+from .ranking import Hit, Ranking, rank
+from .results import Item, SearchResult, snippet
+from .tokens import Synonyms, is_cjk_word, make_terms, needles, split_words
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +39,8 @@ STRONG_MATCH_RATIO = 2.0
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class SearchResult:
-    """The best issues for a query, newest first; ``total`` is None when there are many."""
-
-    query: str
-    items: tuple[Item, ...]
-    scores: tuple[float, ...]
-    total: int | None
-    strong: bool
-
-
 class ArchiveSearch:
-    """Answer archive queries for one process, with a cache checked against the database."""
+    """Search the archive for one process, with a cache checked against the database."""
 
     def __init__(self, runtime: Runtime, settings: SearchSection | None = None) -> None:
         self.runtime = runtime
@@ -168,7 +158,7 @@ class ArchiveSearch:
         if not hits:
             return ()
         chosen = {h.issue_id: h.best_row for h in hits}
-        wanted = {i for doc_id in chosen.values() for i in (doc_id, doc_id + 1)}
+        wanted = {i for row in chosen.values() for i in (row, body_row_of(row))}
         docs = {d.id: d for d in search_index.docs_by_ids(conn, wanted)}
         look_for = [n for t in terms for n in needles(t, self.synonyms)]
         links = issue_links_for(self.runtime, [h.issue_id for h in hits])
@@ -189,7 +179,7 @@ class ArchiveSearch:
             return self._plain_item(issue_id, url, "", "")
         text = best.text
         if best.kind == "heading":  # the snippet comes from the section's paragraphs
-            body = docs.get(best.id + 1)
+            body = docs.get(body_row_of(best.id))
             text = body.text if body is not None else best.text
         return Item(
             issue_id=issue_id,
@@ -240,22 +230,6 @@ class ArchiveSearch:
 
         return self.cached(("neighbours", date), find)
 
-    # --- answers ----------------------------------------------------------------------------
-
-    def answer(self, query: str, handler: str = "search") -> Answer:
-        """Return the answer to a keyword query: one article, a list, or a friendly nothing."""
-        key = ("answer", query.strip(), handler)
-        return self.cached(key, lambda: self._answer(query, handler))
-
-    def _answer(self, query: str, handler: str) -> Answer:
-        result = self.search(query)
-        if not result.items:
-            return nothing_answer(query, self.settings.popular_keywords, handler)
-        if result.strong:
-            return news_answer(result.items[0], handler)
-        header = f"与“{query.strip()[:20]}”相关的日报："
-        return list_answer(result.items, header, "回复序号打开那一期。", handler)
-
 
 def describe(result: SearchResult) -> list[str]:
     """Return the lines ``wxbot search`` prints for a result."""
@@ -269,4 +243,4 @@ def describe(result: SearchResult) -> list[str]:
     return [f"{kind} for {result.query!r}", *lines] if lines else [f"nothing for {result.query!r}"]
 
 
-__all__ = ["ArchiveSearch", "SearchResult", "date_label", "describe"]
+__all__ = ["ArchiveSearch", "SearchResult", "describe"]

@@ -10,25 +10,30 @@ from sqlalchemy import Connection
 
 from ..model import Issue
 from ..runtime import Runtime
+from ..search_rows import (
+    MAX_SECTIONS,
+    REFERENCES_SLOT,
+    SUMMARY_SLOT,
+    body_slot,
+    day_of_issue,
+    heading_slot,
+    row_id,
+)
 from ..storage import issues as issue_store
 from ..storage import search_index
-from ..storage.search_index import SearchDoc, issue_base
-from .ranking import REFERENCES_SLOT, SUMMARY_SLOT
+from ..storage.search_index import SearchDoc
 from .tokens import index_tokens
 
 logger = logging.getLogger(__name__)
 
-#: Sections indexed per issue: section n has its heading at slot 2n - 1, its paragraphs at 2n.
-MAX_SECTIONS = (REFERENCES_SLOT - 1) // 2
-
 
 def issue_docs(issue: Issue) -> list[SearchDoc]:
     """Return the searchable parts of an issue: summary, each heading and body, references."""
-    base = issue_base(issue.id)
+    day = day_of_issue(issue.id)
     first_heading = issue.sections[0].heading if issue.sections else "摘要"
     docs = [
         _doc(
-            base + SUMMARY_SLOT,
+            row_id(day, SUMMARY_SLOT),
             issue,
             "summary",
             first_heading,
@@ -37,15 +42,16 @@ def issue_docs(issue: Issue) -> list[SearchDoc]:
         )
     ]
     for n, section in enumerate(issue.sections[:MAX_SECTIONS], start=1):
-        docs.append(_doc(base + 2 * n - 1, issue, "heading", section.heading, section.heading))
+        heading = section.heading
+        docs.append(_doc(row_id(day, heading_slot(n)), issue, "heading", heading, heading))
         body = "\n".join(section.paragraphs)
         if body:
-            docs.append(_doc(base + 2 * n, issue, "body", section.heading, body))
+            docs.append(_doc(row_id(day, body_slot(n)), issue, "body", heading, body))
     if issue.references:
         refs = "\n".join(
             " ".join(p for p in (r.source, r.title, r.date, r.note) if p) for r in issue.references
         )
-        docs.append(_doc(base + REFERENCES_SLOT, issue, "refs", "参考文献", refs))
+        docs.append(_doc(row_id(day, REFERENCES_SLOT), issue, "refs", "参考文献", refs))
     return docs
 
 

@@ -22,7 +22,14 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .tokens import Term
+from ..search_rows import (
+    REFERENCES_SLOT,
+    SUMMARY_SLOT,
+    Presence,
+    Term,
+    issue_of_day,
+    row_id,
+)
 
 #: Weights of a match by where it stands.
 HEADING_WEIGHT = 3.0
@@ -38,32 +45,15 @@ MAX_RELEVANCE = (
 #: the day an issue could still beat the fifth best.
 FIRST_WINDOW = 24
 
-#: Row ids per issue: ``YYYYMMDD * SLOTS + slot``. Slot 0 is the summary (with the series
-#: title), 999 the references; section n has its heading at 2n - 1 and its body at 2n.
-SLOTS = 1000
-SUMMARY_SLOT = 0
-REFERENCES_SLOT = 999
 
-
-@dataclass(frozen=True)
-class Presence:
-    """Where one word stands in one issue: counts, and the first heading and body rows."""
-
-    headings: int = 0
-    summary: bool = False
-    bodies: int = 0
-    references: bool = False
-    first_heading: int | None = None
-    first_body: int | None = None
-
-    def relevance(self) -> float:
-        """Return the word's relevance in the issue."""
-        return (
-            HEADING_WEIGHT * (self.headings > 0)
-            + SUMMARY_WEIGHT * self.summary
-            + BODY_WEIGHT * min(self.bodies, BODY_MAX_SECTIONS)
-            + REFERENCES_WEIGHT * self.references
-        )
+def relevance_of(presence: Presence) -> float:
+    """Return a word's relevance in an issue, from where it stands there."""
+    return (
+        HEADING_WEIGHT * (presence.headings > 0)
+        + SUMMARY_WEIGHT * presence.summary
+        + BODY_WEIGHT * min(presence.bodies, BODY_MAX_SECTIONS)
+        + REFERENCES_WEIGHT * presence.references
+    )
 
 
 #: Returns the days (``YYYYMMDD``) of the newest issues matching all terms (or any, when the
@@ -91,27 +81,6 @@ class Ranking:
     hits: tuple[Hit, ...]
     total: int | None
     require_all: bool
-
-
-def presence_of(row_ids: Sequence[int]) -> dict[int, Presence]:
-    """Return where a word stands, by day, from the ids of the rows it is in."""
-    by_day: dict[int, list[int]] = {}
-    for row_id in row_ids:
-        by_day.setdefault(row_id // SLOTS, []).append(row_id)
-    out = {}
-    for day, ids in by_day.items():
-        slots = [(i % SLOTS, i) for i in sorted(ids)]
-        headings = [i for s, i in slots if s % 2 and s != REFERENCES_SLOT]
-        bodies = [i for s, i in slots if not s % 2 and s != SUMMARY_SLOT]
-        out[day] = Presence(
-            headings=len(headings),
-            summary=any(s == SUMMARY_SLOT for s, _ in slots),
-            bodies=len(bodies),
-            references=any(s == REFERENCES_SLOT for s, _ in slots),
-            first_heading=headings[0] if headings else None,
-            first_body=bodies[0] if bodies else None,
-        )
-    return out
 
 
 def _date(day: int) -> dt.date:
@@ -179,13 +148,13 @@ def _score(
     for day in days:
         found = [p[day] for p in presences if day in p]
         if found:
-            relevance = sum(p.relevance() for p in found) / len(presences)
+            relevance = sum(relevance_of(p) for p in found) / len(presences)
             score = relevance * decay(day, today, half_life_days)
             scored.append((score, day, relevance, found))
     best = heapq.nlargest(top, scored, key=lambda s: (s[0], s[1]))
     return [
         Hit(
-            issue_id=f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}",
+            issue_id=issue_of_day(day),
             score=score,
             relevance=relevance,
             heading_match=any(p.headings for p in found),
@@ -204,5 +173,5 @@ def _best_row(day: int, found: list[Presence]) -> int:
     if bodies:
         return min(bodies)
     if any(p.summary for p in found) or not any(p.references for p in found):
-        return day * SLOTS + SUMMARY_SLOT
-    return day * SLOTS + REFERENCES_SLOT
+        return row_id(day, SUMMARY_SLOT)
+    return row_id(day, REFERENCES_SLOT)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from ..search_rows import Phrase, Term
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 _RUN = re.compile(rf"([{_CJK}]+)|([0-9a-z]+)")
@@ -54,22 +55,6 @@ def index_tokens(text: str) -> str:
             if not (follower.isascii() and follower.isalnum()):
                 out.append(cjk[-1])
     return " ".join(out)
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """Tokens that must follow each other; ``prefix`` makes the last one a prefix."""
-
-    tokens: tuple[str, ...]
-    prefix: bool = False
-
-
-@dataclass(frozen=True)
-class Term:
-    """One word a follower typed, as the phrases any of which may match it (synonyms)."""
-
-    text: str
-    phrases: tuple[Phrase, ...]
 
 
 def phrase_of(word: str) -> Phrase | None:

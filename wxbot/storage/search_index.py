@@ -1,7 +1,7 @@
 """SQL for archive search: one row per part of an issue, its tokens indexed for full text.
 
-A row's id is ``YYYYMMDD * 1000 + slot`` — the issue's date, then which part — so the newest
-matches come first in the index's own order and an issue's rows are one id range. SQLite
+A row's id is the issue's date, then which part (``wxbot.search_rows``), so the newest matches
+come first in the index's own order and an issue's rows are one id range. SQLite
 indexes ``tokens`` in an FTS5 table kept in step by triggers; PostgreSQL in a GIN index over
 ``to_tsvector('simple', tokens)``. Both answer "the newest N rows matching" without ranking
 every match: the ranking is done over those ids (``wxbot.search.ranking``).
@@ -31,8 +31,8 @@ from sqlalchemy import (
     text,
 )
 
-from ..search.ranking import SLOTS, Presence
-from ..search.tokens import Phrase, Term
+from .. import search_rows
+from ..search_rows import Phrase, Presence, Term, day_of_issue, first_row, last_row
 from .issue_links import issue_links
 from .schema import metadata
 
@@ -99,9 +99,6 @@ def _fts5(table: Table, fts: str) -> None:
 _fts5(search_docs, "search_fts")
 _fts5(search_issues, "search_issue_fts")
 
-#: Row ids per issue (the layout of the slots is wxbot.search.ranking's).
-SLOTS_PER_ISSUE = SLOTS
-
 
 @dataclass(frozen=True)
 class SearchDoc:
@@ -115,17 +112,12 @@ class SearchDoc:
     tokens: str = ""
 
 
-def issue_base(issue_id: str) -> int:
-    """Return the first row id of an issue (``YYYYMMDD * 1000``)."""
-    return int(issue_id.replace("-", "")) * SLOTS_PER_ISSUE
-
-
 def replace_docs(conn: Connection, issue_ids: Sequence[str], docs: Sequence[SearchDoc]) -> None:
     """Replace every row of the given issues by ``docs`` (and each issue's row by their tokens)."""
     sqlite = conn.dialect.name == "sqlite"
     for issue_id in issue_ids:
-        base = issue_base(issue_id)
-        in_issue = search_docs.c.id.between(base, base + SLOTS_PER_ISSUE - 1)
+        day = day_of_issue(issue_id)
+        in_issue = search_docs.c.id.between(first_row(day), last_row(day))
         if sqlite:  # out of the FTS5 index first, with the tokens it was given
             old = conn.execute(select(search_docs.c.id, search_docs.c.tokens).where(in_issue))
             _fts_delete(conn, "search_fts", [{"id": r.id, "tokens": r.tokens} for r in old])
@@ -154,8 +146,7 @@ def replace_docs(conn: Connection, issue_ids: Sequence[str], docs: Sequence[Sear
     for doc in docs:
         tokens.setdefault(doc.issue_id, []).append(doc.tokens)
     issue_rows = [
-        {"id": issue_base(i) // SLOTS_PER_ISSUE, "issue_id": i, "tokens": " ".join(t)}
-        for i, t in tokens.items()
+        {"id": day_of_issue(i), "issue_id": i, "tokens": " ".join(t)} for i, t in tokens.items()
     ]
     conn.execute(search_docs.insert(), doc_rows)
     conn.execute(search_issues.insert(), issue_rows)
@@ -218,26 +209,45 @@ def _dialect(conn: Connection) -> str:
     return "sqlite" if conn.dialect.name == "sqlite" else "postgresql"
 
 
-#: Where a term stands in each issue, counted by the database: ``{id}`` is the row id column.
+#: Where a term stands in each issue, counted by the database as ``search_rows.presence_of``
+#: counts in Python: ``{id}`` is the row id column, the numbers are the row layout's.
 _PRESENCE = """
-SELECT {id} / 1000 AS day,
-       sum(CASE WHEN {id} % 1000 % 2 = 1 AND {id} % 1000 <> 999 THEN 1 ELSE 0 END),
-       max(CASE WHEN {id} % 1000 = 0 THEN 1 ELSE 0 END),
-       sum(CASE WHEN {id} % 1000 % 2 = 0 AND {id} % 1000 <> 0 THEN 1 ELSE 0 END),
-       max(CASE WHEN {id} % 1000 = 999 THEN 1 ELSE 0 END),
-       min(CASE WHEN {id} % 1000 % 2 = 1 AND {id} % 1000 <> 999 THEN {id} END),
-       min(CASE WHEN {id} % 1000 % 2 = 0 AND {id} % 1000 <> 0 THEN {id} END)
+SELECT {id} / {rows} AS day,
+       sum(CASE WHEN {heading} THEN 1 ELSE 0 END),
+       max(CASE WHEN {slot} = {summary} THEN 1 ELSE 0 END),
+       sum(CASE WHEN {body} THEN 1 ELSE 0 END),
+       max(CASE WHEN {slot} = {references} THEN 1 ELSE 0 END),
+       min(CASE WHEN {heading} THEN {id} END),
+       min(CASE WHEN {body} THEN {id} END)
 FROM {source}
 WHERE {match} AND {id} BETWEEN :first AND :last
-GROUP BY {id} / 1000
+GROUP BY {id} / {rows}
 """
+
+
+def _presence_sql(id_column: str, source: str, match: str) -> str:
+    slot = f"{id_column} % {search_rows.ROWS_PER_ISSUE:d}"
+    # search_rows.is_heading_slot and is_body_slot
+    heading = f"{slot} % 2 = 1 AND {slot} <> {search_rows.REFERENCES_SLOT:d}"
+    body = f"{slot} % 2 = 0 AND {slot} <> {search_rows.SUMMARY_SLOT:d}"
+    return _PRESENCE.format(
+        id=id_column,
+        rows=f"{search_rows.ROWS_PER_ISSUE:d}",
+        slot=slot,
+        heading=heading,
+        body=body,
+        summary=f"{search_rows.SUMMARY_SLOT:d}",
+        references=f"{search_rows.REFERENCES_SLOT:d}",
+        source=source,
+        match=match,
+    )
+
+
 _PRESENCES = {
-    "sqlite": text(_PRESENCE.format(id="rowid", source="search_fts", match="search_fts MATCH :q")),
+    "sqlite": text(_presence_sql("rowid", "search_fts", "search_fts MATCH :q")),
     "postgresql": text(
-        _PRESENCE.format(
-            id="id",
-            source="search_docs",
-            match="to_tsvector('simple', tokens) @@ to_tsquery('simple', :q)",
+        _presence_sql(
+            "id", "search_docs", "to_tsvector('simple', tokens) @@ to_tsquery('simple', :q)"
         )
     ),
 }
@@ -250,8 +260,8 @@ def term_presence(
     dialect = _dialect(conn)
     params = {
         "q": _fts5_term(term) if dialect == "sqlite" else _tsquery_term(term),
-        "first": first_day * SLOTS_PER_ISSUE,
-        "last": last_day * SLOTS_PER_ISSUE + SLOTS_PER_ISSUE - 1,
+        "first": first_row(first_day),
+        "last": last_row(last_day),
     }
     return {
         int(day): Presence(int(headings), bool(summary), int(bodies), bool(refs), heading, body)
@@ -302,7 +312,7 @@ def docs_by_ids(conn: Connection, ids: Iterable[int]) -> list[SearchDoc]:
 
 def docs_of_issue(conn: Connection, issue_id: str) -> list[SearchDoc]:
     """Return an issue's rows in slot order (without their tokens)."""
-    base = issue_base(issue_id)
+    day = day_of_issue(issue_id)
     rows = conn.execute(
         select(
             search_docs.c.id,
@@ -311,7 +321,7 @@ def docs_of_issue(conn: Connection, issue_id: str) -> list[SearchDoc]:
             search_docs.c.heading,
             search_docs.c.text,
         )
-        .where(search_docs.c.id.between(base, base + SLOTS_PER_ISSUE - 1))
+        .where(search_docs.c.id.between(first_row(day), last_row(day)))
         .order_by(search_docs.c.id)
     )
     return [SearchDoc(**r._mapping) for r in rows]

@@ -1,17 +1,20 @@
-"""What a follower is answered: one article, a short list, or a friendly nothing — as plain data.
+"""The words followers read: one article, a short list, the menu, a welcome — as plain data.
 
-A passive reply to a follower carries one news article at most, and a text reply about
-2048 bytes (community-measured); lists are fitted to that by shortening headings, then by
-dropping the last items.
+Search finds issues (``wxbot.search``); this turns what it found into a follower's reply. A
+passive reply carries one news article at most, and a text reply about 2048 bytes
+(community-measured); lists are fitted to that by shortening headings, then by dropping the
+last items.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+
+from ..search.results import Item, SearchResult, clip
 
 #: Longest text reply WeChat shows, in UTF-8 bytes (community-measured).
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
@@ -23,20 +26,6 @@ LIST_MAX_ITEMS = 5
 #: Characters of a news title and description we send (WeChat cuts them on screen anyway).
 NEWS_TITLE_MAX_CHARS = 64
 NEWS_DESCRIPTION_MAX_CHARS = 120
-
-_WHITESPACE = re.compile(r"\s+")
-_CLAUSE_ENDS = "。，；：！？、,;"
-
-
-@dataclass(frozen=True)
-class Item:
-    """An issue shown to a follower: which part matched, a snippet, where to read it."""
-
-    issue_id: str
-    heading: str
-    snippet: str
-    url: str
-    cover_url: str
 
 
 @dataclass(frozen=True)
@@ -81,32 +70,9 @@ def date_label(issue_id: str) -> str:
     return f"{int(month)}月{int(day)}日"
 
 
-def clip(text: str, limit: int) -> str:
-    """Return ``text`` on one line, cut to ``limit`` characters with an ellipsis."""
-    line = _WHITESPACE.sub(" ", text).strip()
-    return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"
-
-
-def snippet(text: str, needles: Sequence[str], width: int = 60) -> str:
-    """Return about ``width`` characters of ``text`` around the first of ``needles`` found.
-
-    The excerpt starts at the clause the match stands in when that is near, so it does not
-    open in the middle of a word.
-    """
-    line = _WHITESPACE.sub(" ", text).strip()
-    lowered = line.lower()
-    found = [i for n in needles if n and (i := lowered.find(n.lower())) != -1]
-    if not found or len(line) <= width:
-        return clip(line, width)
-    at = min(found)
-    start = max(at - width // 3, 0)
-    clause = max(line.rfind(p, start, at) for p in _CLAUSE_ENDS)
-    start = clause + 1 if clause != -1 else start
-    while 0 < start < at and line[start - 1].isascii() and line[start - 1].isalnum():
-        start -= 1  # not from the middle of a Latin word
-    end = min(start + width, len(line))
-    excerpt = line[start:end].strip()
-    return ("…" if start else "") + excerpt + ("…" if end < len(line) else "")
+def link(item: Item, text: str) -> str:
+    """Return a tappable link to an item's issue in a text reply."""
+    return f'<a href="{item.url}">{text}</a>'
 
 
 def news_answer(item: Item, handler: str) -> Answer:
@@ -132,7 +98,7 @@ def _fits(text: str) -> bool:
 
 def _list_line(number: int, item: Item, heading_chars: int) -> str:
     heading = _safe(clip(item.heading, heading_chars))
-    return f'{number}. {date_label(item.issue_id)} <a href="{item.url}">{heading}</a>'
+    return f"{number}. {date_label(item.issue_id)} {link(item, heading)}"
 
 
 def list_answer(items: Sequence[Item], header: str, footer: str, handler: str) -> Answer:
@@ -192,3 +158,36 @@ def text_answer(text: str, handler: str) -> Answer:
 def silent(handler: str) -> Answer:
     """Return the answer that sends nothing (WeChat's "success")."""
     return Answer("silent", handler)
+
+
+def search_answer(
+    result: SearchResult, query: str, keywords: Sequence[str], handler: str
+) -> Answer:
+    """Return the answer to a keyword search: one article, a list, or a friendly nothing."""
+    if not result.items:
+        return nothing_answer(query, keywords, handler)
+    if result.strong:
+        return news_answer(result.items[0], handler)
+    header = f"与“{query.strip()[:20]}”相关的日报："
+    return list_answer(result.items, header, "回复序号打开那一期。", handler)
+
+
+def no_issues_yet(handler: str) -> Answer:
+    """Return the answer to "latest" before the first issue."""
+    return text_answer("还没有日报，敬请期待。", handler)
+
+
+def no_issue_on(date: dt.date, nearest: Sequence[Item], handler: str) -> Answer:
+    """Return the answer to a date without an issue: links to the nearest issues."""
+    lines = [f"{date.month}月{date.day}日没有日报。"]
+    lines.extend(link(near, f"{date_label(near.issue_id)}的日报") for near in nearest)
+    return text_answer("\n".join(lines), handler)
+
+
+def welcome(greeting: str, latest: Item | None, handler: str) -> Answer:
+    """Return the welcome a new follower gets: the greeting, the latest issue, how to ask."""
+    lines = [greeting]
+    if latest is not None:
+        lines.append(f"最新一期：{link(latest, f'{date_label(latest.issue_id)} {latest.heading}')}")
+    lines.append("回复关键词查找往期日报，回复“帮助”查看用法。")
+    return text_answer("\n".join(lines), handler)
