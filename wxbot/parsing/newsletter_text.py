@@ -265,8 +265,9 @@ class _Parser:
             return ""
         self.pos += 1
         paragraphs = self.paragraphs(
-            lambda ln, paras: _is_heading_word(ln, CONTENTS_HEADINGS)
-            or self.starts_section(ln, paras, 1)
+            lambda ln, paras: (
+                _is_heading_word(ln, CONTENTS_HEADINGS) or self.starts_section(ln, paras, 1)
+            )
         )
         return "\n".join(paragraphs)
 
@@ -328,8 +329,9 @@ class _Parser:
             m = _HEADING.match(heading) or m
             self.pos += taken
             paragraphs = self.paragraphs(
-                lambda ln, paras: self.starts_section(ln, paras, expected + 1)
-                or _is_heading_word(ln, REFERENCES_HEADINGS)
+                lambda ln, paras, nxt=expected + 1: (
+                    self.starts_section(ln, paras, nxt) or _is_heading_word(ln, REFERENCES_HEADINGS)
+                )
             )
             if not paragraphs:
                 raise self.error(first.no, f"section {m.group(1)}、 has no paragraphs")
@@ -409,8 +411,8 @@ class _Parser:
 
 def _cut(entry: str, line: Line) -> bool:
     """Return whether a contents entry goes on past a gap (a page break cut it)."""
-    return line.gap is Gap.PAGE and not _TRAILING_PAGE.search(entry) and not _HEADING.match(
-        line.text
+    return (
+        line.gap is Gap.PAGE and not _TRAILING_PAGE.search(entry) and not _HEADING.match(line.text)
     )
 
 

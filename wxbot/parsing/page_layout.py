@@ -62,7 +62,7 @@ _IDEOGRAPH_LOOKALIKES = _SUPPLEMENT_RADICALS | {
     if c not in _SUPPLEMENT_RADICALS and unicodedata.normalize("NFKC", chr(c)) != chr(c)
 }
 
-#: A line that is only a page number: ``3``, ``- 3 -``, ``第 3 页``, ``第 3 页 / 共 6 页``, ``3 / 6``.
+#: A line that is only a page number: ``3``, ``- 3 -``, ``第 3 页``, ``第 3 页 / 共 6 页``…
 PAGE_NUMBER_LINE = re.compile(
     r"^(?:[-–—]\s*)?\d{1,3}(?:\s*[-–—])?$"
     r"|^第\s*\d{1,3}\s*页(?:\s*[/／,，|]?\s*共\s*\d{1,3}\s*页)?$"
@@ -71,7 +71,9 @@ PAGE_NUMBER_LINE = re.compile(
     re.IGNORECASE,
 )
 #: Lines that are structure, never page furniture, however often they recur at page edges.
-_STRUCTURE = re.compile(r"^(?:[-•·*]\s|[一二三四五六七八九十]{1,3}\s*[、.．])|^(?:摘要|目录|参考文献)$")
+_STRUCTURE = re.compile(
+    r"^(?:[-•·*]\s|[一二三四五六七八九十]{1,3}\s*[、.．])|^(?:摘要|目录|参考文献)$"
+)
 #: How many lines at each edge of a page may be running headers or footers.
 EDGE_LINES = 2
 _DIGITS = re.compile(r"\d+")
