@@ -311,6 +311,16 @@ class _Parser:
             return True
         return ends_sentence(paragraphs[-1][-1].text) or _numeral(m.group(1)) == expected
 
+    def section_end(self, following: int) -> Callable[[Line, list[list[Line]]], bool]:
+        """Return the test for the line that ends a section: the next heading, or 参考文献."""
+
+        def ends(line: Line, paragraphs: list[list[Line]]) -> bool:
+            return self.starts_section(line, paragraphs, following) or _is_heading_word(
+                line, REFERENCES_HEADINGS
+            )
+
+        return ends
+
     def sections(self) -> list[Section]:
         sections: list[Section] = []
         while (first := self.peek()) is not None:

@@ -212,13 +212,13 @@ def _remove_running_lines(pages: list[list[_Raw | None]]) -> None:
                 content = [r for r in page if r is not None]
                 if not content:
                     break
-                edge = content[0] if from_top else content[-1]
-                sig = _signature(edge.text)
+                outer = content[0] if from_top else content[-1]
+                sig = _signature(outer.text)
                 if sig not in running:
                     break
                 if number == 0 and from_top and not _repeats_next(content, sig):
                     break  # the document's first line is its title, even when a header says it too
-                page.remove(edge)
+                page.remove(outer)
 
 
 def _repeats_next(content: list[_Raw], sig: str) -> bool:
