@@ -338,11 +338,7 @@ class _Parser:
             heading = _text(self.lines[self.pos : self.pos + taken])
             m = _HEADING.match(heading) or m
             self.pos += taken
-            paragraphs = self.paragraphs(
-                lambda ln, paras, nxt=expected + 1: (
-                    self.starts_section(ln, paras, nxt) or _is_heading_word(ln, REFERENCES_HEADINGS)
-                )
-            )
+            paragraphs = self.paragraphs(self.section_end(expected + 1))
             if not paragraphs:
                 raise self.error(first.no, f"section {m.group(1)}、 has no paragraphs")
             sections.append(Section(m.group(1), m.group(2).strip(), tuple(paragraphs)))
