@@ -169,7 +169,13 @@ REJECTED = [
         16,
         "a reference needs",
     ),
-    ("notes.docx", b"PK\x03\x04", 1, "unsupported file type"),
+    ("notes.docx", b"PK\x03\x04", 1, "not a Word .docx file"),
+    ("notes.rtf", b"{\\rtf1 hello}", 1, "unsupported file type"),
+    ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 1, "save as .docx or PDF"),
+    ("draft.wps", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 1, "save as .docx or PDF"),
+    ("big5.txt", MINIMAL.encode("big5"), 1, "it looks like Big5"),
+    ("utf16.txt", MINIMAL.encode("utf-16-le"), 1, "UTF-16 without a byte-order mark"),
+    ("zip.txt", b"PK\x03\x04rest", 1, "give it a .docx name"),
     ("fake.pdf", b"hello", 1, "not a PDF file"),
 ]
 

@@ -29,7 +29,15 @@ from ..model import (
 )
 from .page_layout import Gap, Layout, Line, layout_lines
 
-__all__ = ["Line", "compact", "ends_sentence", "join_wrapped", "parse_date", "parse_text"]
+__all__ = [
+    "Line",
+    "chinese_numeral",
+    "compact",
+    "ends_sentence",
+    "join_wrapped",
+    "parse_date",
+    "parse_text",
+]
 
 SUMMARY_HEADINGS = {"摘要", "内容摘要", "本期摘要"}
 CONTENTS_HEADINGS = {"contents", "目录", "目 录"}
@@ -330,9 +338,9 @@ class _Parser:
             expected = len(sections) + 1
             number = _numeral(m.group(1))
             if number != expected:
+                wanted = chinese_numeral(expected)
                 raise self.error(
-                    first.no,
-                    f"section {m.group(1)}、 is out of order (expected {_to_numeral(expected)}、)",
+                    first.no, f"section {m.group(1)}、 is out of order (expected {wanted}、)"
                 )
             taken = self.heading_length()
             heading = _text(self.lines[self.pos : self.pos + taken])
@@ -481,7 +489,7 @@ def _numeral(text: str) -> int:
     return digits.get(text, 0)
 
 
-def _to_numeral(n: int) -> str:
+def chinese_numeral(n: int) -> str:
     """Return ``n`` (1–99) as a Chinese numeral."""
     units = CHINESE_NUMERALS[:9]
     if n < 10:
