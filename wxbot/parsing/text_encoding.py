@@ -1,4 +1,4 @@
-"""Decode a text issue: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030/GBK.
+"""Decode a text issue: UTF-8 (with or without BOM), UTF-16 (LE/BE), or GB18030/GBK.
 
 The order is explicit rather than guessed by a detector: a byte-order mark is exact, text
 that is valid UTF-8 is UTF-8 (other encodings of Chinese almost never are), and GB18030 —
@@ -50,12 +50,16 @@ def decode_text(raw: bytes, name: str) -> str:
                 ) from None
     nul = raw.find(b"\x00")
     if nul >= 0:
+        # UTF-16 saved without a BOM (ASCII's high bytes are NULs) is taken when it reads as
+        # Chinese in one byte order; anything else with a NUL byte is binary.
+        for codec in ("utf-16-le", "utf-16-be"):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if _reads_as_chinese(text):
+                return text
         line = raw.count(b"\n", 0, nul) + 1
-        even, odd = raw[0::2].count(0), raw[1::2].count(0)
-        if len(raw) % 2 == 0 and max(even, odd) >= 9 * min(even, odd):
-            raise IssueFormatError(
-                name, 1, "UTF-16 without a byte-order mark: save it as UTF-8 or UTF-16 with BOM"
-            )
         raise IssueFormatError(name, line, "binary data (a NUL byte), not a text issue")
     try:
         return raw.decode("utf-8")
