@@ -51,8 +51,9 @@ _TERMINAL = tuple("。！？!?…；;")
 _CLOSERS = "”’」』）)】》\"'"
 _ASCII_WORD = re.compile(r"[A-Za-z0-9%]")
 _IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+_LATIN_START = re.compile(r"[A-Za-z0-9%(\[<]")
 #: A boundary between an ideograph and a Latin letter or digit, with or without a space.
-_SCRIPT_BOUNDARY = re.compile(r"[\u3400-\u9fff] ?[A-Za-z0-9]|[A-Za-z0-9] ?[\u3400-\u9fff]")
+_SCRIPT_BOUNDARY = re.compile(r"[\u3400-\u9fff] ?[A-Za-z0-9(\[<]|[A-Za-z0-9] ?[\u3400-\u9fff]")
 #: Longest a heading may be before it is read as a paragraph that happens to start with 一、.
 MAX_HEADING_CHARS = 80
 #: Longest a line of the header (series title, organisation, date) may be.
@@ -87,16 +88,21 @@ def parse_text(
     return parser.parse(Source.of(name, fmt, text, raw), title)
 
 
-def join_wrapped(parts: Sequence[str]) -> str:
+def join_wrapped(
+    parts: Sequence[str], nearby_spacing: Callable[[int], bool] | None = None
+) -> str:
     """Join pieces of one paragraph cut at line ends, restoring the spaces the cuts dropped.
 
     Latin words get one space between them; an ideograph next to a Latin word or digit gets
     the spacing the nearest such pair in the same paragraph has (editors space ``6 月`` or
     write ``6月`` consistently within a paragraph, and extractors drop a space at a cut).
+
+    :param nearby_spacing: for a paragraph with no such pair but the cut, whether the text
+        around it spaces them, given the index of the part before the cut (default: yes).
     """
     result = ""
-    undecided: list[int] = []
-    for part in parts:
+    undecided: list[tuple[int, int]] = []
+    for k, part in enumerate(parts):
         if not part:
             continue
         if result:
@@ -105,20 +111,25 @@ def join_wrapped(parts: Sequence[str]) -> str:
                 result += " "
             elif left.isascii() and right.isascii() and left not in "-/":
                 result += " "  # Latin text wraps at spaces (or after a hyphen or slash)
-            elif (_IDEOGRAPH.match(left) and _ASCII_WORD.match(right)) or (
+            elif (_IDEOGRAPH.match(left) and _LATIN_START.match(right)) or (
                 _ASCII_WORD.match(left) and _IDEOGRAPH.match(right)
             ):
-                undecided.append(len(result))
+                undecided.append((len(result), k - 1))
         result += part
     if not undecided:
         return result
+    cuts = {cut for cut, _ in undecided}
     known = [
         (m.start(), " " in m.group())
         for m in _SCRIPT_BOUNDARY.finditer(result)
-        if m.start() + 1 not in undecided
+        if m.start() + 1 not in cuts
     ]
-    for cut in reversed(undecided):
-        if known and min(known, key=lambda k: abs(k[0] - cut))[1]:
+    for cut, before in reversed(undecided):
+        if known:
+            spaced = min(known, key=lambda pair: abs(pair[0] - cut))[1]
+        else:
+            spaced = nearby_spacing(before) if nearby_spacing else True
+        if spaced:
             result = result[:cut] + " " + result[cut:]
     return result
 
@@ -145,10 +156,6 @@ def compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _text(lines: Sequence[Line]) -> str:
-    return join_wrapped([ln.text for ln in lines])
-
-
 class _Parser:
     def __init__(self, name: str, layout: Layout, series_title: str | None) -> None:
         self.name = name
@@ -158,6 +165,25 @@ class _Parser:
         self.given_series = series_title
         self.pos = 0
         self.contents_titles: list[str] = []
+
+    def text(self, lines: Sequence[Line]) -> str:
+        """Return the text of lines that make one paragraph (or one heading, entry, line)."""
+        return join_wrapped([ln.text for ln in lines], lambda k: self.spacing_near(lines[k]))
+
+    def spacing_near(self, line: Line, reach: int = 20) -> bool:
+        """Return whether the text around ``line`` spaces ideographs from Latin and digits:
+        the nearest such pair before it in its section, else after it (default: spaced)."""
+        for step, start in ((-1, line.index - 1), (1, line.index + 2)):
+            k = start
+            while 0 <= k < len(self.lines) and abs(k - line.index) <= reach:
+                text = self.lines[k].text
+                if _HEADING.match(text):
+                    break
+                pairs = _SCRIPT_BOUNDARY.findall(text)
+                if pairs:
+                    return " " in pairs[-1 if step < 0 else 0]
+                k += step
+        return True
 
     def error(self, line: int, message: str) -> IssueFormatError:
         return IssueFormatError(self.name, line, message)
@@ -195,6 +221,7 @@ class _Parser:
         while (
             (nxt := self.peek()) is not None
             and unit[-1].full
+            and not ends_sentence(unit[-1].text)  # header and footer lines are one sentence
             and nxt.gap is Gap.NONE
             and not nxt.indented
         ):
@@ -217,7 +244,7 @@ class _Parser:
                     "expected the issue date (a line like '2026 年 6 月 13 日') after the "
                     "series title and organisation lines, found a paragraph",
                 )
-            unit = _text(self.wrapped_unit())
+            unit = self.text(self.wrapped_unit())
             date = parse_date(unit)
             if date is None:
                 header_lines.append(unit)
@@ -263,7 +290,7 @@ class _Parser:
             else:
                 paragraphs.append([line])
             self.pos += 1
-        return [_text(p) for p in paragraphs]
+        return [self.text(p) for p in paragraphs]
 
     # -- summary and contents -------------------------------------------------------------
 
@@ -343,7 +370,7 @@ class _Parser:
                     first.no, f"section {m.group(1)}、 is out of order (expected {wanted}、)"
                 )
             taken = self.heading_length()
-            heading = _text(self.lines[self.pos : self.pos + taken])
+            heading = self.text(self.lines[self.pos : self.pos + taken])
             m = _HEADING.match(heading) or m
             self.pos += taken
             paragraphs = self.paragraphs(self.section_end(expected + 1))
@@ -393,7 +420,7 @@ class _Parser:
 
     def continues_reference(self, entry: list[Line], line: Line) -> bool:
         """Return whether a line without a bullet is the rest of the entry before it."""
-        text = _text(entry)
+        text = self.text(entry)
         if text.count("|") < 3 and ("|" in line.text or line.gap is Gap.NONE):
             return True  # its fields are not all there yet
         last = entry[-1]
@@ -404,7 +431,7 @@ class _Parser:
         return line.gap is Gap.NONE and self.blank_separated
 
     def reference(self, entry: list[Line]) -> Reference:
-        fields = [f.strip() for f in _BULLET.sub("", _text(entry)).split("|")]
+        fields = [f.strip() for f in _BULLET.sub("", self.text(entry)).split("|")]
         if len(fields) < 2 or not fields[0] or not fields[1]:
             raise self.error(entry[0].no, "a reference needs 'source | title | date | note'")
         if len(fields) > 4:
@@ -417,9 +444,9 @@ class _Parser:
         while self.peek() is not None:
             units.append(self.wrapped_unit())
         if any(u[0].gap is not Gap.NONE for u in units[1:]):
-            groups = _blocks_by_gaps(units)
+            groups = _blocks_by_gaps([self.text(u) for u in units], units)
         else:
-            groups = _blocks_by_captions(units)
+            groups = _blocks_by_captions([self.text(u) for u in units])
         return [FooterBlock(_footer_kind(g), "\n".join(g)) for g in groups]
 
 
@@ -430,13 +457,13 @@ def _cut(entry: str, line: Line) -> bool:
     )
 
 
-def _blocks_by_gaps(units: list[list[Line]]) -> list[list[str]]:
+def _blocks_by_gaps(texts: list[str], units: list[list[Line]]) -> list[list[str]]:
     """Group footer lines into the blocks blank lines (and page breaks) separate."""
     groups: list[list[str]] = []
-    for unit in units:
+    for text, unit in zip(texts, units, strict=True):
         if not groups or unit[0].gap is not Gap.NONE:
             groups.append([])
-        groups[-1].append(_text(unit))
+        groups[-1].append(text)
     return groups
 
 
@@ -444,13 +471,12 @@ def _blocks_by_gaps(units: list[list[Line]]) -> list[list[str]]:
 _CHANNEL = re.compile(r"(?:公众号|服务号|视频号|小程序|网站|平台)$|^[\w.-]+\.(?:cn|com|net|org)$")
 
 
-def _blocks_by_captions(units: list[list[Line]]) -> list[list[str]]:
+def _blocks_by_captions(texts: list[str]) -> list[list[str]]:
     """Group footer lines with no blank lines between them: a QR caption is a name and the
     channel it leads to; every other footer line is a block of its own."""
     groups: list[list[str]] = []
     open_caption = False
-    for unit in units:
-        text = _text(unit)
+    for text in texts:
         caption = _footer_kind([text]) == "qr_caption"
         if caption and open_caption:
             groups[-1].append(text)

@@ -74,6 +74,8 @@ PAGE_NUMBER_LINE = re.compile(
 _STRUCTURE = re.compile(
     r"^(?:[-•·*]\s|[一二三四五六七八九十]{1,3}\s*[、.．])|^(?:摘要|目录|参考文献)$"
 )
+#: Widest a page's line can be, in half-width cells (80 CJK characters: landscape A3).
+MAX_WRAP = 160
 #: How many lines at each edge of a page may be running headers or footers.
 EDGE_LINES = 2
 _DIGITS = re.compile(r"\d+")
@@ -96,6 +98,7 @@ class Line:
     :param gap: what precedes the line.
     :param full: the line reaches the text's wrap width, so it was cut rather than ended.
     :param indented: the line starts further right than the body's lines (a first line).
+    :param index: the line's position among the text's lines.
     """
 
     no: int
@@ -103,6 +106,7 @@ class Line:
     gap: Gap = Gap.NONE
     full: bool = False
     indented: bool = False
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -141,24 +145,44 @@ def layout_lines(text: str, line_numbers: Sequence[int] | None = None) -> Layout
     pages = _pages(normalise(text), line_numbers)
     _remove_running_lines(pages)
     measured = [r for page in pages for r in page if r is not None]
-    base = _mode(r.lead for r in measured)
+    base = _left_edge(r.lead for r in measured)
     wrap = _wrap_width([(r.lead - base) + display_width(r.text) for r in measured])
-    lines: list[Line] = []
-    blank_gaps = 0
+    placed: list[tuple[_Raw, Gap]] = []
     for index, page in enumerate(pages):
-        gap = Gap.PAGE if index and lines else Gap.NONE
+        gap = Gap.PAGE if index and placed else Gap.NONE
         for raw in page:
             if raw is None:
-                if lines and gap is Gap.NONE:
+                if placed and gap is Gap.NONE:
                     gap = Gap.BLANK
                 continue
-            indent = raw.lead - base
-            width = indent + display_width(raw.text)
-            full = wrap is not None and width >= wrap - _tolerance(wrap)
-            blank_gaps += gap is Gap.BLANK
-            lines.append(Line(raw.no, raw.text, gap, full, 2 <= indent <= 10))
+            placed.append((raw, gap))
             gap = Gap.NONE
+    lines: list[Line] = []
+    for k, (raw, gap) in enumerate(placed):
+        indent = raw.lead - base
+        width = indent + display_width(raw.text)
+        full = False
+        if wrap is not None:
+            following = placed[k + 1] if k + 1 < len(placed) else None
+            # Cut, not ended: it reaches the width, or the next line's first word (a Latin
+            # word, or a character with the punctuation that may not leave it) did not fit.
+            full = width >= wrap - _tolerance(wrap) or (
+                following is not None
+                and following[1] is not Gap.BLANK
+                and width + 1 + display_width(_first_unit(following[0].text)) > wrap
+            )
+        lines.append(Line(raw.no, raw.text, gap, full, 2 <= indent <= 10, k))
+    blank_gaps = sum(line.gap is Gap.BLANK for line in lines)
     return Layout(lines, wrap, blank_gaps >= max(3, len(lines) // 10))
+
+
+_FIRST_UNIT = re.compile(r"[!-~]+|[“‘（《「『【(]*.[，。、；：！？”’）》」』】…]*")
+
+
+def _first_unit(text: str) -> str:
+    """Return the start of ``text`` a line cannot be broken inside (a word, a character)."""
+    m = _FIRST_UNIT.match(text)
+    return m.group() if m else text[:1]
 
 
 def _tolerance(wrap: int) -> int:
@@ -225,9 +249,12 @@ def _repeats_next(content: list[_Raw], sig: str) -> bool:
     return len(content) > 1 and _signature(content[1].text) == sig
 
 
-def _mode(values: Iterable[int]) -> int:
-    counts = Counter(values)
-    return counts.most_common(1)[0][0] if counts else 0
+def _left_edge(leads: Iterable[int]) -> int:
+    """Return the body's left edge: the smallest indentation many lines share."""
+    counts = Counter(leads)
+    total = sum(counts.values())
+    common = [lead for lead, n in counts.items() if n >= max(2, total // 10)]
+    return min(common or counts or [0])
 
 
 def _wrap_width(widths: list[int]) -> int | None:
@@ -240,6 +267,6 @@ def _wrap_width(widths: list[int]) -> int | None:
     full = sum(w >= wrap - tolerance for w in widths)
     long = sum(w >= wrap // 2 for w in widths)
     wider = sum(w > wrap + tolerance for w in widths)
-    if full >= 3 and full >= 0.3 * long and wider <= 0.05 * len(widths):
+    if wrap <= MAX_WRAP and full >= 4 and full >= 0.3 * long and wider <= 0.05 * len(widths):
         return wrap
     return None
