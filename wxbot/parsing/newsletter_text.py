@@ -278,9 +278,11 @@ class _Parser:
             return not (unpunctuated and line.indented and not last.full)
         if line.gap is Gap.BLANK or line.indented:
             return False
-        # A finished sentence on a line cut at the wrap width: the paragraph goes on, since a
-        # sentence ends at a line's end far more often than a paragraph fills its last line.
-        return self.wrapped and last.full and (line.gap is Gap.NONE or not self.blank_separated)
+        if self.blank_separated and line.gap is Gap.NONE:
+            return True  # blank lines end this text's paragraphs, and there is none here
+        # A finished sentence on a line filled to the wrap width: the paragraph goes on, since
+        # a sentence ends at a line's end far more often than a paragraph fills its last line.
+        return self.wrapped and last.brimful
 
     def paragraphs(self, stop: Callable[[Line, list[list[Line]]], bool]) -> list[str]:
         paragraphs: list[list[Line]] = []

@@ -96,7 +96,10 @@ class Line:
 
     :param no: 1-based line number in the file (or in the text extracted from it).
     :param gap: what precedes the line.
-    :param full: the line reaches the text's wrap width, so it was cut rather than ended.
+    :param full: the line reaches the text's wrap width, give or take what proportional
+        type and line-breaking rules leave, so it was most likely cut rather than ended.
+    :param brimful: the line could not have taken one more word or character: as strong a
+        sign of a cut as layout gives (a paragraph's last line can still fill it exactly).
     :param indented: the line starts further right than the body's lines (a first line).
     :param index: the line's position among the text's lines.
     """
@@ -107,6 +110,7 @@ class Line:
     full: bool = False
     indented: bool = False
     index: int = 0
+    brimful: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,17 +165,19 @@ def layout_lines(text: str, line_numbers: Sequence[int] | None = None) -> Layout
     for k, (raw, gap) in enumerate(placed):
         indent = raw.lead - base
         width = indent + display_width(raw.text)
-        full = False
+        full = brimful = False
         if wrap is not None:
             following = placed[k + 1] if k + 1 < len(placed) else None
-            # Cut, not ended: it reaches the width, or the next line's first word (a Latin
-            # word, or a character with the punctuation that may not leave it) did not fit.
-            full = width >= wrap - _tolerance(wrap) or (
+            # Cut, not ended: the next line's first word (a Latin word, or a character with
+            # the punctuation that may not leave it) would not have fitted on this one.
+            pushed = (
                 following is not None
                 and following[1] is not Gap.BLANK
                 and width + 1 + display_width(_first_unit(following[0].text)) > wrap
             )
-        lines.append(Line(raw.no, raw.text, gap, full, 2 <= indent <= 10, k))
+            full = pushed or width >= wrap - _tolerance(wrap)
+            brimful = pushed or width >= wrap - 1
+        lines.append(Line(raw.no, raw.text, gap, full, 2 <= indent <= 10, k, brimful))
     blank_gaps = sum(line.gap is Gap.BLANK for line in lines)
     return Layout(lines, wrap, blank_gaps >= max(3, len(lines) // 10))
 
