@@ -411,10 +411,12 @@ class _Parser:
         self.pos += 1
         entries: list[list[Line]] = []
         while (line := self.peek()) is not None:
-            if _BULLET.match(line.text) or (not entries and "|" in line.text):
+            if _BULLET.match(line.text):
                 entries.append([line])
             elif entries and self.continues_reference(entries[-1], line):
                 entries[-1].append(line)
+            elif "|" in line.text:  # an entry of a list whose bullets are drawn, not written
+                entries.append([line])
             else:
                 break
             self.pos += 1
@@ -423,8 +425,10 @@ class _Parser:
     def continues_reference(self, entry: list[Line], line: Line) -> bool:
         """Return whether a line without a bullet is the rest of the entry before it."""
         text = self.text(entry)
-        if text.count("|") < 3 and ("|" in line.text or line.gap is Gap.NONE):
-            return True  # its fields are not all there yet
+        if text.count("|") < 3:
+            return "|" in line.text or line.gap is Gap.NONE  # its fields are not all there yet
+        if "|" in line.text:
+            return False  # a note has no fields: this is the next entry
         last = entry[-1]
         if ends_sentence(last.text):
             return False
