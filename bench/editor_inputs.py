@@ -155,9 +155,7 @@ def _date_text(issue: Issue) -> str:
 
 
 def _reference_text(issue: Issue) -> list[str]:
-    return [
-        " | ".join([r.source, r.title, r.date, r.note]).rstrip(" |") for r in issue.references
-    ]
+    return [" | ".join([r.source, r.title, r.date, r.note]).rstrip(" |") for r in issue.references]
 
 
 def article_html(issue: Issue) -> str:
@@ -218,17 +216,61 @@ def print_with_chromium(page_html: str, folder: Path) -> bytes:
     return out.read_bytes()
 
 
-def noto_otf(folder: Path) -> Path:
-    """Return Noto Sans CJK SC as an OpenType file of its own, taken from Debian's collection."""
-    from fontTools.ttLib import TTCollection
+def noto_truetype(folder: Path, texts: Sequence[str]) -> Path:
+    """Return Noto Sans CJK SC, from Debian's collection, as a TrueType font for ``texts``.
 
-    path = folder / "NotoSansCJKsc-Regular.otf"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        for font in TTCollection(str(NOTO_CJK)).fonts:
-            if font["name"].getDebugName(4) == NOTO_FACE:
-                font.save(str(path))
-                break
+    fpdf2 embeds a CFF font (as Noto's OpenType files are) with a CMap that pypdf and
+    pdfminer cannot read back past the characters of the first page, while Word and other
+    office tools embed TrueType outlines; so the outlines are converted (subset to the
+    characters used, which also keeps the conversion to a second or two).
+    """
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.subset import Options, Subsetter
+    from fontTools.ttLib import TTCollection, newTable
+
+    path = folder / "NotoSansCJKsc-subset.ttf"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    font = next(
+        f for f in TTCollection(str(NOTO_CJK)).fonts if f["name"].getDebugName(4) == NOTO_FACE
+    )
+    options = Options()
+    options.layout_features = []
+    subsetter = Subsetter(options)
+    used = set("".join(texts)) | set(RUNNING_HEADER + "第页共 -/0123456789")
+    subsetter.populate(text="".join(sorted(c for c in used if c.isprintable())))
+    subsetter.subset(font)
+    glyphs = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = font.getGlyphOrder()
+    glyf.glyphs = {}
+    for name in glyf.glyphOrder:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    font["glyf"] = glyf
+    font["loca"] = newTable("loca")
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for attr in (
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    font["head"].glyphDataFormat = 0
+    for table in ("CFF ", "VORG"):
+        if table in font:
+            del font[table]
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font.save(str(path))
     return path
 
 
