@@ -52,6 +52,10 @@ _CLOSERS = "”’」』）)】》\"'"
 _ASCII_WORD = re.compile(r"[A-Za-z0-9%]")
 _IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
 _LATIN_START = re.compile(r"[A-Za-z0-9%(\[<]")
+#: Full-width punctuation, which takes no space beside it.
+_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
+#: Characters beside which a cut may have dropped a space: Latin, digits, symbols (×).
+_UNUSUAL = re.compile(r"[^\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·\s]")
 #: A boundary between an ideograph and a Latin letter or digit, with or without a space.
 _SCRIPT_BOUNDARY = re.compile(r"[\u3400-\u9fff] ?[A-Za-z0-9(\[<]|[A-Za-z0-9] ?[\u3400-\u9fff]")
 #: Longest a heading may be before it is read as a paragraph that happens to start with 一、.
@@ -89,19 +93,18 @@ def parse_text(
 
 
 def join_wrapped(
-    parts: Sequence[str], nearby_spacing: Callable[[int], bool] | None = None
+    parts: Sequence[str], spacing: Callable[[int, str, str], bool | None] | None = None
 ) -> str:
     """Join pieces of one paragraph cut at line ends, restoring the spaces the cuts dropped.
 
-    Latin words get one space between them; an ideograph next to a Latin word or digit gets
-    the spacing the nearest such pair in the same paragraph has (editors space ``6 月`` or
-    write ``6月`` consistently within a paragraph, and extractors drop a space at a cut).
-
-    :param nearby_spacing: for a paragraph with no such pair but the cut, whether the text
-        around it spaces them, given the index of the part before the cut (default: yes).
+    Latin words get one space between them. Where a cut leaves a Latin word, a digit or a
+    symbol (``×``) beside other text, the space goes back if the text does so elsewhere:
+    ``spacing(k, left, right)`` answers for the cut after part ``k`` from the text around it
+    (``None``: no evidence); without it, the nearest ideograph–Latin pair in the paragraph
+    decides, and an ideograph next to a Latin word is spaced when nothing else says.
     """
     result = ""
-    undecided: list[tuple[int, int]] = []
+    undecided: list[tuple[int, int, str, str]] = []
     for k, part in enumerate(parts):
         if not part:
             continue
@@ -111,27 +114,36 @@ def join_wrapped(
                 result += " "
             elif left.isascii() and right.isascii() and left not in "-/":
                 result += " "  # Latin text wraps at spaces (or after a hyphen or slash)
-            elif (_IDEOGRAPH.match(left) and _LATIN_START.match(right)) or (
-                _ASCII_WORD.match(left) and _IDEOGRAPH.match(right)
+            elif _UNUSUAL.search(result[-2:] + part[:2]) and not (
+                _CJK_PUNCTUATION.match(left) or _CJK_PUNCTUATION.match(right)
             ):
-                undecided.append((len(result), k - 1))
+                undecided.append((len(result), k - 1, result[-2:], part[:2]))
         result += part
     if not undecided:
         return result
-    cuts = {cut for cut, _ in undecided}
+    cuts = {cut for cut, *_ in undecided}
     known = [
         (m.start(), " " in m.group())
         for m in _SCRIPT_BOUNDARY.finditer(result)
         if m.start() + 1 not in cuts
     ]
-    for cut, before in reversed(undecided):
-        if known:
+    for cut, before, left, right in reversed(undecided):
+        spaced = spacing(before, left, right) if spacing else None
+        if spaced is None and known and _script_pair(left[-1], right[0]):
             spaced = min(known, key=lambda pair: abs(pair[0] - cut))[1]
-        else:
-            spaced = nearby_spacing(before) if nearby_spacing else True
+        if spaced is None:
+            spaced = _script_pair(left[-1], right[0])
         if spaced:
             result = result[:cut] + " " + result[cut:]
     return result
+
+
+def _script_pair(left: str, right: str) -> bool:
+    """Return whether two characters are an ideograph and a Latin letter or digit."""
+    return bool(
+        (_IDEOGRAPH.match(left) and _LATIN_START.match(right))
+        or (_ASCII_WORD.match(left) and _IDEOGRAPH.match(right))
+    )
 
 
 def ends_sentence(text: str) -> bool:
@@ -168,22 +180,45 @@ class _Parser:
 
     def text(self, lines: Sequence[Line]) -> str:
         """Return the text of lines that make one paragraph (or one heading, entry, line)."""
-        return join_wrapped([ln.text for ln in lines], lambda k: self.spacing_near(lines[k]))
+        return join_wrapped(
+            [ln.text for ln in lines],
+            lambda k, left, right: self.spacing(lines, k, left, right),
+        )
 
-    def spacing_near(self, line: Line, reach: int = 20) -> bool:
-        """Return whether the text around ``line`` spaces ideographs from Latin and digits:
-        the nearest such pair before it in its section, else after it (default: spaced)."""
-        for step, start in ((-1, line.index - 1), (1, line.index + 2)):
-            k = start
-            while 0 <= k < len(self.lines) and abs(k - line.index) <= reach:
-                text = self.lines[k].text
-                if _HEADING.match(text):
+    def spacing(
+        self, lines: Sequence[Line], k: int, left: str, right: str, reach: int = 20
+    ) -> bool | None:
+        """Return whether the text near the cut after ``lines[k]`` spaces what it separates.
+
+        The nearest other occurrence of the two characters on the side of the cut that holds
+        a Latin word, digit or symbol — in the same paragraph, else in the same section —
+        says; failing that, the nearest ideograph–Latin pair; ``None`` when there is neither.
+        """
+        if _UNUSUAL.search(left):
+            probe, after, other = left, True, right[0]
+        else:
+            probe, after, other = right, False, left[-1]
+        for line in lines:
+            found = _spacing_of(line.text, probe, after, other)
+            if found is not None:
+                return found
+        pair: bool | None = None
+        wanted_pair = _script_pair(left[-1], right[0])
+        for step, start in ((-1, lines[0].index - 1), (1, lines[-1].index + 1)):
+            index = start
+            while 0 <= index < len(self.lines) and abs(index - lines[k].index) <= reach:
+                text = self.lines[index].text
+                if _HEADING.match(_BULLET.sub("", text)):
                     break
-                pairs = _SCRIPT_BOUNDARY.findall(text)
-                if pairs:
-                    return " " in pairs[-1 if step < 0 else 0]
-                k += step
-        return True
+                found = _spacing_of(text, probe, after, other)
+                if found is not None:
+                    return found
+                if pair is None and wanted_pair:
+                    pairs = _SCRIPT_BOUNDARY.findall(text)
+                    if pairs:
+                        pair = " " in pairs[-1 if step < 0 else 0]
+                index += step
+        return pair
 
     def error(self, line: int, message: str) -> IssueFormatError:
         return IssueFormatError(self.name, line, message)
@@ -454,6 +489,27 @@ class _Parser:
         else:
             groups = _blocks_by_captions([self.text(u) for u in units])
         return [FooterBlock(_footer_kind(g), "\n".join(g)) for g in groups]
+
+
+def _kind(c: str) -> str:
+    return "ideograph" if _IDEOGRAPH.match(c) else "latin" if _ASCII_WORD.match(c) else c
+
+
+def _spacing_of(text: str, probe: str, after: bool, other: str) -> bool | None:
+    """Return whether ``probe`` inside ``text`` is spaced from a character of ``other``'s
+    kind after it (or before it); ``None`` when it never stands beside one."""
+    start = text.find(probe)
+    while start >= 0:
+        if after:
+            rest = text[start + len(probe) :]
+            spaced, beside = rest.startswith(" "), rest.lstrip(" ")[:1]
+        else:
+            head = text[:start]
+            spaced, beside = head.endswith(" "), head.rstrip(" ")[-1:]
+        if beside and _kind(beside) == _kind(other):
+            return spaced
+        start = text.find(probe, start + 1)
+    return None
 
 
 def _cut(entry: str, line: Line) -> bool:

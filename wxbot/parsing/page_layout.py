@@ -246,7 +246,7 @@ def _remove_running_lines(pages: list[list[_Raw | None]]) -> None:
                 sig = _signature(outer.text)
                 if sig not in running:
                     break
-                if number == 0 and from_top and not _repeats_next(content, sig):
+                if number == 0 and outer is content[0] and not _repeats_next(content, sig):
                     break  # the document's first line is its title, even when a header says it too
                 page.remove(outer)
 
