@@ -268,7 +268,10 @@ def _wrap_width(widths: list[int]) -> int | None:
     if len(widths) < 4:
         return None
     ordered = sorted(widths)
-    wrap = ordered[int(0.9 * (len(ordered) - 1))]
+    high = ordered[int(0.9 * (len(ordered) - 1))]
+    # The commonest width near the top: lines with hanging punctuation stick out past it.
+    near = Counter(w for w in widths if w >= high - _tolerance(high))
+    wrap = max(near.items(), key=lambda item: (item[1], item[0]))[0]
     tolerance = _tolerance(wrap)
     full = sum(w >= wrap - tolerance for w in widths)
     long = sum(w >= wrap // 2 for w in widths)
