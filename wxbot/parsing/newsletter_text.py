@@ -202,23 +202,24 @@ class _Parser:
             found = _spacing_of(line.text, probe, after, other)
             if found is not None:
                 return found
-        pair: bool | None = None
         wanted_pair = _script_pair(left[-1], right[0])
-        for step, start in ((-1, lines[0].index - 1), (1, lines[-1].index + 1)):
-            index = start
-            while 0 <= index < len(self.lines) and abs(index - lines[k].index) <= reach:
+        open_sides = {-1: True, 1: True}
+        for distance in range(1, reach + 1):
+            for step in (-1, 1):
+                index = (lines[0].index if step < 0 else lines[-1].index) + step * distance
+                if not open_sides[step] or not 0 <= index < len(self.lines):
+                    continue
                 text = self.lines[index].text
-                if _HEADING.match(_BULLET.sub("", text)):
-                    break
                 found = _spacing_of(text, probe, after, other)
+                if found is None and wanted_pair and (pairs := _SCRIPT_BOUNDARY.findall(text)):
+                    found = " " in pairs[-1 if step < 0 else 0]
                 if found is not None:
                     return found
-                if pair is None and wanted_pair:
-                    pairs = _SCRIPT_BOUNDARY.findall(text)
-                    if pairs:
-                        pair = " " in pairs[-1 if step < 0 else 0]
-                index += step
-        return pair
+                if _HEADING.match(_BULLET.sub("", text)) or _is_heading_word(
+                    self.lines[index], SUMMARY_HEADINGS | CONTENTS_HEADINGS | REFERENCES_HEADINGS
+                ):
+                    open_sides[step] = False  # the section ends here
+        return None
 
     def error(self, line: int, message: str) -> IssueFormatError:
         return IssueFormatError(self.name, line, message)
@@ -427,7 +428,9 @@ class _Parser:
         first = compact(self.lines[self.pos].text)
         listed = next((t for t in map(compact, self.contents_titles) if t.startswith(first)), None)
         taken, text = 1, first
-        while (nxt := self.peek(taken)) is not None and nxt.gap is Gap.NONE:
+        while (nxt := self.peek(taken)) is not None and (
+            nxt.gap is Gap.NONE or (listed is not None and nxt.gap is Gap.PAGE)
+        ):
             if listed is not None:
                 if text == listed or not listed.startswith(text + compact(nxt.text)):
                     break
@@ -484,7 +487,7 @@ class _Parser:
         units: list[list[Line]] = []
         while self.peek() is not None:
             units.append(self.wrapped_unit())
-        if any(u[0].gap is not Gap.NONE for u in units[1:]):
+        if any(u[0].gap is Gap.BLANK for u in units[1:]):
             groups = _blocks_by_gaps([self.text(u) for u in units], units)
         else:
             groups = _blocks_by_captions([self.text(u) for u in units])
