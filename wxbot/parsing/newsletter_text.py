@@ -210,15 +210,19 @@ class _Parser:
                 if not open_sides[step] or not 0 <= index < len(self.lines):
                     continue
                 text = self.lines[index].text
+                boundary = _HEADING.match(_BULLET.sub("", text)) or _is_heading_word(
+                    self.lines[index], SUMMARY_HEADINGS | CONTENTS_HEADINGS | REFERENCES_HEADINGS
+                )
+                if boundary and step > 0:
+                    open_sides[step] = False  # the next section starts here
+                    continue
                 found = _spacing_of(text, probe, after, other)
                 if found is None and wanted_pair and (pairs := _SCRIPT_BOUNDARY.findall(text)):
                     found = " " in pairs[-1 if step < 0 else 0]
                 if found is not None:
                     return found
-                if _HEADING.match(_BULLET.sub("", text)) or _is_heading_word(
-                    self.lines[index], SUMMARY_HEADINGS | CONTENTS_HEADINGS | REFERENCES_HEADINGS
-                ):
-                    open_sides[step] = False  # the section ends here
+                if boundary:
+                    open_sides[step] = False  # the section's heading: it starts here
         return None
 
     def error(self, line: int, message: str) -> IssueFormatError:
