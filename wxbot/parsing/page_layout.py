@@ -276,6 +276,6 @@ def _wrap_width(widths: list[int]) -> int | None:
     full = sum(w >= wrap - tolerance for w in widths)
     long = sum(w >= wrap // 2 for w in widths)
     wider = sum(w > wrap + tolerance for w in widths)
-    if wrap <= MAX_WRAP and full >= 4 and full >= 0.3 * long and wider <= 0.05 * len(widths):
+    if wrap <= MAX_WRAP and full >= 4 and full >= 0.3 * long and wider <= 0.1 * len(widths):
         return wrap
     return None
