@@ -151,9 +151,16 @@ def layout_lines(text: str, line_numbers: Sequence[int] | None = None) -> Layout
     measured = [r for page in pages for r in page if r is not None]
     base = _left_edge(r.lead for r in measured)
     wrap = _wrap_width([(r.lead - base) + display_width(r.text) for r in measured])
+    # A blank line at the foot of a page is a paragraph's end, unless every page, the last
+    # too, ends with one: then it is the space a removed footer left.
+    bottoms = [_edge_blank(page, top=False) for page in pages]
+    telling = any(bottoms[:-1]) and not all(bottoms)
+    at_breaks = [telling and bottom for bottom in bottoms[:-1]]
     placed: list[tuple[_Raw, Gap]] = []
     for index, page in enumerate(pages):
-        gap = Gap.PAGE if index and placed else Gap.NONE
+        gap = Gap.NONE
+        if index and placed:
+            gap = Gap.BLANK if at_breaks[index - 1] else Gap.PAGE
         for raw in page:
             if raw is None:
                 if placed and gap is Gap.NONE:
@@ -218,6 +225,12 @@ def _pages(text: str, line_numbers: Sequence[int] | None) -> list[list[_Raw | No
             lead = display_width(expanded[: len(expanded) - len(body)])
             pages[-1].append(_Raw(no, lead, _SPACES.sub(" ", stripped)))
     return [page for page in pages if any(r is not None for r in page)]
+
+
+def _edge_blank(page: list[_Raw | None], top: bool) -> bool:
+    """Return whether a page's content starts (or ends) with a blank line."""
+    ordered = page if top else page[::-1]
+    return bool(ordered) and ordered[0] is None and any(r is not None for r in ordered)
 
 
 def _signature(text: str) -> str:
