@@ -58,14 +58,20 @@ def test_generated_text_gives_the_same_issue_as_the_clean_text(
 
 
 def merged_only_where_ambiguous(original: list[str], rebuilt: list[str], width: int) -> bool:
-    """Return whether ``rebuilt`` is ``original`` with some neighbours joined, each join after
-    a paragraph whose last line fills the width (the text then cannot show where it ended)."""
+    """Return whether ``rebuilt`` is ``original`` with some neighbours joined, each join where
+    the wrapped text is the same whether the paragraphs are two or one (so no reader of the
+    text could tell: the first one's last line is full and the next begins a sentence)."""
+
+    def wrap(text: str) -> list[str]:
+        return break_lines(text, lambda s: cells(s) <= 2 * width)
+
     k = 0
     for paragraph in rebuilt:
         joined = original[k]
         while joined != paragraph:
-            last_line = break_lines(original[k], lambda s: cells(s) <= 2 * width)[-1]
-            if cells(last_line) < 2 * width - 1 or k + 1 >= len(original):
+            if k + 1 >= len(original):
+                return False
+            if wrap(joined + original[k + 1]) != wrap(joined) + wrap(original[k + 1]):
                 return False
             k += 1
             joined += original[k]
@@ -136,8 +142,14 @@ BROKEN = [
     (
         "no date",
         lambda t: t.replace("2026 年 6 月 13 日\n", ""),
+        "摘要",
+        "no issue date before this point (expected a line like '2026 年 6 月 13 日')",
+    ),
+    (
+        "no date nor summary",
+        lambda t: t.replace("2026 年 6 月 13 日\n摘要\n", ""),
         "今天“新质生产力”",
-        "expected the issue date (a line like '2026 年 6 月 13 日')",
+        "expected the issue date (a line like '2026 年 6 月 13 日') after the series title",
     ),
     (
         "reference without fields",

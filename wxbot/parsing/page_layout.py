@@ -177,11 +177,11 @@ def layout_lines(text: str, line_numbers: Sequence[int] | None = None) -> Layout
             following = placed[k + 1] if k + 1 < len(placed) else None
             # Cut, not ended: the next line's first word (a Latin word, or a character with
             # the punctuation that may not leave it) would not have fitted on this one.
-            pushed = (
-                following is not None
-                and following[1] is not Gap.BLANK
-                and width + 1 + display_width(_first_unit(following[0].text)) > wrap
-            )
+            pushed = False
+            if following is not None and following[1] is not Gap.BLANK:
+                unit = _first_unit(following[0].text)
+                space = int(raw.text[-1].isascii() and unit[0].isascii())  # between words
+                pushed = width + space + display_width(unit) > wrap
             full = pushed or width >= wrap - _tolerance(wrap)
             brimful = pushed or width >= wrap - 1
         lines.append(Line(raw.no, raw.text, gap, full, 2 <= indent <= 10, k, brimful))
