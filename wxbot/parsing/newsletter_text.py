@@ -131,8 +131,10 @@ def join_wrapped(
         spaced = spacing(before, left, right) if spacing else None
         if spaced is None and known and _script_pair(left[-1], right[0]):
             spaced = min(known, key=lambda pair: abs(pair[0] - cut))[1]
-        if spaced is None:
-            spaced = _script_pair(left[-1], right[0])
+        if spaced is None:  # an ideograph and a Latin word, or Latin text after a quote
+            spaced = _script_pair(left[-1], right[0]) or (
+                left[-1] in "’”" and _ASCII_WORD.match(right[0]) is not None
+            )
         if spaced:
             result = result[:cut] + " " + result[cut:]
     return result
