@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..errors import IssueFormatError
 from ..model import (
@@ -355,11 +356,11 @@ class _Parser:
         if line is None or not _is_heading_word(line, CONTENTS_HEADINGS):
             return []
         self.pos += 1
-        entries: list[str] = []
+        entries: list[list[Line]] = []
         seen_numbers: set[str] = set()
         open_entry = False  # the last entry's page number has not been seen yet
         while (line := self.peek()) is not None:
-            if line.gap is not Gap.NONE and not (entries and _cut(entries[-1], line)):
+            if line.gap is not Gap.NONE and not (entries and _cut(entries[-1][-1].text, line)):
                 open_entry = False  # a blank line closes an entry (its page number was alone)
             text = _BULLET.sub("", line.text)
             title = _TRAILING_PAGE.sub("", text).strip()
@@ -371,13 +372,13 @@ class _Parser:
             if starts_entry:
                 if number:
                     seen_numbers.add(number)
-                entries.append(title)
+                entries.append([replace(line, text=title)])
             else:  # an entry the extractor wrapped onto a second line
-                entries[-1] = join_wrapped([entries[-1], title])
+                entries[-1].append(replace(line, text=title))
             open_entry = title == text.strip()
             self.pos += 1
-        self.contents_titles = entries
-        return [ContentsEntry(e) for e in entries]
+        self.contents_titles = [self.text(entry) for entry in entries]
+        return [ContentsEntry(e) for e in self.contents_titles]
 
     # -- sections -------------------------------------------------------------------------
 
