@@ -206,7 +206,8 @@ class _Parser:
             if found is not None:
                 return found
         wanted_pair = _script_pair(left[-1], right[0])
-        open_sides = {-1: True, 1: True}
+        # A heading's section lies after it; a paragraph's starts before it.
+        open_sides = {-1: not _HEADING.match(lines[0].text), 1: True}
         for distance in range(1, reach + 1):
             for step in (-1, 1):
                 index = (lines[0].index if step < 0 else lines[-1].index) + step * distance

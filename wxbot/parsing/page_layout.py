@@ -152,10 +152,16 @@ def layout_lines(text: str, line_numbers: Sequence[int] | None = None) -> Layout
     base = _left_edge(r.lead for r in measured)
     wrap = _wrap_width([(r.lead - base) + display_width(r.text) for r in measured])
     # A blank line at the foot of a page is a paragraph's end, unless every page, the last
-    # too, ends with one: then it is the space a removed footer left.
+    # too, ends with one: then it is the space a removed footer left. Likewise at the head
+    # of a page, unless every page after the first starts with one (a header's space).
     bottoms = [_edge_blank(page, top=False) for page in pages]
-    telling = any(bottoms[:-1]) and not all(bottoms)
-    at_breaks = [telling and bottom for bottom in bottoms[:-1]]
+    tops = [_edge_blank(page, top=True) for page in pages[1:]]
+    telling_bottom = any(bottoms[:-1]) and not all(bottoms)
+    telling_top = any(tops) and not all(tops)
+    at_breaks = [
+        (telling_bottom and bottom) or (telling_top and top)
+        for bottom, top in zip(bottoms[:-1], tops, strict=True)
+    ]
     placed: list[tuple[_Raw, Gap]] = []
     for index, page in enumerate(pages):
         gap = Gap.NONE
