@@ -245,6 +245,9 @@ def _signature(text: str) -> str:
 
 def _remove_running_lines(pages: list[list[_Raw | None]]) -> None:
     """Remove running headers and footers: lines repeated at the edges of several pages."""
+    first = [r for r in pages[0] if r is not None] if pages else []
+    if len(first) > 1 and _signature(first[0].text) == _signature(first[1].text):
+        pages[0].remove(first[0])  # a running header over the title that says the same
     if len(pages) < 2:
         return
     seen: Counter[str] = Counter()
