@@ -132,6 +132,9 @@ def test_every_editors_encoding_is_detected(encoding: str) -> None:
     assert model(parse_bytes(raw, "issue.txt")) == model(parse(text))
 
 
+#: A reference of the first sample, and what is left of it when its fields are gone.
+CUT_REFERENCE = "- 中证网 | 关于“数据要素 ×”，国家数据局最新发声 | 2026-06-11 |"
+
 BROKEN = [
     (
         "section missing",
@@ -153,7 +156,7 @@ BROKEN = [
     ),
     (
         "reference without fields",
-        lambda t: t.replace("- 中证网 | 关于“数据要素 ×”，国家数据局最新发声 | 2026-06-11 |", "- 中证网"),
+        lambda t: t.replace(CUT_REFERENCE, "- 中证网"),
         "- 中证网",
         "a reference needs 'source | title | date | note'",
     ),
