@@ -266,7 +266,7 @@ class _Parser:
             (nxt := self.peek()) is not None
             and unit[-1].full
             and not ends_sentence(unit[-1].text)  # header and footer lines are one sentence
-            and nxt.gap is Gap.NONE
+            and nxt.gap is not Gap.BLANK  # a page break may cut it
             and not nxt.indented
         ):
             unit.append(nxt)
