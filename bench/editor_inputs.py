@@ -158,7 +158,7 @@ def _reference_text(issue: Issue) -> list[str]:
     return [" | ".join([r.source, r.title, r.date, r.note]).rstrip(" |") for r in issue.references]
 
 
-def article_html(issue: Issue) -> str:
+def article_html(issue: Issue, font_pt: float = 11) -> str:
     """Return the issue as a web page with CSS paragraph spacing (no empty paragraphs)."""
 
     def esc(text: str) -> str:
@@ -185,7 +185,7 @@ def article_html(issue: Issue) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>"
         f"{html.escape(issue.series_title)}</title><style>"
         "@page { size: A4; margin: 20mm 18mm; @bottom-center { content: counter(page); } }"
-        f"body {{ font-family: '{NOTO_FACE}'; font-size: 11pt; line-height: 1.6; }}"
+        f"body {{ font-family: '{NOTO_FACE}'; font-size: {font_pt}pt; line-height: 1.6; }}"
         "h1 { font-size: 20pt; margin: 0 0 12pt; } h2 { font-size: 14pt; margin: 14pt 0 8pt; }"
         "p { margin: 0 0 8pt; text-align: justify; } li { margin: 0 0 4pt; }"
         "p.org, p.date, p.toc { margin: 0 0 3pt; }"
@@ -274,7 +274,9 @@ def noto_truetype(folder: Path, texts: Sequence[str]) -> Path:
     return path
 
 
-def typeset_with_fpdf(issue: Issue, font: Path, *, header_on_first_page: bool = True) -> bytes:
+def typeset_with_fpdf(
+    issue: Issue, font: Path, *, header_on_first_page: bool = True, font_pt: float = 11
+) -> bytes:
     """Return an A4 PDF that fpdf2 lays out line by line: justified lines, paragraph spacing,
     the running header at the top of each page and ``第 N 页`` at the bottom."""
     from fpdf import FPDF
@@ -299,7 +301,8 @@ def typeset_with_fpdf(issue: Issue, font: Path, *, header_on_first_page: bool = 
     pdf.add_page()
     usable = pdf.w - pdf.l_margin - pdf.r_margin
 
-    def paragraph(text: str, size: float = 11, after: float = 3, justify: bool = True) -> None:
+    def paragraph(text: str, size: float = 0, after: float = 3, justify: bool = True) -> None:
+        size = size or font_pt
         pdf.set_font("noto", size=size)
         height = size * 0.55
         for line in text.split("\n"):
