@@ -38,7 +38,16 @@ def model(issue: Issue) -> dict[str, object]:
     return issue.to_dict(with_source=False)
 
 
-MAKERS: dict[str, Callable[[str], str]] = {"no blank lines": without_blank_lines}
+def blank_lines_only_in_the_header(text: str) -> str:
+    """Return ``text`` with blank lines kept above 摘要 and removed below it."""
+    head, _, body = text.partition("摘要")
+    return head + "摘要\n" + without_blank_lines(body)
+
+
+MAKERS: dict[str, Callable[[str], str]] = {
+    "no blank lines": without_blank_lines,
+    "blank lines only in the header": blank_lines_only_in_the_header,
+}
 for _w in WIDTHS:
     MAKERS[f"wrapped at {_w}"] = lambda t, w=_w: hard_wrapped(t, w, blank_lines=True)
     MAKERS[f"wrapped at {_w}, no blank lines, indented"] = lambda t, w=_w: hard_wrapped(

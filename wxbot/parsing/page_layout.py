@@ -79,6 +79,7 @@ MAX_WRAP = 160
 #: How many lines at each edge of a page may be running headers or footers.
 EDGE_LINES = 2
 _DIGITS = re.compile(r"\d+")
+_SENTENCE_END = re.compile(r"[。！？；!?][”’」』）)]*$")
 _SPACES = re.compile(r"\s+")
 
 
@@ -195,8 +196,11 @@ def layout_lines(text: str, line_numbers: Sequence[int] | None = None) -> Layout
             full = pushed or width >= wrap - _tolerance(wrap)
             brimful = pushed or width >= wrap - 1
         lines.append(Line(raw.no, raw.text, gap, full, 2 <= indent <= 10, k, brimful))
-    blank_gaps = sum(line.gap is Gap.BLANK for line in lines)
-    return Layout(lines, wrap, blank_gaps >= max(3, len(lines) // 10))
+    # Blank lines separate paragraphs when most finished sentences at a line's end have one
+    # after them (blank lines around the header alone do not make it so).
+    ends = [k for k in range(len(lines) - 1) if _SENTENCE_END.search(lines[k].text)]
+    blank_ends = sum(lines[k + 1].gap is Gap.BLANK for k in ends)
+    return Layout(lines, wrap, blank_ends >= 3 and blank_ends >= 0.5 * len(ends))
 
 
 _FIRST_UNIT = re.compile(r"[!-~]+|[“‘（《「『【(]*.[，。、；：！？”’）》」』】…]*")
