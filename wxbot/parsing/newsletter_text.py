@@ -28,6 +28,16 @@ from ..model import (
     Section,
     Source,
 )
+from .footer_blocks import blocks_by_captions, blocks_by_gaps, footer_kind
+from .line_joins import (
+    ASCII_WORD,
+    IDEOGRAPH,
+    SCRIPT_BOUNDARY,
+    UNUSUAL,
+    join_wrapped,
+    script_pair,
+    spacing_of,
+)
 from .page_layout import Gap, Layout, Line, layout_lines
 
 __all__ = [
@@ -50,15 +60,6 @@ _TRAILING_PAGE = re.compile(r"(?:\t+|\s+)\d{1,3}$")
 _BULLET = re.compile(r"^[-•·*]\s+")
 _TERMINAL = tuple("。！？!?…；;")
 _CLOSERS = "”’」』）)】》\"'"
-_ASCII_WORD = re.compile(r"[A-Za-z0-9%]")
-_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
-_LATIN_START = re.compile(r"[A-Za-z0-9%(\[<]")
-#: Full-width punctuation, which takes no space beside it.
-_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
-#: Characters beside which a cut may have dropped a space: Latin, digits, symbols (×).
-_UNUSUAL = re.compile(r"[^\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·\s]")
-#: A boundary between an ideograph and a Latin letter or digit, with or without a space.
-_SCRIPT_BOUNDARY = re.compile(r"[\u3400-\u9fff] ?[A-Za-z0-9(\[<]|[A-Za-z0-9] ?[\u3400-\u9fff]")
 #: Longest a heading may be before it is read as a paragraph that happens to start with 一、.
 MAX_HEADING_CHARS = 80
 #: Longest a line of the header (series title, organisation, date) may be.
@@ -91,62 +92,6 @@ def parse_text(
         raise IssueFormatError(name, 1, "file is empty (no text)")
     parser = _Parser(name, layout, series_title)
     return parser.parse(Source.of(name, fmt, text, raw), title)
-
-
-def join_wrapped(
-    parts: Sequence[str], spacing: Callable[[int, str, str], bool | None] | None = None
-) -> str:
-    """Join pieces of one paragraph cut at line ends, restoring the spaces the cuts dropped.
-
-    Latin words get one space between them. Where a cut leaves a Latin word, a digit or a
-    symbol (``×``) beside other text, the space goes back if the text does so elsewhere:
-    ``spacing(k, left, right)`` answers for the cut after part ``k`` from the text around it
-    (``None``: no evidence); without it, the nearest ideograph–Latin pair in the paragraph
-    decides, and an ideograph next to a Latin word is spaced when nothing else says.
-    """
-    result = ""
-    undecided: list[tuple[int, int, str, str]] = []
-    for k, part in enumerate(parts):
-        if not part:
-            continue
-        if result:
-            left, right = result[-1], part[0]
-            if _ASCII_WORD.match(left) and _ASCII_WORD.match(right):
-                result += " "
-            elif left.isascii() and right.isascii() and left not in "-/":
-                result += " "  # Latin text wraps at spaces (or after a hyphen or slash)
-            elif _UNUSUAL.search(result[-2:] + part[:2]) and not (
-                _CJK_PUNCTUATION.match(left) or _CJK_PUNCTUATION.match(right)
-            ):
-                undecided.append((len(result), k - 1, result[-2:], part[:2]))
-        result += part
-    if not undecided:
-        return result
-    cuts = {cut for cut, *_ in undecided}
-    known = [
-        (m.start(), " " in m.group())
-        for m in _SCRIPT_BOUNDARY.finditer(result)
-        if m.start() + 1 not in cuts
-    ]
-    for cut, before, left, right in reversed(undecided):
-        spaced = spacing(before, left, right) if spacing else None
-        if spaced is None and known and _script_pair(left[-1], right[0]):
-            spaced = min(known, key=lambda pair: abs(pair[0] - cut))[1]
-        if spaced is None:  # an ideograph and a Latin word, or Latin text after a quote
-            spaced = _script_pair(left[-1], right[0]) or (
-                left[-1] in "’”" and _ASCII_WORD.match(right[0]) is not None
-            )
-        if spaced:
-            result = result[:cut] + " " + result[cut:]
-    return result
-
-
-def _script_pair(left: str, right: str) -> bool:
-    """Return whether two characters are an ideograph and a Latin letter or digit."""
-    return bool(
-        (_IDEOGRAPH.match(left) and _LATIN_START.match(right))
-        or (_ASCII_WORD.match(left) and _IDEOGRAPH.match(right))
-    )
 
 
 def ends_sentence(text: str) -> bool:
@@ -197,15 +142,15 @@ class _Parser:
         a Latin word, digit or symbol — in the same paragraph, else in the same section —
         says; failing that, the nearest ideograph–Latin pair; ``None`` when there is neither.
         """
-        if _UNUSUAL.search(left):
+        if UNUSUAL.search(left):
             probe, after, other = left, True, right[0]
         else:
             probe, after, other = right, False, left[-1]
         for line in lines:
-            found = _spacing_of(line.text, probe, after, other)
+            found = spacing_of(line.text, probe, after, other)
             if found is not None:
                 return found
-        wanted_pair = _script_pair(left[-1], right[0])
+        wanted_pair = script_pair(left[-1], right[0])
         # A heading's section lies after it; a paragraph's starts before it.
         open_sides = {-1: not _HEADING.match(lines[0].text), 1: True}
         for distance in range(1, reach + 1):
@@ -220,8 +165,8 @@ class _Parser:
                 if boundary and step > 0:
                     open_sides[step] = False  # the next section starts here
                     continue
-                found = _spacing_of(text, probe, after, other)
-                if found is None and wanted_pair and (pairs := _SCRIPT_BOUNDARY.findall(text)):
+                found = spacing_of(text, probe, after, other)
+                if found is None and wanted_pair and (pairs := SCRIPT_BOUNDARY.findall(text)):
                     found = " " in pairs[-1 if step < 0 else 0]
                 if found is not None:
                     return found
@@ -318,7 +263,7 @@ class _Parser:
             # An unfinished sentence goes on (a wrap, a page break, an extractor's cut),
             # unless it stopped at no mark at all on a short line and the next line is
             # indented: two signs of a new paragraph after an unpunctuated one.
-            unpunctuated = _ASCII_WORD.match(last.text[-1]) or _IDEOGRAPH.match(last.text[-1])
+            unpunctuated = ASCII_WORD.match(last.text[-1]) or IDEOGRAPH.match(last.text[-1])
             return not (unpunctuated and line.indented and not last.full)
         if line.gap is Gap.BLANK or line.indented:
             return False
@@ -496,31 +441,10 @@ class _Parser:
         while self.peek() is not None:
             units.append(self.wrapped_unit())
         if any(u[0].gap is Gap.BLANK for u in units[1:]):
-            groups = _blocks_by_gaps([self.text(u) for u in units], units)
+            groups = blocks_by_gaps([self.text(u) for u in units], units)
         else:
-            groups = _blocks_by_captions([self.text(u) for u in units])
-        return [FooterBlock(_footer_kind(g), "\n".join(g)) for g in groups]
-
-
-def _kind(c: str) -> str:
-    return "ideograph" if _IDEOGRAPH.match(c) else "latin" if _ASCII_WORD.match(c) else c
-
-
-def _spacing_of(text: str, probe: str, after: bool, other: str) -> bool | None:
-    """Return whether ``probe`` inside ``text`` is spaced from a character of ``other``'s
-    kind after it (or before it); ``None`` when it never stands beside one."""
-    start = text.find(probe)
-    while start >= 0:
-        if after:
-            rest = text[start + len(probe) :]
-            spaced, beside = rest.startswith(" "), rest.lstrip(" ")[:1]
-        else:
-            head = text[:start]
-            spaced, beside = head.endswith(" "), head.rstrip(" ")[-1:]
-        if beside and _kind(beside) == _kind(other):
-            return spaced
-        start = text.find(probe, start + 1)
-    return None
+            groups = blocks_by_captions([self.text(u) for u in units])
+        return [FooterBlock(footer_kind(g), "\n".join(g)) for g in groups]
 
 
 def _cut(entry: str, line: Line) -> bool:
@@ -528,35 +452,6 @@ def _cut(entry: str, line: Line) -> bool:
     return (
         line.gap is Gap.PAGE and not _TRAILING_PAGE.search(entry) and not _HEADING.match(line.text)
     )
-
-
-def _blocks_by_gaps(texts: list[str], units: list[list[Line]]) -> list[list[str]]:
-    """Group footer lines into the blocks blank lines (and page breaks) separate."""
-    groups: list[list[str]] = []
-    for text, unit in zip(texts, units, strict=True):
-        if not groups or unit[0].gap is not Gap.NONE:
-            groups.append([])
-        groups[-1].append(text)
-    return groups
-
-
-#: A line that names where a QR code leads, closing its caption.
-_CHANNEL = re.compile(r"(?:公众号|服务号|视频号|小程序|网站|平台)$|^[\w.-]+\.(?:cn|com|net|org)$")
-
-
-def _blocks_by_captions(texts: list[str]) -> list[list[str]]:
-    """Group footer lines with no blank lines between them: a QR caption is a name and the
-    channel it leads to; every other footer line is a block of its own."""
-    groups: list[list[str]] = []
-    open_caption = False
-    for text in texts:
-        caption = _footer_kind([text]) == "qr_caption"
-        if caption and open_caption:
-            groups[-1].append(text)
-        else:
-            groups.append([text])
-        open_caption = caption and not _CHANNEL.search(text)
-    return groups
 
 
 def _looks_like_heading(line: Line) -> bool:
@@ -595,23 +490,3 @@ def chinese_numeral(n: int) -> str:
         return units[n - 1]
     tens, ones = divmod(n, 10)
     return (units[tens - 1] if tens > 1 else "") + "十" + (units[ones - 1] if ones else "")
-
-
-_WEBSITE = re.compile(r"网站|网址|https?://|<https?://")
-_DISCLAIMER = re.compile(r"仅供|不构成|免责|版权")
-_CONTACT = re.compile(r"联系|扫描|扫码|电话|邮箱|@")
-#: Longest line of a caption printed under a QR code.
-MAX_CAPTION_LINE = 20
-
-
-def _footer_kind(lines: list[str]) -> str:
-    text = "".join(lines)
-    if _DISCLAIMER.search(text):
-        return "disclaimer"
-    if _CONTACT.search(text):
-        return "contact"
-    if _WEBSITE.search(text):
-        return "website"
-    if all(len(line) <= MAX_CAPTION_LINE for line in lines):
-        return "qr_caption"
-    return "text"
