@@ -26,8 +26,6 @@ from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.scheduling import (
-    SCHEDULED,
-    SENDING,
     Job,
     get_job,
     job_history,
@@ -36,6 +34,7 @@ from wxbot.scheduling import (
     run_due_jobs,
     schedule_send,
 )
+from wxbot.states import JobState
 
 #: Bounds on waiting for a worker process to do something (it starts in about a second).
 TIMEOUT = 60.0
@@ -161,10 +160,10 @@ def due_prepared_job(rt: Runtime) -> Job:
 @pytest.mark.parametrize(
     ("step", "state_after_kill", "sends_after_kill"),
     [
-        ("before_claim", SCHEDULED, 0),
-        ("after_claim", SENDING, 0),
-        ("during_call", SENDING, 1),  # WeChat took it; the answer never reached the worker
-        ("after_call", SENDING, 1),  # the answer came; the worker died before recording it
+        ("before_claim", JobState.SCHEDULED, 0),
+        ("after_claim", JobState.CLAIMED, 0),
+        ("during_call", JobState.CLAIMED, 1),  # WeChat took it; the answer never reached the worker
+        ("after_call", JobState.CLAIMED, 1),  # the answer came; the worker died before recording it
     ],
 )
 def test_a_killed_worker_is_followed_by_exactly_one_send(

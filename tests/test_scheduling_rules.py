@@ -20,9 +20,6 @@ from wxbot.errors import IssueNotFound
 from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
 from wxbot.scheduling import (
-    CANCELLED,
-    MISSED,
-    SCHEDULED,
     Job,
     ScheduleRefused,
     cancel_job,
@@ -33,6 +30,7 @@ from wxbot.scheduling import (
     run_due_jobs,
     schedule_send,
 )
+from wxbot.states import JobState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: 2026-06-25 07:00 in Shanghai: the evening before the sample issue of the 25th goes out.
@@ -114,7 +112,7 @@ def test_parse_send_time_refuses_what_is_not_a_time(text: str) -> None:
 def test_schedule_stores_a_job(rt: Runtime) -> None:
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
     assert (job.state, job.issue_id, job.tag_id, job.audience) == (
-        SCHEDULED,
+        JobState.SCHEDULED,
         "2026-06-25",
         None,
         "everyone",
@@ -146,22 +144,23 @@ def schedule_spec(rt: Runtime, spec: str) -> Job:
         # a time in the past, or closer than min_lead (the clock says 06-25 07:00)
         ({}, [], "06-25 at 06-25 06:59", "past"),
         ({}, [], "06-25 at 06-25 07:04", "too_soon"),
-        ({}, [], "06-25 at 06-25 07:05", SCHEDULED),
+        ({}, [], "06-25 at 06-25 07:05", JobState.SCHEDULED),
         ({"min_lead": 3600}, [], "06-25 at 06-25 07:59", "too_soon"),
-        ({"min_lead": 0}, [], "06-25 at 06-25 07:00", SCHEDULED),
+        ({"min_lead": 0}, [], "06-25 at 06-25 07:00", JobState.SCHEDULED),
         # the day's quota, counted in Shanghai time, tag sends included
         ({}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 23:59", "quota"),
         ({}, ["06-13 at 06-26 00:00"], "06-25 at 06-26 23:59 tag 100", "quota"),
-        ({}, ["06-13 at 06-25 23:59"], "06-25 at 06-26 00:00", SCHEDULED),  # UTC: same day
-        ({"daily_quota": 2}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 09:00", SCHEDULED),
+        ({}, ["06-13 at 06-25 23:59"], "06-25 at 06-26 00:00", JobState.SCHEDULED),  # UTC: same day
+        ({"daily_quota": 2}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 09:00", JobState.SCHEDULED),
         ({"daily_quota": 2}, ["06-13 at 06-25 08:00", "06-25 at 06-25 08:00"],
          "06-25 at 06-25 23:00 tag 100", "quota"),
-        ({"daily_quota": 0}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 09:00", SCHEDULED),
+        ({"daily_quota": 0}, ["06-13 at 06-25 08:00"], "06-25 at 06-25 09:00", JobState.SCHEDULED),
         # the same issue to the same audience twice; to another audience is fine
         ({"daily_quota": 0}, ["06-25 at 06-25 08:00"], "06-25 at 06-27 08:00", "duplicate"),
         ({"daily_quota": 0}, ["06-25 at 06-25 08:00 tag 100"], "06-25 at 06-26 08:00 tag 100",
          "duplicate"),
-        ({"daily_quota": 0}, ["06-25 at 06-25 08:00"], "06-25 at 06-25 09:00 tag 100", SCHEDULED),
+        ({"daily_quota": 0}, ["06-25 at 06-25 08:00"], "06-25 at 06-25 09:00 tag 100",
+         JobState.SCHEDULED),
     ],
 )  # fmt: skip
 def test_schedule_rules(
@@ -176,8 +175,8 @@ def test_schedule_rules(
     ingest_paths(rt, sample_issues())
     for other in earlier:
         schedule_spec(rt, other)
-    if outcome == SCHEDULED:
-        assert schedule_spec(rt, spec).state == SCHEDULED
+    if outcome == JobState.SCHEDULED:
+        assert schedule_spec(rt, spec).state == JobState.SCHEDULED
     else:
         with pytest.raises(ScheduleRefused) as refused:
             schedule_spec(rt, spec)
@@ -208,9 +207,9 @@ def test_refuses_an_issue_not_in_the_archive(rt: Runtime) -> None:
 
 def test_cancel_frees_the_day_and_the_issue(rt: Runtime) -> None:
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
-    assert cancel_job(rt, job.id).state == CANCELLED
+    assert cancel_job(rt, job.id).state == JobState.CANCELLED
     again = schedule_send(rt, "2026-06-25", local("2026-06-25 09:00"))
-    assert [j.state for j in list_jobs(rt)] == [SCHEDULED, CANCELLED]
+    assert [j.state for j in list_jobs(rt)] == [JobState.SCHEDULED, JobState.CANCELLED]
     assert again.clientmsgid != job.clientmsgid
 
 
@@ -226,7 +225,7 @@ def test_reschedule_keeps_the_clientmsgid(rt: Runtime) -> None:
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
     moved = reschedule_job(rt, job.id, local("2026-06-25 10:30"))
     assert moved.send_at == local("2026-06-25 10:30").astimezone(dt.UTC)
-    assert (moved.state, moved.clientmsgid) == (SCHEDULED, job.clientmsgid)
+    assert (moved.state, moved.clientmsgid) == (JobState.SCHEDULED, job.clientmsgid)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +247,7 @@ def test_reschedule_into_a_full_day_is_refused(rt: Runtime) -> None:
         reschedule_job(rt, job.id, local("2026-06-26 09:00"))
     assert refused.value.reason == "quota"
     # within its own day it does not count against itself
-    assert reschedule_job(rt, job.id, local("2026-06-25 21:00")).state == SCHEDULED
+    assert reschedule_job(rt, job.id, local("2026-06-25 21:00")).state == JobState.SCHEDULED
 
 
 def test_a_cancelled_job_cannot_be_rescheduled(rt: Runtime) -> None:
@@ -263,9 +262,10 @@ def test_a_missed_job_can_be_rescheduled(rt: Runtime, clock: Clock) -> None:
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
     clock.advance(hours=3)  # nothing ran from 07:00 to 10:00
     assert [(r.job_id, r.action) for r in run_due_jobs(rt)] == [(job.id, "missed")]
-    assert get_job(rt, job.id).state == MISSED
+    assert get_job(rt, job.id).state == JobState.MISSED
     moved = reschedule_job(rt, job.id, local("2026-06-25 11:00"))
-    assert (moved.state, moved.clientmsgid, moved.error) == (SCHEDULED, job.clientmsgid, None)
+    assert (moved.state, moved.error) == (JobState.SCHEDULED, None)
+    assert moved.clientmsgid == job.clientmsgid
 
 
 def test_cli_schedule_jobs_cancel_reschedule(run: Callable[..., Result]) -> None:

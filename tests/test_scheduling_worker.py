@@ -21,16 +21,17 @@ from wxbot.cli.schedule import start_in_process
 from wxbot.publishing import on_wechat_event, prepare_issue, send_mass
 from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
-from wxbot.sandbox import SandboxServer
+from wxbot.sandbox import (
+    SANDBOX_AES_KEY,
+    SANDBOX_APPID,
+    SANDBOX_SECRET,
+    SANDBOX_TOKEN,
+    SandboxServer,
+)
 from wxbot.sandbox.account import follower_openid
 from wxbot.sandbox.state import MassSend
-from wxbot.sandbox.testing import SandboxApi
+from wxbot.sandbox.testing import EventSink, SandboxApi
 from wxbot.scheduling import (
-    FAILED,
-    MISSED,
-    SENDING,
-    SENT,
-    SUBMITTED,
     Job,
     ScheduleRefused,
     StepReport,
@@ -42,6 +43,7 @@ from wxbot.scheduling import (
     run_worker,
     schedule_send,
 )
+from wxbot.states import JobState
 from wxbot.wechat.events import ArticleUrl, MassSendJobFinish
 
 EDITOR = follower_openid(1)
@@ -127,23 +129,24 @@ def test_prepares_ahead_then_sends_once_at_the_time(
     [send] = sends_of(sandbox, job)
     assert (send.is_to_all, send.tag_id) == (True, None)
     job = get_job(rt, job.id)
-    assert (job.state, job.msg_id, job.duplicate) == (SUBMITTED, str(send.msg_id), False)
+    assert (job.state, job.msg_id, job.duplicate) == (JobState.SUBMITTED, str(send.msg_id), False)
     assert actions(rt) == []  # nothing more to do until the outcome is due a look
     clock.advance(minutes=1)
-    assert actions(rt) == [(job.id, SENT)]  # from message/mass/get
+    assert actions(rt) == [(job.id, JobState.SENT)]  # from message/mass/get
     assert get_job(rt, job.id).sent_count is None
     # MASSSENDJOBFINISH comes later with the counts and the article URL
     url = sandbox.state.articles[send.article_id].urls[0]
     on_wechat_event(rt, MassSendJobFinish(str(send.msg_id), "send success", 3, 0, 3, 0,
                                           (ArticleUrl(1, url),)))  # fmt: skip
-    clock.advance(minutes=1)
-    assert actions(rt) == [(job.id, "counted")]
     job = get_job(rt, job.id)
     assert (job.state, job.total_count, job.sent_count, job.error_count, job.article_url) == (
-        SENT, 3, 3, 0, url,
+        JobState.SENT, 3, 3, 0, url,
     )  # fmt: skip
+    assert f"sent 3/3, errors 0  {url}" in job.describe(rt.tz)
+    clock.advance(minutes=1)
+    assert actions(rt) == []  # the send's record holds the counts: nothing to copy
     assert len(sandbox.state.mass_sends) == 1
-    assert events(rt, job) == ["scheduled", "prepared", "claimed", "submitted", SENT, SENT]
+    assert events(rt, job) == ["scheduled", "prepared", "claimed", "submitted", "sent", "sent"]
 
 
 def test_the_event_alone_finishes_a_send(rt: Runtime, clock: Clock, sandbox: SandboxServer) -> None:
@@ -154,11 +157,80 @@ def test_the_event_alone_finishes_a_send(rt: Runtime, clock: Clock, sandbox: San
     [send] = sends_of(sandbox, job)
     assert (send.is_to_all, send.tag_id) == (False, 100)
     on_wechat_event(rt, MassSendJobFinish(str(send.msg_id), "err(30003)", 1, 0, 0, 1))
-    clock.advance(minutes=1)
-    assert actions(rt) == [(job.id, FAILED)]
-    job = get_job(rt, job.id)
-    assert (job.state, job.total_count, job.error_count) == (FAILED, 1, 1)
+    job = get_job(rt, job.id)  # at once: no worker step in between
+    assert (job.state, job.total_count, job.error_count) == (JobState.FAILED, 1, 1)
     assert "err(30003)" in (job.error or "")
+    clock.advance(minutes=1)
+    assert actions(rt) == []
+    assert sandbox.log.entries("message/mass/get") == []
+    assert events(rt, job)[-2:] == ["submitted", JobState.FAILED]
+
+
+def test_masssendjobfinish_at_the_callback_finishes_the_job_without_a_poll(
+    sandbox_factory: Callable[..., SandboxServer],
+    event_sink: EventSink,
+    app_config: dict[str, Any],
+    clock: Clock,
+) -> None:
+    sandbox = sandbox_factory(clock=clock, mass_daily_quota=50, callback_url=event_sink.url)
+    wechat = {
+        "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "token": SANDBOX_TOKEN,
+        "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
+        "retry_backoff": 0.01,
+    }  # fmt: skip
+    # A status poll would come only a day after the send: whatever finishes the job is the event.
+    schedule = {"daily_quota": 0, "status_interval": 86400}
+    config = app_config | {"clock": clock, "wechat": wechat, "schedule": schedule}
+    app = create_app(config)
+    rt = get_runtime(app)
+    assert all(r.ok for r in ingest_paths(rt, sample_issues()))
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+    assert actions(rt) == [(job.id, "submitted")]
+    sandbox.advance(1)  # WeChat finishes the send and POSTs MASSSENDJOBFINISH
+    [post] = event_sink.wait(1)
+    client = app.test_client()
+    for _ in range(2):  # WeChat repeats an event it is unsure arrived: the second changes nothing
+        answer = client.post(
+            post.path, query_string=post.query, data=post.body, content_type=post.content_type
+        )
+        assert answer.status_code == 200
+    [send] = sends_of(sandbox, job)
+    url = sandbox.state.articles[send.article_id].urls[0]
+    job = get_job(rt, job.id)
+    assert (job.state, job.total_count, job.sent_count, job.error_count, job.article_url) == (
+        JobState.SENT, 3, 3, 0, url,
+    )  # fmt: skip
+    assert events(rt, job) == ["scheduled", "prepared", "claimed", "submitted", "sent"]
+    assert actions(rt) == []
+    assert sandbox.log.entries("message/mass/get") == []
+    env = CliEnv(test_config=config)
+    listed = CliRunner().invoke(cli, ["jobs"], obj=env, catch_exceptions=False)
+    env.close()
+    assert listed.exit_code == 0, listed.output
+    assert f"everyone  sent 3/3, errors 0  {url}" in listed.output
+    rt.db.dispose()
+
+
+def test_an_event_before_the_job_is_recorded_submitted_finishes_it_at_the_next_look(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+
+    def event_first(step: str) -> None:  # WeChat's event overtakes the worker's own record
+        if step == "after_call":
+            [send] = sends_of(sandbox, job)
+            on_wechat_event(rt, MassSendJobFinish(str(send.msg_id), "send success", 3, 3, 3, 0))
+
+    assert actions(rt, checkpoint=event_first) == [(job.id, "submitted")]
+    assert get_job(rt, job.id).state == JobState.SUBMITTED
+    clock.advance(minutes=1)
+    assert actions(rt) == [(job.id, JobState.SENT)]  # from the send's record: no poll
+    assert sandbox.log.entries("message/mass/get") == []
+    assert job_history(rt, job.id)[-1].detail == "sent 3/3, errors 0"
 
 
 @pytest.mark.parametrize(
@@ -166,8 +238,8 @@ def test_the_event_alone_finishes_a_send(rt: Runtime, clock: Clock, sandbox: San
     [
         (dt.timedelta(minutes=29, seconds=59), "submitted", 1),
         (dt.timedelta(minutes=30), "submitted", 1),
-        (dt.timedelta(minutes=30, seconds=1), MISSED, 0),
-        (dt.timedelta(days=3), MISSED, 0),
+        (dt.timedelta(minutes=30, seconds=1), JobState.MISSED, 0),
+        (dt.timedelta(days=3), JobState.MISSED, 0),
     ],
 )
 def test_missed_window(
@@ -182,9 +254,9 @@ def test_missed_window(
     clock.now = job.send_at + late  # nothing ran from 07:00 until now
     assert actions(rt) == [(job.id, outcome)]
     assert len(sandbox.state.mass_sends) == sends
-    if outcome == MISSED:
+    if outcome == JobState.MISSED:
         job = get_job(rt, job.id)
-        assert job.state == MISSED
+        assert job.state == JobState.MISSED
         assert "more than max_delay 30 min" in (job.error or "")
         assert actions(rt) == []
 
@@ -218,7 +290,7 @@ def test_a_worker_dying_at_any_step_is_followed_by_exactly_one_send(
     assert actions(rt, worker="b") == [(job.id, "submitted")]
     [send] = sends_of(sandbox, job)
     job = get_job(rt, job.id)
-    assert (job.state, job.msg_id) == (SUBMITTED, str(send.msg_id))
+    assert (job.state, job.msg_id) == (JobState.SUBMITTED, str(send.msg_id))
     assert actions(rt, worker="c") == []
 
 
@@ -231,7 +303,7 @@ def test_a_lost_answer_is_retried_with_the_same_clientmsgid(
     # WeChat takes the send, then the connection drops before the answer
     sandbox.faults.inject("message/mass/sendall", when="after", drop=True)
     assert actions(rt) == [(job.id, "retry")]
-    assert get_job(rt, job.id).state == SENDING
+    assert get_job(rt, job.id).state == JobState.CLAIMED
     assert len(sends_of(sandbox, job)) == 1
     clock.advance(minutes=1)
     assert actions(rt) == [(job.id, "submitted")]
@@ -246,8 +318,8 @@ def test_a_lost_answer_is_retried_with_the_same_clientmsgid(
         (-1, 4, "retry", "submitted"),  # the client's own 3 retries are not enough
         (45011, 1, "retry", "submitted"),
         (45009, 1, "retry", "submitted"),
-        (45028, 1, FAILED, None),
-        (48001, 1, FAILED, None),
+        (45028, 1, JobState.FAILED, None),
+        (48001, 1, JobState.FAILED, None),
     ],
 )
 def test_wechat_refusals(
@@ -278,9 +350,9 @@ def test_a_refused_send_can_be_rescheduled_and_a_failed_one_not(
     sandbox.faults.inject("message/mass/sendall", errcode=45028)
     sandbox.faults.fail_mass_send("err(30003)")
     clock.advance(minutes=10)
-    assert actions(rt) == [(refused.id, FAILED), (accepted.id, "submitted")]
+    assert actions(rt) == [(refused.id, JobState.FAILED), (accepted.id, "submitted")]
     clock.advance(minutes=1)
-    assert actions(rt) == [(accepted.id, FAILED)]
+    assert actions(rt) == [(accepted.id, JobState.FAILED)]
     with pytest.raises(ScheduleRefused, match="schedule a new send instead"):
         reschedule_job(rt, accepted.id, local("2026-06-25 09:00"))
     again = reschedule_job(rt, refused.id, local("2026-06-25 09:00"))
@@ -308,7 +380,7 @@ def test_retries_stop_at_max_delay(
         assert actions(rt) == [(job.id, "retry")]
         clock.advance(minutes=1)
     clock.advance(seconds=1)
-    assert actions(rt) == [(job.id, MISSED)]
+    assert actions(rt) == [(job.id, JobState.MISSED)]
     error = get_job(rt, job.id).error or ""
     assert "more than max_delay 30 min; last error: WeChat message/mass/sendall" in error
     assert ("check 群发记录" in error) is uncertain
@@ -451,7 +523,7 @@ def test_cli_worker_once(rt: Runtime, clock: Clock, config: dict[str, Any]) -> N
     get_runtime(env.app).db.dispose()
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"job {job.id} (2026-06-25): submitted  msg_id ")
-    assert get_job(rt, job.id).state == SUBMITTED
+    assert get_job(rt, job.id).state == JobState.SUBMITTED
 
 
 def test_cli_worker_refuses_an_unknown_crash_step(

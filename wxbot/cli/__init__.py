@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "publish",
     "schedule",
     "search",
+    "db",
 ]
 
 

@@ -18,6 +18,7 @@ from ..scheduling import (
     STEPS,
     Checkpoint,
     Job,
+    JobState,
     StepReport,
     cancel_job,
     get_job,
@@ -31,7 +32,6 @@ from ..scheduling import (
     start_worker_thread,
     worker_name,
 )
-from ..scheduling.model import LIVE_STATES
 from .context import CliEnv, pass_env
 
 #: Test-only: the step of a send at which ``wxbot worker`` kills itself with SIGKILL.
@@ -93,7 +93,7 @@ def jobs_command(env: CliEnv, job_id: int | None, limit: int) -> None:
             by = f" [{entry.worker}]" if entry.worker else ""
             click.echo(f"  {_when(runtime, entry.at)}  {entry.event}{by}  {entry.detail}")
         return
-    upcoming = list_jobs(runtime, states=tuple(LIVE_STATES))
+    upcoming = list_jobs(runtime, states=JobState.where(lambda s: s.is_live))
     live = {j.id for j in upcoming}
     past = [j for j in list_jobs(runtime, limit=limit + len(live)) if j.id not in live]
     if not upcoming and not past:

@@ -90,10 +90,7 @@ def queries(env: CliEnv, limit: int, missed: bool, top_days: int | None) -> None
             return
         rows = followers.recent_messages(conn, limit, missed_only=missed)
     for row in rows:
-        received = row.received_at
-        if received.tzinfo is None:  # SQLite hands back the UTC time without its zone
-            received = received.replace(tzinfo=dt.UTC)
-        when = received.astimezone(runtime.tz).strftime("%Y-%m-%d %H:%M")
+        when = row.received_at.astimezone(runtime.tz).strftime("%Y-%m-%d %H:%M")
         click.echo(f"{when}  {row.handler:<8} {row.answer:<7}  {row.query}")
 
 

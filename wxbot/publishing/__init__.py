@@ -10,6 +10,7 @@ from .mass import (
     default_clientmsgid,
     mass_send_record,
     mass_send_status,
+    mass_sends_by_clientmsgid,
     mass_sends_of,
     send_mass,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "issue_status",
     "mass_send_record",
     "mass_send_status",
+    "mass_sends_by_clientmsgid",
     "mass_sends_of",
     "on_wechat_event",
     "prepare_issue",

@@ -1,29 +1,27 @@
 """Mass sends of prepared drafts: exactly one ``sendall`` per issue and audience.
 
 Each send is recorded before the call (``sending``) and after it (``accepted``, ``refused``,
-or ``unconfirmed`` when no answer came). A retry with the same clientmsgid is safe: WeChat
-answers 45065 with the first msg_id. A second send of an issue to an audience it already
-reached (or may have reached) is refused here, whatever clientmsgid it carries.
+or ``unconfirmed`` when no answer came): :class:`~wxbot.states.SendStatus`. A retry with the
+same clientmsgid is safe: WeChat answers 45065 with the first msg_id. A second send of an
+issue to an audience it already reached (or may have reached) is refused here, whatever
+clientmsgid it carries.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 
 from sqlalchemy.exc import IntegrityError
 
 from ..archive import get_issue
 from ..runtime import Runtime
+from ..states import DraftState, RunStatus, SendStatus
 from ..storage import publications as store
 from ..wechat import WeChatApi, WeChatError, WeChatNetworkError, account_key, mass_send
-from ..wechat.limits import CLIENTMSGID_MAX_BYTES, CLIENTMSGID_TOO_FAST
+from ..wechat.errors import CLIENTMSGID_TOO_FAST, INVALID_MEDIA_ID
+from ..wechat.limits import CLIENTMSGID_MAX_BYTES
 from .records import AlreadySent, MassSendOutcome, MassSendStatus, PublishError, RunLog, run_log
-
-#: Send states that count as "the issue went (or may have gone) to that audience".
-REACHED = store.REACHING
-
-#: message/mass/get's msg_status → our record's status.
-_STATUS = {"SEND_SUCCESS": "success", "SEND_FAIL": "failed", "DELETE": "deleted"}
 
 
 def audience_of(tag_id: int | None) -> str:
@@ -59,7 +57,8 @@ def send_mass(
     with run_log(runtime, issue_id, "send") as run:
         outcome = send_prepared(runtime, api, run, issue_id, clientmsgid=clientmsgid, tag_id=tag_id)
         run.finish(
-            "done", f"msg_id {outcome.msg_id}" + (" (duplicate)" if outcome.duplicate else "")
+            RunStatus.DONE,
+            f"msg_id {outcome.msg_id}" + (" (duplicate)" if outcome.duplicate else ""),
         )
     return outcome
 
@@ -84,7 +83,7 @@ def send_prepared(
                 api.account,
                 issue_id,
                 audience,
-                statuses=tuple(REACHED),
+                statuses=SendStatus.where(lambda s: s.may_have_reached),
                 except_clientmsgid=clientmsgid,
             )
         if record is not None and record.clientmsgid != clientmsgid:
@@ -94,13 +93,13 @@ def send_prepared(
             return MassSendOutcome(issue_id, clientmsgid, record.msg_id, audience, tag_id, True)
         if blocking is not None:
             raise AlreadySent(_already_sent(issue_id, audience, blocking))
-        if record is not None and record.status in ("sending", "unconfirmed"):
+        if record is not None and record.status.is_unanswered:
             # The last call may have gone through: repeat it exactly, for the 45065 answer.
             draft = store.DraftRow(
-                issue_id, record.draft_media_id, record.draft_version, "", "", "live",
+                issue_id, record.draft_media_id, record.draft_version, "", "", DraftState.LIVE,
                 record.updated_at,
             )  # fmt: skip
-        elif draft is None or draft.state != "live":
+        elif draft is None or not draft.state.in_box:
             raise PublishError(
                 f"issue {issue_id} has no draft in WeChat's draft box "
                 f"({'never prepared' if draft is None else draft.state}); prepare it first"
@@ -145,26 +144,28 @@ def _call(
         with runtime.db.begin() as conn:
             store.update_mass_send(
                 conn, api.account, clientmsgid, runtime.now(),
-                status="unconfirmed" if unanswered else "refused", errcode=errcode,
-                error=str(exc),
+                status=SendStatus.UNCONFIRMED if unanswered else SendStatus.REFUSED,
+                errcode=errcode, error=str(exc),
             )  # fmt: skip
-            if errcode == 40007:
-                store.set_draft_state(conn, api.account, draft.media_id, "gone", runtime.now())
+            if errcode == INVALID_MEDIA_ID:
+                store.set_draft_state(
+                    conn, api.account, draft.media_id, DraftState.GONE, runtime.now()
+                )
         raise
     now = runtime.now()
     with runtime.db.begin() as conn:
         store.update_mass_send(
-            conn, api.account, clientmsgid, now, status="accepted", msg_id=accepted.msg_id,
+            conn, api.account, clientmsgid, now, status=SendStatus.ACCEPTED, msg_id=accepted.msg_id,
             msg_data_id=accepted.msg_data_id,
         )  # fmt: skip
         if tag_id is None:  # "after a to-all send the draft's media_id is consumed"
-            store.set_draft_state(conn, api.account, draft.media_id, "mass_sent", now)
+            store.set_draft_state(conn, api.account, draft.media_id, DraftState.MASS_SENT, now)
     return accepted
 
 
 def _already_sent(issue_id: str, audience: str, send: store.MassSendRow) -> str:
     when = send.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    if send.status in ("sending", "unconfirmed"):
+    if send.status.is_unanswered:
         return (
             f"issue {issue_id} may already have gone to {audience}: the send of {when} "
             f"(clientmsgid {send.clientmsgid}) got no answer; re-run it with that clientmsgid "
@@ -182,17 +183,26 @@ def mass_send_status(runtime: Runtime, msg_id: str) -> MassSendStatus:
     status = mass_send.get_status(api, msg_id)
     with runtime.db.begin() as conn:
         record = store.get_mass_send(conn, api.account, msg_id)
-        if record is not None and status in _STATUS and record.status != _STATUS[status]:
+        answer = MassSendStatus(msg_id, status)
+        if record is not None and answer.outcome and record.status != answer.outcome:
             store.update_mass_send(
-                conn, api.account, record.clientmsgid, runtime.now(), status=_STATUS[status]
+                conn, api.account, record.clientmsgid, runtime.now(), status=answer.outcome
             )
-    return MassSendStatus(msg_id, status)
+    return answer
 
 
 def mass_send_record(runtime: Runtime, key: str) -> store.MassSendRow | None:
     """Return the recorded send with that msg_id or clientmsgid: status, counts, article URL."""
     with runtime.db.begin() as conn:
         return store.get_mass_send(conn, account_key(runtime.config), key)
+
+
+def mass_sends_by_clientmsgid(
+    runtime: Runtime, clientmsgids: Collection[str]
+) -> dict[str, store.MassSendRow]:
+    """Return ``{clientmsgid: send}`` of the recorded sends made with these clientmsgids."""
+    with runtime.db.begin() as conn:
+        return store.mass_sends_by_clientmsgid(conn, account_key(runtime.config), clientmsgids)
 
 
 def mass_sends_of(runtime: Runtime, issue_id: str) -> list[store.MassSendRow]:

@@ -14,12 +14,14 @@ from typing import Any
 from ..archive import get_issue
 from ..model import Issue
 from ..runtime import Runtime
+from ..states import DraftState, RunStatus, StepStatus
 from ..storage import issue_links, publish_runs
 from ..storage import publications as store
 from ..wechat import WeChatApi, WeChatError, WeChatNetworkError, account_key, freepublish
+from ..wechat.errors import INVALID_MEDIA_ID
 from ..wechat.limits import PUBLISH_STATUS_TEXT, PUBLISH_SUCCESS
-from .mass import REACHED, audience_of, default_clientmsgid, send_prepared
-from .prepare import INVALID_MEDIA_ID, PreviewTarget, prepare_draft, preview_targets
+from .mass import audience_of, default_clientmsgid, send_prepared
+from .prepare import PreviewTarget, prepare_draft, preview_targets
 from .records import Progress, PublishError, PublishFailed, PublishRecord, RunLog, run_log
 from .results import is_pending, record_publish_status, set_url
 
@@ -58,7 +60,7 @@ def publish_issue(
         if mode == "draft":
             prepared = prepare_draft(runtime, api, run, issue, recipients=recipients)
             ending = _Ending(
-                "done", f"draft {prepared.action}: version {prepared.version}",
+                RunStatus.DONE, f"draft {prepared.action}: version {prepared.version}",
                 {"draft_media_id": prepared.media_id},
             )  # fmt: skip
         elif mode == "publish":
@@ -76,7 +78,7 @@ def publish_issue(
 
 @dataclass(frozen=True)
 class _Ending:
-    status: str
+    status: RunStatus
     summary: str
     fields: dict[str, Any]
 
@@ -86,12 +88,14 @@ def _publish(
 ) -> _Ending:
     recovered = _recover_lost_submit(runtime, api, run, issue.id)
     if recovered is not None:
-        return _Ending("done", f"published: {recovered.article_url}", _job_fields(recovered))
+        return _Ending(
+            RunStatus.DONE, f"published: {recovered.article_url}", _job_fields(recovered)
+        )
     with runtime.db.begin() as conn:
         jobs = store.publish_jobs_of(conn, api.account, issue.id)
     if jobs and is_pending(jobs[0]):
         job = jobs[0]
-        run.record("submit", f"submitted before: publish_id {job.publish_id}", "skipped")
+        run.record("submit", f"submitted before: publish_id {job.publish_id}", StepStatus.SKIPPED)
     else:
         prepared = prepare_draft(
             runtime, api, run, issue, recipients=recipients, keep_consumed=True
@@ -99,10 +103,10 @@ def _publish(
         done = [
             j for j in jobs if j.status == PUBLISH_SUCCESS and j.draft_media_id == prepared.media_id
         ]
-        if prepared.action == "published" and done:
-            run.record("submit", f"already published: {done[0].article_url}", "skipped")
+        if prepared.action == DraftState.PUBLISHED and done:
+            run.record("submit", f"already published: {done[0].article_url}", StepStatus.SKIPPED)
             return _Ending(
-                "done", f"already published: {done[0].article_url}", _job_fields(done[0])
+                RunStatus.DONE, f"already published: {done[0].article_url}", _job_fields(done[0])
             )
         job = _submit(runtime, api, run, issue.id)
     with run.step("wait") as step:
@@ -114,7 +118,7 @@ def _publish(
                 "record the result"
             )
             return _Ending(
-                "waiting", f"publish_id {job.publish_id} still publishing", _job_fields(job)
+                RunStatus.WAITING, f"publish_id {job.publish_id} still publishing", _job_fields(job)
             )
         if job.status != PUBLISH_SUCCESS:
             failed = f" (failed articles: {job.fail_idx})" if job.fail_idx else ""
@@ -123,7 +127,7 @@ def _publish(
                 f"{PUBLISH_STATUS_TEXT.get(job.status or 0, str(job.status))}{failed}"
             )
         step.detail = f"published: {job.article_url}"
-    return _Ending("done", f"published: {job.article_url}", _job_fields(job))
+    return _Ending(RunStatus.DONE, f"published: {job.article_url}", _job_fields(job))
 
 
 def _submit(runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str) -> store.PublishJobRow:
@@ -139,7 +143,7 @@ def _submit(runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str) -> sto
             # It may have gone through: the next run looks for the article before submitting.
             with runtime.db.begin() as conn:
                 store.set_draft_state(
-                    conn, api.account, draft.media_id, "submitting", runtime.now()
+                    conn, api.account, draft.media_id, DraftState.SUBMITTING, runtime.now()
                 )
             raise
         with runtime.db.begin() as conn:
@@ -156,7 +160,7 @@ def _recover_lost_submit(
     """After a submit whose answer was lost, find its article by title; else allow a new one."""
     with runtime.db.begin() as conn:
         draft = store.get_draft(conn, api.account, issue_id)
-    if draft is None or draft.state != "submitting":
+    if draft is None or draft.state is not DraftState.SUBMITTING:
         return None
     with run.step("recover") as step:
         _, items = freepublish.list_published(api)
@@ -164,7 +168,7 @@ def _recover_lost_submit(
         now = runtime.now()
         with runtime.db.begin() as conn:
             if item is None or item.deleted:
-                store.set_draft_state(conn, api.account, draft.media_id, "live", now)
+                store.set_draft_state(conn, api.account, draft.media_id, DraftState.LIVE, now)
                 step.detail = (
                     "the last submit got no answer and nothing was published: submit again"
                 )
@@ -175,7 +179,7 @@ def _recover_lost_submit(
                 conn, api.account, publish_id, status=PUBLISH_SUCCESS, article_id=item.article_id,
                 article_url=item.url, fail_idx="", now=now,
             )  # fmt: skip
-            store.set_draft_state(conn, api.account, draft.media_id, "published", now)
+            store.set_draft_state(conn, api.account, draft.media_id, DraftState.PUBLISHED, now)
             set_url(conn, issue_id, item.url, "freepublish/batchget", runtime)
             job = store.get_publish_job(conn, api.account, publish_id)
         step.detail = f"the last submit went through: {item.url}"
@@ -211,11 +215,12 @@ def _mass(
     audience = audience_of(tag_id)
     with runtime.db.begin() as conn:
         sends = store.mass_sends_of(conn, api.account, issue.id)
-    reached = [s for s in sends if s.audience == audience and s.status in REACHED]
+    reached = [s for s in sends if s.audience == audience and s.status.may_have_reached]
     if reached and reached[0].msg_id:
         send = reached[0]
-        run.record("sendall", f"already sent to {audience}: msg_id {send.msg_id}", "skipped")
-        return _Ending("done", f"already sent to {audience}", _send_fields(send))
+        detail = f"already sent to {audience}: msg_id {send.msg_id}"
+        run.record("sendall", detail, StepStatus.SKIPPED)
+        return _Ending(RunStatus.DONE, f"already sent to {audience}", _send_fields(send))
     if reached:  # the last call got no answer: repeat exactly that call
         clientmsgid = reached[0].clientmsgid
     else:
@@ -225,13 +230,15 @@ def _mass(
     with runtime.db.begin() as conn:
         accepted = store.get_mass_send(conn, api.account, clientmsgid)
     assert accepted is not None
-    return _Ending("done", f"sent to {audience}: msg_id {outcome.msg_id}", _send_fields(accepted))
+    return _Ending(
+        RunStatus.DONE, f"sent to {audience}: msg_id {outcome.msg_id}", _send_fields(accepted)
+    )
 
 
 def _draft(runtime: Runtime, api: WeChatApi, issue_id: str) -> store.DraftRow:
     with runtime.db.begin() as conn:
         draft = store.get_draft(conn, api.account, issue_id)
-    if draft is None or draft.state != "live":
+    if draft is None or not draft.state.in_box:
         raise PublishError(f"issue {issue_id} has no draft in WeChat's draft box")
     return draft
 
@@ -242,7 +249,7 @@ def _forget_lost_draft(
     """Mark a draft WeChat no longer has, so that a re-run makes a new one."""
     if exc.errcode == INVALID_MEDIA_ID:
         with runtime.db.begin() as conn:
-            store.set_draft_state(conn, api.account, draft.media_id, "gone", runtime.now())
+            store.set_draft_state(conn, api.account, draft.media_id, DraftState.GONE, runtime.now())
 
 
 def _job_fields(job: store.PublishJobRow) -> dict[str, Any]:

@@ -16,14 +16,13 @@ from ..platform_limits import ALLOWED_IMAGE_HOSTS
 from ..rendering import RenderedArticle, render_issue
 from ..rendering.compliance import ComplianceError, Problem, lint_article, lint_content
 from ..runtime import Runtime
+from ..states import DraftState, RunStatus
 from ..storage import publications as store
 from ..wechat import MediaRejected, WeChatApi, WeChatError, mass_send, media
 from ..wechat.drafts import DraftArticle, add_draft, update_draft
+from ..wechat.errors import INVALID_MEDIA_ID
 from .records import PreparedDraft, RunLog, run_log
 from .uploads import ImagePlaceholders, cover_crops, sha256, upload_article_media
-
-#: ``draft/update`` of a draft WeChat no longer has (published, mass-sent, deleted).
-INVALID_MEDIA_ID = 40007
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def prepare_issue(
         prepared = prepare_draft(
             runtime, api, run, issue, recipients=preview_targets(preview_openids, preview_wxname)
         )
-        run.finish("done", f"draft {prepared.action}: version {prepared.version}")
+        run.finish(RunStatus.DONE, f"draft {prepared.action}: version {prepared.version}")
     return prepared
 
 
@@ -135,7 +134,7 @@ def prepare_draft(
         else:
             step.skip(text)
     previews: tuple[str, ...] = ()
-    if draft.state == "live":  # a consumed draft can no longer be previewed
+    if draft.state.in_box:  # a consumed draft can no longer be previewed
         previews = send_previews(runtime, api, run, draft, recipients)
     return PreparedDraft(
         issue_id=issue.id, media_id=draft.media_id, version=draft.version, title=draft.title,
@@ -155,14 +154,14 @@ def _save_draft(
     with runtime.db.begin() as conn:
         existing = store.get_draft(conn, api.account, issue_id)
     if existing is not None and existing.content_sha256 == digest:
-        if existing.state == "live":
+        if existing.state.in_box:
             return existing, "unchanged"
-        if keep_consumed and existing.state == "published":
+        if keep_consumed and existing.state is DraftState.PUBLISHED:
             return existing, existing.state
     version = existing.version + 1 if existing is not None else 1
     now = runtime.now()
     draft: store.DraftRow | None = None
-    if existing is not None and existing.state == "live":
+    if existing is not None and existing.state.in_box:
         try:
             update_draft(api, existing.media_id, article)
             draft = replace(
@@ -175,7 +174,9 @@ def _save_draft(
                 raise
     if draft is None:  # none yet, or WeChat consumed or lost the last one
         media_id = add_draft(api, article)
-        draft = store.DraftRow(issue_id, media_id, version, digest, article.title, "live", now)
+        draft = store.DraftRow(
+            issue_id, media_id, version, digest, article.title, DraftState.LIVE, now
+        )
         action = "added"
     with runtime.db.begin() as conn:
         store.save_draft(conn, api.account, draft, now)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..errors import WxbotError
 from ..runtime import Runtime
+from ..states import RunStatus, SendStatus, StepStatus
 from ..storage import publish_runs
 from ..storage.publish_runs import RunRow, StepRow
 from ..wechat import WeChatError
@@ -59,6 +60,14 @@ class MassSendOutcome:
     duplicate: bool = False
 
 
+#: ``message/mass/get``'s msg_status of a finished send → the send's status.
+_OUTCOMES = {
+    "SEND_SUCCESS": SendStatus.SUCCESS,
+    "SEND_FAIL": SendStatus.FAILED,
+    "DELETE": SendStatus.DELETED,
+}
+
+
 @dataclass(frozen=True)
 class MassSendStatus:
     """A mass send's state per ``message/mass/get``: SEND_SUCCESS, SENDING, SEND_FAIL, DELETE."""
@@ -69,7 +78,12 @@ class MassSendStatus:
     @property
     def finished(self) -> bool:
         """Return whether the send is over."""
-        return self.status != "SENDING"
+        return self.outcome is not None
+
+    @property
+    def outcome(self) -> SendStatus | None:
+        """Return the status of the send once it is over; None while WeChat is still sending."""
+        return _OUTCOMES.get(self.status)
 
 
 @dataclass(frozen=True)
@@ -79,7 +93,7 @@ class PublishRecord:
     run_id: int
     issue_id: str
     mode: str
-    status: str  # done, waiting (for WeChat's result) or failed
+    status: RunStatus
     summary: str
     draft_media_id: str = ""
     publish_id: str = ""
@@ -103,7 +117,11 @@ class RunLog:
             self.id = publish_runs.start_run(conn, issue_id, mode, runtime.now())
 
     def record(
-        self, step: str, detail: str, status: str = "done", errcode: int | None = None
+        self,
+        step: str,
+        detail: str,
+        status: StepStatus = StepStatus.DONE,
+        errcode: int | None = None,
     ) -> None:
         """Record a step that is over."""
         now = self.runtime.now()
@@ -121,11 +139,11 @@ class RunLog:
             yield result
         except WxbotError as exc:
             errcode = exc.errcode if isinstance(exc, WeChatError) else None
-            self.record(name, str(exc), "failed", errcode)
+            self.record(name, str(exc), StepStatus.FAILED, errcode)
             raise
         self.record(name, result.detail, result.status)
 
-    def finish(self, status: str, summary: str) -> None:
+    def finish(self, status: RunStatus, summary: str) -> None:
         """Record how the run ended: done, waiting or failed."""
         with self.runtime.db.begin() as conn:
             publish_runs.finish_run(conn, self.id, status, summary, self.runtime.now())
@@ -142,11 +160,11 @@ class StepResult:
     """What a step reports: one line of detail, and ``skipped`` when it had nothing to do."""
 
     detail: str = ""
-    status: str = "done"
+    status: StepStatus = StepStatus.DONE
 
     def skip(self, detail: str) -> None:
         """Mark the step as skipped: done before, or not needed."""
-        self.detail, self.status = detail, "skipped"
+        self.detail, self.status = detail, StepStatus.SKIPPED
 
 
 @contextmanager
@@ -158,5 +176,5 @@ def run_log(
     try:
         yield run
     except BaseException as exc:
-        run.finish("failed", str(exc) or type(exc).__name__)
+        run.finish(RunStatus.FAILED, str(exc) or type(exc).__name__)
         raise

@@ -2,17 +2,22 @@
 
 An article URL comes from ``freepublish/get``, a PUBLISHJOBFINISH or MASSSENDJOBFINISH event,
 or ``freepublish/batchget``; whichever arrives, it lands in ``issue_links`` (the follower
-search links to it). Events may come twice: handling one again changes nothing.
+search links to it). MASSSENDJOBFINISH also finishes the scheduled job that made the send (the
+scheduler's status poll is the fallback when no event comes). Events may come twice: handling
+one again changes nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import Connection
 
 from ..runtime import Runtime
+from ..states import DraftState, JobState, SendStatus
 from ..storage import issue_links
+from ..storage import jobs as job_store
 from ..storage import publications as store
 from ..wechat import WeChatApi, account_key, freepublish
 from ..wechat.events import MassSendJobFinish, PublishJobFinish
@@ -39,14 +44,17 @@ def record_publish_status(
             fail_idx=",".join(str(i) for i in status.fail_idx), now=now,
         )  # fmt: skip
         if status.status == PUBLISH_SUCCESS:
-            store.set_draft_state(conn, account, job.draft_media_id, "published", now)
+            store.set_draft_state(conn, account, job.draft_media_id, DraftState.PUBLISHED, now)
             if url:
                 set_url(conn, job.issue_id, url, source, runtime)
         return store.get_publish_job(conn, account, status.publish_id)
 
 
 def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinish) -> None:
-    """Update the records from a completion event the follower callback received."""
+    """Update the records from a completion event the follower callback received.
+
+    A finished mass send also finishes the scheduled job that made it, if one did.
+    """
     account = account_key(runtime.config)
     if isinstance(event, PublishJobFinish):
         urls = tuple(a.url for a in sorted(event.articles, key=lambda a: a.index) if a.url)
@@ -56,15 +64,15 @@ def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinis
         record_publish_status(runtime, account, status, "PUBLISHJOBFINISH")
         return
     now = runtime.now()
-    with runtime.db.begin() as conn:
+    with runtime.db.begin_write() as conn:
         send = store.get_mass_send(conn, account, str(event.msg_id))
         if send is None or send.msg_id != str(event.msg_id):
             logger.info("mass send %s is not one of ours; ignored", event.msg_id)
             return
+        outcome = SendStatus.SUCCESS if event.succeeded else SendStatus.FAILED
         found = [a.url for a in sorted(event.articles, key=lambda a: a.index) if a.url]
         store.update_mass_send(
-            conn, account, send.clientmsgid, now,
-            status="success" if event.succeeded else "failed",
+            conn, account, send.clientmsgid, now, status=outcome,
             total_count=event.total_count, filter_count=event.filter_count,
             sent_count=event.sent_count, error_count=event.error_count,
             article_url=found[0] if found else send.article_url,
@@ -72,6 +80,26 @@ def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinis
         )  # fmt: skip
         if event.succeeded and found:
             set_url(conn, send.issue_id, found[0], "MASSSENDJOBFINISH", runtime)
+        if send.total_count is None:  # the first delivery of this event
+            _finish_job(conn, send.clientmsgid, outcome, event, now)
+
+
+def _finish_job(
+    conn: Connection,
+    clientmsgid: str,
+    status: SendStatus,
+    event: MassSendJobFinish,
+    now: dt.datetime,
+) -> None:
+    """Finish the scheduled job that made the send, or (finished by a poll) log its counts."""
+    job = job_store.job_of_send(conn, clientmsgid)
+    state = status.job_state
+    if job is None or state is None or not job.msg_id:
+        return  # a send made directly, or its job is not yet recorded as submitted
+    error = None if state is JobState.SENT else f"WeChat reports the send failed ({event.status})"
+    detail = f"sent {event.sent_count}/{event.total_count}, errors {event.error_count}"
+    if job_store.finish(conn, job, state, error=error, detail=detail, now=now):
+        logger.info("job %d (issue %s) %s: %s", job.id, job.issue_id, state, detail)
 
 
 def sync_article_urls(runtime: Runtime) -> int:

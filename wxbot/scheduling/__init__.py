@@ -4,20 +4,8 @@ WeChat's API cannot schedule, so wxbot keeps jobs in its database and a worker s
 its time. Plain functions over the runtime: no Flask, no WeChat client of their own.
 """
 
-from .model import (
-    CANCELLED,
-    FAILED,
-    MISSED,
-    SCHEDULED,
-    SENDING,
-    SENT,
-    STATES,
-    SUBMITTED,
-    Job,
-    JobNotFound,
-    ScheduleRefused,
-    StepReport,
-)
+from ..states import JobState
+from .model import Job, JobNotFound, ScheduleRefused, StepReport
 from .policy import SchedulePolicy
 from .rules import (
     cancel_job,
@@ -32,18 +20,11 @@ from .runner import STEPS, Checkpoint, run_due_jobs, worker_name
 from .worker import run_worker, seconds_until_next, start_worker_thread
 
 __all__ = [
-    "CANCELLED",
-    "FAILED",
-    "MISSED",
-    "SCHEDULED",
-    "SENDING",
-    "SENT",
-    "STATES",
     "STEPS",
-    "SUBMITTED",
     "Checkpoint",
     "Job",
     "JobNotFound",
+    "JobState",
     "SchedulePolicy",
     "ScheduleRefused",
     "StepReport",

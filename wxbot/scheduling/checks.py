@@ -12,12 +12,9 @@ from ..model import Issue
 from ..rendering import render_issue
 from ..rendering.compliance import lint_article
 from ..runtime import Runtime
+from ..states import SendStatus
 from ..storage import jobs as job_store
 from ..wechat import account_key
-
-#: Statuses of publishing's send records that use the day's quota (or may have).
-QUOTA_RECORDS = ("sending", "unconfirmed", "accepted", "success")
-
 
 #: Lint results by (issue, source, configuration): scheduling one issue to many tags renders once.
 _CHECKED: OrderedDict[tuple[str, str, str], tuple[str, ...]] = OrderedDict()
@@ -39,6 +36,5 @@ def sends_outside_jobs(
     runtime: Runtime, conn: Connection, start: dt.datetime, end: dt.datetime
 ) -> int:
     """Return how many mass sends in ``[start, end)`` were made without a job (and count)."""
-    return job_store.direct_sends_between(
-        conn, account_key(runtime.config), start, end, QUOTA_RECORDS
-    )
+    counted = SendStatus.where(lambda s: s.may_have_reached)  # WeChat counts sends made
+    return job_store.direct_sends_between(conn, account_key(runtime.config), start, end, counted)

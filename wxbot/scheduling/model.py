@@ -1,4 +1,8 @@
-"""Scheduled mass sends as plain data: a job, its states, and what a worker step did."""
+"""Scheduled mass sends as plain data: a job and its send, and what a worker step did.
+
+A job's states are :class:`~wxbot.states.JobState`; the mass send it makes (found by its
+clientmsgid) owns the send's counts and article URL, which the job reads from it.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +11,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from ..errors import WxbotError
+from ..states import JobState
 from ..storage.jobs import JobRow
-
-#: Waiting for its time; prepared ahead of it.
-SCHEDULED = "scheduled"
-#: Claimed by a worker for the sendall call, or waiting to retry it with the same clientmsgid.
-SENDING = "sending"
-#: WeChat accepted the sendall (msg_id known); waiting for the outcome.
-SUBMITTED = "submitted"
-#: WeChat reports the send done.
-SENT = "sent"
-#: WeChat refused the send, or reports it failed.
-FAILED = "failed"
-#: Its time passed by more than ``max_delay`` before it could be sent; never sent late.
-MISSED = "missed"
-#: An editor cancelled it before its time.
-CANCELLED = "cancelled"
-
-STATES = (SCHEDULED, SENDING, SUBMITTED, SENT, FAILED, MISSED, CANCELLED)
-#: States a worker still has to act on.
-LIVE_STATES = frozenset({SCHEDULED, SENDING, SUBMITTED})
-#: States that use the day's mass-send quota (WeChat counts successful sends).
-QUOTA_STATES = frozenset({SCHEDULED, SENDING, SUBMITTED, SENT})
-#: States an editor may reschedule from.
-RESCHEDULABLE_STATES = frozenset({SCHEDULED, MISSED, FAILED})
+from ..storage.publications import MassSendRow
 
 
 class ScheduleRefused(WxbotError):
@@ -60,7 +43,7 @@ class Job:
     issue_id: str
     tag_id: int | None
     send_at: dt.datetime
-    state: str
+    state: JobState
     clientmsgid: str
     attempts: int = 0
     prepared_at: dt.datetime | None = None
@@ -69,16 +52,13 @@ class Job:
     duplicate: bool = False
     submitted_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
-    total_count: int | None = None
-    filter_count: int | None = None
-    sent_count: int | None = None
-    error_count: int | None = None
-    article_url: str | None = None
     error: str | None = None
+    #: The mass send the job made (or is making), once its sendall was tried.
+    send: MassSendRow | None = None
 
     @classmethod
-    def from_row(cls, row: JobRow) -> Job:
-        """Return the job stored as ``row``."""
+    def from_row(cls, row: JobRow, send: MassSendRow | None = None) -> Job:
+        """Return the job stored as ``row``, whose send is ``send``."""
         return cls(
             id=row.id,
             issue_id=row.issue_id,
@@ -93,13 +73,29 @@ class Job:
             duplicate=row.duplicate,
             submitted_at=row.submitted_at,
             finished_at=row.finished_at,
-            total_count=row.total_count,
-            filter_count=row.filter_count,
-            sent_count=row.sent_count,
-            error_count=row.error_count,
-            article_url=row.article_url,
             error=row.error,
+            send=send,
         )
+
+    @property
+    def total_count(self) -> int | None:
+        """Return how many followers the send was for, once WeChat said (MASSSENDJOBFINISH)."""
+        return self.send.total_count if self.send is not None else None
+
+    @property
+    def sent_count(self) -> int | None:
+        """Return how many followers got the send, once WeChat said."""
+        return self.send.sent_count if self.send is not None else None
+
+    @property
+    def error_count(self) -> int | None:
+        """Return how many followers WeChat could not send to, once it said."""
+        return self.send.error_count if self.send is not None else None
+
+    @property
+    def article_url(self) -> str | None:
+        """Return where followers read the sent article, once WeChat said."""
+        return (self.send.article_url or None) if self.send is not None else None
 
     @property
     def audience(self) -> str:
@@ -116,7 +112,7 @@ class Job:
             line += f"  msg_id {self.msg_id}"
         if self.article_url:
             line += f"  {self.article_url}"
-        problem = self.error or (self.prepare_error if self.state == SCHEDULED else None)
+        problem = self.error or (self.prepare_error if self.state is JobState.SCHEDULED else None)
         if problem:
             line += f"  ({problem.splitlines()[0]})"
         return line

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from .. import publishing
 from ..archive import get_issue
 from ..runtime import Runtime
+from ..states import JobState
 from ..storage import jobs as job_store
 from . import model
 from .checks import compliance_problems, sends_outside_jobs
@@ -60,7 +63,7 @@ def schedule_send(
                 "issue_id": issue_id,
                 "tag_id": tag_id,
                 "send_at": send_at,
-                "state": model.SCHEDULED,
+                "state": JobState.SCHEDULED,
                 "clientmsgid": f"pending-{secrets.token_hex(16)}",
                 "active_key": key,
                 "created_at": now,
@@ -71,7 +74,7 @@ def schedule_send(
         )
         # ≤ 64 bytes; the random part keeps two databases on one account apart.
         clientmsgid = f"wxbot-job{job_id}-{secrets.token_hex(8)}"
-        job_store.transition(conn, job_id, [model.SCHEDULED], {"clientmsgid": clientmsgid})
+        job_store.transition(conn, job_id, [JobState.SCHEDULED], {"clientmsgid": clientmsgid})
         job_store.add_log(conn, job_id, now, "scheduled", _when(runtime, send_at))
     logger.info("scheduled job %d: issue %s at %s", job_id, issue_id, send_at.isoformat())
     return get_job(runtime, job_id)
@@ -80,15 +83,15 @@ def schedule_send(
 def cancel_job(runtime: Runtime, job_id: int) -> Job:
     """Cancel a job that is still waiting for its time.
 
-    :raises ScheduleRefused: when the job is sending or done.
+    :raises ScheduleRefused: when the job is claimed for its send, or done.
     """
     now = runtime.now()
     with runtime.db.begin_write() as conn:
         changed = job_store.transition(
             conn,
             job_id,
-            [model.SCHEDULED],
-            {"state": model.CANCELLED, "active_key": None, "updated_at": now},
+            [JobState.SCHEDULED],
+            {"state": JobState.CANCELLED, "active_key": None, "updated_at": now},
         )
         if changed:
             job_store.add_log(conn, job_id, now, "cancelled")
@@ -108,7 +111,7 @@ def reschedule_job(runtime: Runtime, job_id: int, send_at: dt.datetime) -> Job:
     policy = SchedulePolicy.from_config(runtime.config)
     send_at = _check_time(runtime, policy, send_at)
     job = get_job(runtime, job_id)
-    if job.state not in model.RESCHEDULABLE_STATES:
+    if not job.state.can_reschedule:
         raise ScheduleRefused("state", f"job {job_id} is {job.state}: {_why_fixed(job.state)}")
     if job.msg_id:  # its clientmsgid is spent: WeChat would answer 45065 for a day
         raise ScheduleRefused(
@@ -121,19 +124,19 @@ def reschedule_job(runtime: Runtime, job_id: int, send_at: dt.datetime) -> Job:
     key = model.active_key(job.issue_id, job.tag_id)
     values: dict[str, object] = {
         "send_at": send_at,
-        "state": model.SCHEDULED,
+        "state": JobState.SCHEDULED,
         "active_key": key,
         "updated_at": now,
         "claimed_by": None,
         "lease_until": None,
         "error": None,
     }
-    if job.state != model.SCHEDULED:
+    if job.state is not JobState.SCHEDULED:
         # Prepare again: the draft may be gone or stale by now.
         values |= {"prepared_at": None, "prepared_revision": None, "prepare_after": None}
     with runtime.db.begin_write() as conn:
         job_store.lock_scheduling(conn)
-        if job.state != model.SCHEDULED:
+        if job.state is not JobState.SCHEDULED:
             _check_duplicate(runtime, conn, key)
         _check_quota(runtime, conn, policy, send_at, exclude=job_id)
         changed = job_store.transition(conn, job_id, [job.state], values)
@@ -154,16 +157,23 @@ def get_job(runtime: Runtime, job_id: int) -> Job:
         row = job_store.get_job(conn, job_id)
     if row is None:
         raise JobNotFound(job_id)
-    return Job.from_row(row)
+    [job] = _with_sends(runtime, [row])
+    return job
 
 
 def list_jobs(
-    runtime: Runtime, *, states: tuple[str, ...] | None = None, limit: int | None = None
+    runtime: Runtime, *, states: Collection[JobState] | None = None, limit: int | None = None
 ) -> list[Job]:
     """Return jobs, latest send time first, optionally only in some states."""
     with runtime.db.begin() as conn:
         rows = job_store.list_jobs(conn, states=states, limit=limit)
-    return [Job.from_row(r) for r in rows]
+    return _with_sends(runtime, rows)
+
+
+def _with_sends(runtime: Runtime, rows: list[job_store.JobRow]) -> list[Job]:
+    """Return the jobs stored as ``rows``, each with the mass send it made (if it got so far)."""
+    sends = publishing.mass_sends_by_clientmsgid(runtime, [r.clientmsgid for r in rows])
+    return [Job.from_row(r, sends.get(r.clientmsgid)) for r in rows]
 
 
 def job_history(runtime: Runtime, job_id: int) -> list[job_store.LogRow]:
@@ -207,7 +217,7 @@ def _check_duplicate(runtime: Runtime, conn: Connection, key: str) -> None:
     if row is None:
         return
     job = Job.from_row(row)
-    verb = "was sent" if job.state == model.SENT else f"is {job.state}"
+    verb = "was sent" if job.state is JobState.SENT else f"is {job.state}"
     raise ScheduleRefused(
         "duplicate",
         f"issue {job.issue_id} to {job.audience} already has job {job.id}, which {verb} "
@@ -228,10 +238,8 @@ def _check_quota(
     day = send_at.astimezone(runtime.tz).date()
     start = dt.datetime.combine(day, dt.time(), runtime.tz).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), runtime.tz).astimezone(dt.UTC)
-    taken = [
-        r for r in job_store.jobs_between(conn, start, end, model.QUOTA_STATES)
-        if r.id != exclude
-    ]  # fmt: skip
+    counted = JobState.where(lambda s: s.counts_against_quota)
+    taken = [r for r in job_store.jobs_between(conn, start, end, counted) if r.id != exclude]
     others = sends_outside_jobs(runtime, conn, start, end)
     used = len(taken) + others
     if used >= policy.daily_quota:
@@ -243,10 +251,10 @@ def _check_quota(
         )
 
 
-def _why_fixed(state: str) -> str:
-    if state == model.SENDING:
+def _why_fixed(state: JobState) -> str:
+    if state is JobState.CLAIMED:
         return "a worker is sending it (it may already have reached WeChat)"
-    if state in (model.SUBMITTED, model.SENT):
+    if state in (JobState.SUBMITTED, JobState.SENT):
         return "WeChat has accepted it"
     return "nothing is left to change"
 

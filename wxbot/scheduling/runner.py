@@ -20,11 +20,18 @@ from .. import publishing
 from ..errors import WxbotError
 from ..rendering.compliance import ComplianceError
 from ..runtime import Runtime
+from ..states import JobState, SendStatus
 from ..storage import issues as issue_store
 from ..storage import jobs as job_store
 from ..storage.publications import MassSendRow
-from ..wechat.errors import WeChatError
-from . import model
+from ..wechat.errors import (
+    API_DAILY_QUOTA,
+    API_MINUTE_LIMIT,
+    CLIENTMSGID_TOO_FAST,
+    INVALID_MEDIA_ID,
+    SYSTEM_BUSY,
+    WeChatError,
+)
 from .model import StepReport
 from .policy import SchedulePolicy
 
@@ -37,22 +44,7 @@ Checkpoint = Callable[[str], None]
 STEPS = ("before_claim", "after_claim", "during_call", "after_call")
 
 #: WeChat errcodes that say "not now": system busy, a rate or quota window, retried too fast.
-RETRY_ERRCODES = frozenset({-1, 45009, 45011, 45066})
-
-#: 40007: the draft is no longer in the box (deleted in the console); it is made again.
-DRAFT_GONE = 40007
-
-#: Status of publishing's send record when WeChat answered the call with a refusal.
-REFUSED_RECORD = "refused"
-#: Statuses of publishing's send record when a sendall call got no answer.
-UNANSWERED_RECORDS = frozenset({"sending", "unconfirmed"})
-#: Statuses of publishing's send record once WeChat has finished the send.
-FINISHED_RECORDS = frozenset({"success", "failed", "deleted"})
-#: Those among them where followers got the message (a deleted one was sent first).
-SENT_RECORDS = frozenset({"success", "deleted"})
-
-#: How long after a send finished its counts (from MASSSENDJOBFINISH) are still looked for.
-COUNTS_WAIT = dt.timedelta(days=1)
+RETRY_ERRCODES = frozenset({SYSTEM_BUSY, API_DAILY_QUOTA, API_MINUTE_LIMIT, CLIENTMSGID_TOO_FAST})
 
 
 def worker_name() -> str:
@@ -113,7 +105,7 @@ def _send_claimed(
         return _miss(runtime, policy, worker, row, record, now)
     # Prepare only while no call for this job can have gone through: after one, the draft
     # may be consumed, and a retry must repeat the first call exactly.
-    if record is None or record.status == REFUSED_RECORD:
+    if record is None or record.status is SendStatus.REFUSED:
         try:
             if not _ready(runtime, policy, row):
                 return _release(runtime, worker, row, "another worker is preparing the draft")
@@ -128,7 +120,7 @@ def _send_claimed(
     except WeChatError as exc:
         if exc.errcode in RETRY_ERRCODES:
             return _retry_later(runtime, policy, worker, row, str(exc))
-        if exc.errcode == DRAFT_GONE:
+        if exc.errcode == INVALID_MEDIA_ID:  # deleted in the console: made again
             return _retry_later(runtime, policy, worker, row, str(exc), prepare_again=True)
         return _fail(runtime, worker, row, str(exc))
     except publishing.AlreadySent as exc:  # another send reached (or may have) this audience
@@ -150,9 +142,9 @@ def _send_claimed(
         if job_store.transition(
             conn,
             row.id,
-            [model.SENDING, model.MISSED],
+            [JobState.CLAIMED, JobState.MISSED],
             {
-                "state": model.SUBMITTED,
+                "state": JobState.SUBMITTED,
                 "msg_id": msg_id,
                 "duplicate": bool(outcome.duplicate),
                 "submitted_at": now,
@@ -180,12 +172,12 @@ def _miss(
     reason = f"not sent: {late} min past its time, more than max_delay {_minutes(policy)} min"
     if row.error:
         reason += f"; last error: {row.error}"
-    if record is not None and record.status in UNANSWERED_RECORDS:
+    if record is not None and record.status.is_unanswered:
         reason += (
             "; a sendall call for it got no answer and may have reached WeChat: check 群发记录 "
             "before sending again"
         )
-    values = {"state": model.MISSED, "active_key": None, "lease_until": None, "error": reason}
+    values = {"state": JobState.MISSED, "active_key": None, "lease_until": None, "error": reason}
     report = _end_claim(runtime, worker, row, "missed", reason, values)
     logger.warning("job %d (issue %s) missed: %s", row.id, row.issue_id, reason)
     return report
@@ -204,7 +196,7 @@ def _retry_later(
     values: dict[str, object] = {"lease_until": retry_at, "error": error}
     if prepare_again:
         values["prepared_revision"] = None
-    # Stays "sending": the call may have reached WeChat, so only a retry with the same
+    # Stays claimed: the call may have reached WeChat, so only a retry with the same
     # clientmsgid (or missed, past max_delay) may follow.
     report = _end_claim(runtime, worker, row, "retry", error, values)
     logger.warning("job %d: will retry at %s: %s", row.id, retry_at.isoformat(), error)
@@ -217,7 +209,7 @@ def _release(runtime: Runtime, worker: str, row: job_store.JobRow, why: str) -> 
 
 def _fail(runtime: Runtime, worker: str, row: job_store.JobRow, error: str) -> StepReport:
     values = {
-        "state": model.FAILED,
+        "state": JobState.FAILED,
         "active_key": None,
         "lease_until": None,
         "error": error,
@@ -236,13 +228,13 @@ def _end_claim(
     detail: str,
     values: Mapping[str, object],
 ) -> StepReport:
-    """Give up this worker's claim on a sending job with ``values``, and log ``action``."""
+    """Give up this worker's claim on a job with ``values``, and log ``action``."""
     now = runtime.now()
     with runtime.db.begin_write() as conn:
         changed = job_store.transition(
             conn,
             row.id,
-            [model.SENDING],
+            [JobState.CLAIMED],
             {**values, "claimed_by": None, "updated_at": now},
             claimed_by=worker,
         )
@@ -351,82 +343,46 @@ def _follow_outcomes(runtime: Runtime, policy: SchedulePolicy) -> list[StepRepor
 def _follow_outcome(
     runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow, now: dt.datetime
 ) -> StepReport | None:
-    """Finish a submitted job from the send's record (filled by MASSSENDJOBFINISH), else poll.
+    """Finish a submitted job whose send is over: from its record, else by asking WeChat.
 
-    A job finished before its counts came keeps looking for them for :data:`COUNTS_WAIT`.
+    MASSSENDJOBFINISH finishes the job as it arrives; this is the fallback when it does not
+    come, or came before the job was recorded as submitted.
     """
     record = publishing.mass_send_record(runtime, row.clientmsgid)
-    polled = ""
-    if row.state == model.SUBMITTED and not _finished(record):
+    outcome = record.status if record is not None else None
+    if outcome is not None and outcome.job_state is not None:
+        detail = _counts(record) or "finished"
+    else:
         try:
             status = publishing.mass_send_status(runtime, row.msg_id or "")
         except WxbotError as exc:
             logger.warning("job %d: message/mass/get failed: %s", row.id, exc)
             status = None
-        if status is None or not status.finished:
-            _check_again(runtime, row, now + policy.status_interval)
+        if status is None or status.outcome is None:
+            with runtime.db.begin_write() as conn:
+                at = now + policy.status_interval
+                job_store.transition(conn, row.id, [row.state], {"check_after": at})
             return None
-        record = publishing.mass_send_record(runtime, row.clientmsgid)
-        polled = status.status
-    if not _finished(record) and not polled:  # finished by polling; no counts yet
-        _check_again(runtime, row, _next_count_check(row, policy, now))
-        return None
-    if record is not None and _finished(record):
-        succeeded = record.status in SENT_RECORDS
-    else:
-        succeeded = polled != "SEND_FAIL"
-    state = model.SENT if succeeded else model.FAILED
-    counted = record is not None and record.total_count is not None
-    values: dict[str, object] = {
-        "state": state,
-        "finished_at": row.finished_at or now,
-        "error": None if succeeded else f"WeChat reports the send failed ({_why(record)})",
-        "check_after": None if counted else _next_count_check(row, policy, now),
-        "updated_at": now,
-    }
-    if record is not None:
-        values |= {
-            "total_count": record.total_count,
-            "filter_count": record.filter_count,
-            "sent_count": record.sent_count,
-            "error_count": record.error_count,
-            "article_url": record.article_url or None,
-        }
-    if state == model.FAILED:
-        values["active_key"] = None
-    if record is not None and counted:
-        detail = f"sent {record.sent_count}/{record.total_count}, errors {record.error_count}"
-    else:
-        detail = f"message/mass/get: {polled}" if polled else "finished"
+        outcome, detail = status.outcome, f"message/mass/get: {status.status}"
+        record = publishing.mass_send_record(runtime, row.clientmsgid)  # as the poll left it
+    state = outcome.job_state
+    assert state is not None
+    error = None if state is JobState.SENT else f"WeChat reports the send failed ({_why(record)})"
     with runtime.db.begin_write() as conn:
-        changed = job_store.transition(conn, row.id, [row.state], values)
-        if changed and (row.state == model.SUBMITTED or counted):
-            job_store.add_log(conn, row.id, now, state, detail)
-    if not changed or not (row.state == model.SUBMITTED or counted):
-        return None
-    action = state if row.state == model.SUBMITTED else "counted"
-    logger.info("job %d (issue %s) %s: %s", row.id, row.issue_id, action, detail)
-    return StepReport(row.id, row.issue_id, action, detail)
+        if not job_store.finish(conn, row, state, error=error, detail=detail, now=now):
+            return None
+    logger.info("job %d (issue %s) %s: %s", row.id, row.issue_id, state, detail)
+    return StepReport(row.id, row.issue_id, state, detail)
 
 
-def _finished(record: MassSendRow | None) -> bool:
-    return record is not None and record.status in FINISHED_RECORDS
+def _counts(record: MassSendRow | None) -> str:
+    if record is None or record.total_count is None:
+        return ""
+    return f"sent {record.sent_count}/{record.total_count}, errors {record.error_count}"
 
 
 def _why(record: MassSendRow | None) -> str:
     return (record.error or record.status) if record is not None else "SEND_FAIL"
-
-
-def _next_count_check(
-    row: job_store.JobRow, policy: SchedulePolicy, now: dt.datetime
-) -> dt.datetime | None:
-    finished = row.finished_at or now
-    return None if now - finished > COUNTS_WAIT else now + policy.status_interval
-
-
-def _check_again(runtime: Runtime, row: job_store.JobRow, at: dt.datetime | None) -> None:
-    with runtime.db.begin_write() as conn:
-        job_store.transition(conn, row.id, [row.state], {"check_after": at})
 
 
 def _minutes(policy: SchedulePolicy) -> str:

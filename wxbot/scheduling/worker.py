@@ -8,8 +8,8 @@ import threading
 from collections.abc import Callable
 
 from ..runtime import Runtime
+from ..states import JobState
 from ..storage import jobs as job_store
-from . import model
 from .model import StepReport
 from .policy import SchedulePolicy
 from .runner import Checkpoint, run_due_jobs, worker_name
@@ -55,10 +55,10 @@ def seconds_until_next(runtime: Runtime) -> float | None:
     policy = SchedulePolicy.from_config(runtime.config)
     now = runtime.now()
     with runtime.db.begin() as conn:
-        rows = job_store.list_jobs(conn, states=(model.SCHEDULED, model.SENDING))
+        rows = job_store.list_jobs(conn, states=JobState.where(lambda s: s.awaits_submission))
     moments: list[dt.datetime] = []
     for row in rows:
-        if row.state == model.SENDING:
+        if row.state is JobState.CLAIMED:
             moments += [row.lease_until] if row.lease_until else []
             continue
         moments.append(row.send_at)

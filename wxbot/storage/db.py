@@ -1,35 +1,27 @@
-"""The database: one SQLAlchemy engine over SQLite (WAL) or PostgreSQL, and its schema."""
+"""The database: one SQLAlchemy engine over SQLite (WAL) or PostgreSQL, its schema up to date."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
-#: Every table of every storage module is declared on this one metadata.
-metadata = MetaData()
-
-#: Storage modules that declare tables; importing them registers the tables on ``metadata``.
-STORAGE_MODULES = [
-    "issues",
-    "issue_links",
-    "wechat_tokens",
-    "publications",
-    "publish_runs",
-    "jobs",
-    "search_index",
-    "followers",
-]
-
-
-def _load_tables() -> None:
-    for name in STORAGE_MODULES:
-        importlib.import_module(f"{__package__}.{name}")
+# migrations, and every module that declares tables (so the metadata it compares is whole).
+from . import (  # noqa: F401
+    followers,
+    issue_links,
+    issues,
+    jobs,
+    migrations,
+    publications,
+    publish_runs,
+    search_index,
+    wechat_tokens,
+)
 
 
 class Database:
@@ -62,11 +54,9 @@ class Database:
         finally:
             conn.close()
 
-    def migrate(self) -> None:
-        """Create every missing table and index (idempotent, safe from several processes)."""
-        _load_tables()
-        with self.begin_write() as conn:
-            metadata.create_all(conn, checkfirst=True)
+    def migrate(self) -> migrations.Upgrade:
+        """Bring the schema up to date (once, under a lock, whichever process starts first)."""
+        return migrations.upgrade(self)
 
     def table_names(self) -> list[str]:
         """Return the tables present in the database."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    DateTime,
     Engine,
     Index,
     Integer,
@@ -30,7 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import Database, metadata
+from .schema import UtcDateTime, metadata
+
+if TYPE_CHECKING:
+    from .db import Database
 
 follower_messages = Table(
     "follower_messages",
@@ -44,7 +46,7 @@ follower_messages = Table(
     Column("found", Boolean, nullable=False),
     Column("results", Text, nullable=False),  # JSON list of the issues shown
     Column("reply", Text, nullable=True),  # the reply XML; NULL while an event is being handled
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_follower_messages_openid", "openid", "received_at"),
     Index("ix_follower_messages_received", "received_at"),
 )
@@ -56,7 +58,7 @@ keyword_rules = Table(
     Column("keyword", Text, nullable=False),
     Column("match", String(8), nullable=False),  # exact | contains
     Column("reply", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 

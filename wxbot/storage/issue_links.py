@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Column, Connection, DateTime, String, Table, Text, select
+from sqlalchemy import Column, Connection, String, Table, Text, select
 
-from .db import metadata
+from .schema import UtcDateTime, metadata
 
 issue_links = Table(
     "issue_links",
@@ -16,7 +16,7 @@ issue_links = Table(
     Column("article_url", Text, nullable=False),
     # what told us: "freepublish/get", "PUBLISHJOBFINISH", "MASSSENDJOBFINISH", "sync"…
     Column("source", String(40), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 

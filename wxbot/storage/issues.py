@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 
 from ..model import Issue
-from .db import metadata
+from .schema import UtcDateTime, metadata
 
 issues = Table(
     "issues",
@@ -35,8 +34,8 @@ issues = Table(
     Column("data", Text, nullable=False),  # Issue.to_dict(with_source=False) as JSON
     Column("source_sha256", String(64), nullable=False, index=True),
     Column("revision", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 issue_revisions = Table(
@@ -49,7 +48,7 @@ issue_revisions = Table(
     Column("source_format", String(16), nullable=False),
     Column("source_text", Text, nullable=False),
     Column("source_sha256", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_issue_revisions_issue", "issue_id", "revision", unique=True),
 )
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -33,9 +32,10 @@ from sqlalchemy import (
     text,
 )
 
-from .db import metadata
+from ..states import JobState, SendStatus
 from .issues import issues
 from .publications import mass_sends
+from .schema import UtcDateTime, metadata
 
 send_jobs = Table(
     "send_jobs",
@@ -43,34 +43,29 @@ send_jobs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("issue_id", String(10), ForeignKey("issues.id"), nullable=False, index=True),
     Column("tag_id", Integer, nullable=True),  # None = every follower
-    Column("send_at", DateTime(timezone=True), nullable=False),
-    Column("state", String(16), nullable=False),
+    Column("send_at", UtcDateTime(), nullable=False),
+    Column("state", String(16), nullable=False),  # a JobState
     # Given to message/mass/sendall on every attempt: WeChat answers a repeat with 45065.
     Column("clientmsgid", String(64), nullable=False, unique=True),
     # "issue|audience" while the job is live or sent, NULL otherwise: one such job at a time.
     Column("active_key", String(40), nullable=True, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     # Preparation (render, upload, draft, previews) ahead of the send.
-    Column("prepared_at", DateTime(timezone=True), nullable=True),
+    Column("prepared_at", UtcDateTime(), nullable=True),
     Column("prepared_revision", Integer, nullable=True),
     Column("prepare_error", Text, nullable=True),
-    Column("prepare_after", DateTime(timezone=True), nullable=True),  # lease or retry time
+    Column("prepare_after", UtcDateTime(), nullable=True),  # lease or retry time
     # The send: who holds it and until when, and how often it was tried.
     Column("claimed_by", String(80), nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("msg_id", String(32), nullable=True),
     Column("duplicate", Boolean, nullable=False, default=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=True),
-    Column("check_after", DateTime(timezone=True), nullable=True),
+    Column("submitted_at", UtcDateTime(), nullable=True),
+    Column("check_after", UtcDateTime(), nullable=True),
     # The outcome, from MASSSENDJOBFINISH or message/mass/get.
-    Column("finished_at", DateTime(timezone=True), nullable=True),
-    Column("total_count", Integer, nullable=True),
-    Column("filter_count", Integer, nullable=True),
-    Column("sent_count", Integer, nullable=True),
-    Column("error_count", Integer, nullable=True),
-    Column("article_url", Text, nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
     Column("error", Text, nullable=True),
     Index("ix_send_jobs_state_send_at", "state", "send_at"),
 )
@@ -80,7 +75,7 @@ send_job_log = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("job_id", Integer, ForeignKey("send_jobs.id"), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("event", String(24), nullable=False),
     Column("detail", Text, nullable=False, default=""),
     Column("worker", String(80), nullable=False, default=""),
@@ -98,7 +93,7 @@ class JobRow:
     issue_id: str
     tag_id: int | None
     send_at: dt.datetime
-    state: str
+    state: JobState
     clientmsgid: str
     active_key: str | None
     created_at: dt.datetime
@@ -115,12 +110,10 @@ class JobRow:
     submitted_at: dt.datetime | None
     check_after: dt.datetime | None
     finished_at: dt.datetime | None
-    total_count: int | None
-    filter_count: int | None
-    sent_count: int | None
-    error_count: int | None
-    article_url: str | None
     error: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", JobState(self.state))  # the column holds its value
 
 
 @dataclass(frozen=True)
@@ -136,19 +129,8 @@ class LogRow:
 _JOB_COLUMNS = [send_jobs.c[f.name] for f in fields(JobRow)]
 
 
-def _utc(value: Any) -> Any:
-    # SQLite hands back naive datetimes; every one stored here is UTC.
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-    return value
-
-
 def _job(row: Any) -> JobRow:
-    return JobRow(**{k: _utc(v) for k, v in row._mapping.items()})
-
-
-def _bind(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _utc(v) for k, v in values.items()}
+    return JobRow(**row._mapping)
 
 
 def lock_scheduling(conn: Connection) -> None:
@@ -159,7 +141,7 @@ def lock_scheduling(conn: Connection) -> None:
 
 def insert_job(conn: Connection, values: Mapping[str, Any]) -> int:
     """Store a new job and return its id."""
-    result = conn.execute(send_jobs.insert().values(**_bind(values)))
+    result = conn.execute(send_jobs.insert().values(**values))
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
@@ -174,7 +156,7 @@ def get_job(conn: Connection, job_id: int) -> JobRow | None:
 def list_jobs(
     conn: Connection,
     *,
-    states: Collection[str] | None = None,
+    states: Collection[JobState] | None = None,
     issue_id: str | None = None,
     limit: int | None = None,
 ) -> list[JobRow]:
@@ -196,12 +178,12 @@ def find_by_active_key(conn: Connection, active_key: str) -> JobRow | None:
 
 
 def jobs_between(
-    conn: Connection, start: dt.datetime, end: dt.datetime, states: Collection[str]
+    conn: Connection, start: dt.datetime, end: dt.datetime, states: Collection[JobState]
 ) -> list[JobRow]:
     """Return the jobs in ``states`` sending in ``[start, end)``, earliest first."""
     query = (
         select(*_JOB_COLUMNS)
-        .where(send_jobs.c.send_at >= _utc(start), send_jobs.c.send_at < _utc(end))
+        .where(send_jobs.c.send_at >= start, send_jobs.c.send_at < end)
         .where(send_jobs.c.state.in_(list(states)))
         .order_by(send_jobs.c.send_at, send_jobs.c.id)
     )
@@ -211,7 +193,7 @@ def jobs_between(
 def transition(
     conn: Connection,
     job_id: int,
-    from_states: Collection[str],
+    from_states: Collection[JobState],
     values: Mapping[str, Any],
     *,
     claimed_by: str | None = None,
@@ -224,16 +206,15 @@ def transition(
     condition = and_(send_jobs.c.id == job_id, send_jobs.c.state.in_(list(from_states)))
     if claimed_by is not None:
         condition = and_(condition, send_jobs.c.claimed_by == claimed_by)
-    result = conn.execute(send_jobs.update().where(condition).values(**_bind(values)))
+    result = conn.execute(send_jobs.update().where(condition).values(**values))
     return result.rowcount == 1
 
 
 def _due_to_send(now: dt.datetime) -> ColumnElement[bool]:
-    now = _utc(now)
     return or_(
-        and_(send_jobs.c.state == "scheduled", send_jobs.c.send_at <= now),
+        and_(send_jobs.c.state == JobState.SCHEDULED, send_jobs.c.send_at <= now),
         # A worker died holding it, or it waits to be retried.
-        and_(send_jobs.c.state == "sending", send_jobs.c.lease_until <= now),
+        and_(send_jobs.c.state == JobState.CLAIMED, send_jobs.c.lease_until <= now),
     )
 
 
@@ -246,7 +227,7 @@ def claim_next_send(
 ) -> JobRow | None:
     """Claim the earliest due job for ``worker`` until ``lease_until``; None when none is due.
 
-    The claim moves the job to ``sending`` and counts an attempt, in the caller's transaction.
+    The claim moves the job to ``claimed`` and counts an attempt, in the caller's transaction.
     """
     while True:
         job_id = conn.execute(
@@ -262,11 +243,11 @@ def claim_next_send(
             send_jobs.update()
             .where(send_jobs.c.id == job_id, _due_to_send(now))
             .values(
-                state="sending",
+                state=JobState.CLAIMED,
                 claimed_by=worker,
-                lease_until=_utc(lease_until),
+                lease_until=lease_until,
                 attempts=send_jobs.c.attempts + 1,
-                updated_at=_utc(now),
+                updated_at=now,
             )
         )
         if claimed.rowcount == 1:
@@ -278,14 +259,14 @@ def due_to_prepare(conn: Connection, now: dt.datetime, horizon: dt.datetime) -> 
     query = (
         select(*_JOB_COLUMNS)
         .join(issues, issues.c.id == send_jobs.c.issue_id)
-        .where(send_jobs.c.state == "scheduled", send_jobs.c.send_at <= _utc(horizon))
+        .where(send_jobs.c.state == JobState.SCHEDULED, send_jobs.c.send_at <= horizon)
         .where(
             or_(
                 send_jobs.c.prepared_revision.is_(None),
                 send_jobs.c.prepared_revision != issues.c.revision,
             )
         )
-        .where(or_(send_jobs.c.prepare_after.is_(None), send_jobs.c.prepare_after <= _utc(now)))
+        .where(or_(send_jobs.c.prepare_after.is_(None), send_jobs.c.prepare_after <= now))
         .order_by(send_jobs.c.send_at, send_jobs.c.id)
     )
     return [_job(r) for r in conn.execute(query)]
@@ -304,25 +285,61 @@ def claim_issue_prepare(
         .where(_live_jobs(issue_id))
         .with_for_update()
     ).all()
-    if not rows or any(r.prepare_after and _utc(r.prepare_after) > _utc(now) for r in rows):
+    if not rows or any(r.prepare_after and r.prepare_after > now for r in rows):
         return False
     conn.execute(
         send_jobs.update()
         .where(send_jobs.c.id.in_([r.id for r in rows]))
-        .values(prepare_after=_utc(lease_until))
+        .values(prepare_after=lease_until)
     )
     return True
 
 
 def awaiting_outcome(conn: Connection, now: dt.datetime) -> list[JobRow]:
-    """Return jobs whose outcome (or its counts) is due to be looked at again."""
+    """Return submitted jobs whose outcome is due to be asked about."""
     query = (
         select(*_JOB_COLUMNS)
-        .where(send_jobs.c.state.in_(["submitted", "sent", "failed"]))
-        .where(send_jobs.c.check_after.is_not(None), send_jobs.c.check_after <= _utc(now))
+        .where(send_jobs.c.state.in_(JobState.where(lambda s: s.awaits_outcome)))
+        .where(send_jobs.c.check_after.is_not(None), send_jobs.c.check_after <= now)
         .order_by(send_jobs.c.submitted_at, send_jobs.c.id)
     )
     return [_job(r) for r in conn.execute(query)]
+
+
+def job_of_send(conn: Connection, clientmsgid: str) -> JobRow | None:
+    """Return the job that makes the send with ``clientmsgid``; None for a send made directly."""
+    query = select(*_JOB_COLUMNS).where(send_jobs.c.clientmsgid == clientmsgid)
+    row = conn.execute(query).first()
+    return _job(row) if row is not None else None
+
+
+def finish(
+    conn: Connection,
+    job: JobRow,
+    state: JobState,
+    *,
+    error: str | None,
+    detail: str,
+    now: dt.datetime,
+) -> bool:
+    """Record that the job's send ended in ``state`` (sent or failed), with a history entry.
+
+    Only from the state ``job`` was read in: of an event and a status poll finishing the job
+    at once, one does. Return whether this call did.
+    """
+    values: dict[str, Any] = {
+        "state": state,
+        "finished_at": job.finished_at or now,
+        "error": error,
+        "check_after": None,
+        "updated_at": now,
+    }
+    if state is JobState.FAILED:
+        values["active_key"] = None  # the audience may be sent to again
+    if not transition(conn, job.id, [job.state], values):
+        return False
+    add_log(conn, job.id, now, state, detail)
+    return True
 
 
 def mark_prepared(
@@ -332,11 +349,11 @@ def mark_prepared(
     return _update_live_jobs(
         conn,
         issue_id,
-        prepared_at=_utc(now),
+        prepared_at=now,
         prepared_revision=revision,
         prepare_error=None,
         prepare_after=None,
-        updated_at=_utc(now),
+        updated_at=now,
     )
 
 
@@ -349,14 +366,15 @@ def mark_prepare_failed(
         issue_id,
         prepared_revision=None,
         prepare_error=error,
-        prepare_after=_utc(retry_at),
-        updated_at=_utc(now),
+        prepare_after=retry_at,
+        updated_at=now,
     )
 
 
 def _live_jobs(issue_id: str) -> ColumnElement[bool]:
-    """Match the issue's jobs that still wait for (or are in) their send."""
-    return and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(["scheduled", "sending"]))
+    """Match the issue's jobs whose send WeChat has yet to accept."""
+    awaiting = JobState.where(lambda s: s.awaits_submission)
+    return and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(awaiting))
 
 
 def _update_live_jobs(conn: Connection, issue_id: str, **values: Any) -> list[int]:
@@ -374,14 +392,14 @@ def direct_sends_between(
     account: str,
     start: dt.datetime,
     end: dt.datetime,
-    statuses: Collection[str],
+    statuses: Collection[SendStatus],
 ) -> int:
     """Return how many mass sends in ``[start, end)`` in ``statuses`` no job made."""
     query = (
         select(func.count())
         .select_from(mass_sends)
         .where(mass_sends.c.account == account, mass_sends.c.status.in_(list(statuses)))
-        .where(mass_sends.c.created_at >= _utc(start), mass_sends.c.created_at < _utc(end))
+        .where(mass_sends.c.created_at >= start, mass_sends.c.created_at < end)
         .where(mass_sends.c.clientmsgid.not_in(select(send_jobs.c.clientmsgid)))
     )
     return int(conn.execute(query).scalar_one())
@@ -398,7 +416,7 @@ def add_log(
     """Append an entry to a job's history."""
     conn.execute(
         send_job_log.insert().values(
-            job_id=job_id, at=_utc(at), event=event, detail=detail, worker=worker
+            job_id=job_id, at=at, event=event, detail=detail, worker=worker
         )
     )
 
@@ -412,10 +430,10 @@ def job_log(conn: Connection, job_id: int) -> list[LogRow]:
         .where(send_job_log.c.job_id == job_id)
         .order_by(send_job_log.c.id)
     )
-    return [LogRow(**{k: _utc(v) for k, v in r._mapping.items()}) for r in rows]
+    return [LogRow(**r._mapping) for r in rows]
 
 
-def count_jobs(conn: Connection, states: Collection[str] | None = None) -> int:
+def count_jobs(conn: Connection, states: Collection[JobState] | None = None) -> int:
     """Return how many jobs there are (in ``states``)."""
     query = select(func.count()).select_from(send_jobs)
     if states is not None:

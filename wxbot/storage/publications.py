@@ -8,14 +8,13 @@ one draft per account; every publish job and mass send is kept with what WeChat 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +24,8 @@ from sqlalchemy import (
     select,
 )
 
-from .db import metadata
+from ..states import DraftState, SendStatus
+from .schema import UtcDateTime, metadata
 
 wechat_media = Table(
     "wechat_media",
@@ -37,7 +37,7 @@ wechat_media = Table(
     Column("size", Integer, nullable=False),
     Column("media_id", Text, nullable=False),  # empty for uploadimg
     Column("url", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ux_wechat_media_content", "account", "kind", "sha256", unique=True),
 )
 
@@ -50,11 +50,9 @@ wechat_drafts = Table(
     Column("version", Integer, nullable=False),  # +1 for every content change
     Column("content_sha256", String(64), nullable=False),
     Column("title", Text, nullable=False),
-    # live; submitting (a submit got no answer); published / mass_sent (WeChat consumed it);
-    # gone (40007: deleted in the console, or consumed unseen)
-    Column("state", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),  # a DraftState
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 publish_jobs = Table(
@@ -69,8 +67,8 @@ publish_jobs = Table(
     Column("article_id", Text, nullable=False, default=""),
     Column("article_url", Text, nullable=False, default=""),
     Column("fail_idx", Text, nullable=False, default=""),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
 )
 
 mass_sends = Table(
@@ -84,8 +82,7 @@ mass_sends = Table(
     Column("tag_id", Integer, nullable=True),
     Column("draft_media_id", Text, nullable=False),
     Column("draft_version", Integer, nullable=False),
-    # sending (call under way) → accepted → success/failed; unconfirmed (no answer); refused
-    Column("status", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # a SendStatus
     Column("msg_id", String(32), nullable=False, default=""),
     Column("msg_data_id", String(32), nullable=False, default=""),
     Column("total_count", Integer, nullable=True),
@@ -95,26 +92,24 @@ mass_sends = Table(
     Column("article_url", Text, nullable=False, default=""),
     Column("errcode", Integer, nullable=True),
     Column("error", Text, nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
     Index("ux_mass_sends_clientmsgid", "account", "clientmsgid", unique=True),
     Index("ix_mass_sends_msg_id", "msg_id"),
 )
 
-#: Send states that mean "the issue went, or may have gone, to that audience".
-REACHING = ("sending", "unconfirmed", "accepted", "success")
-
-# At most one such send per issue and audience, whatever its clientmsgid: the database itself
-# refuses a second one, even from two workers racing.
+# At most one send per issue and audience that may have reached it, whatever its clientmsgid:
+# the database itself refuses a second one, even from two workers racing.
+_REACHING = SendStatus.where(lambda s: s.may_have_reached)
 Index(
     "ux_mass_sends_reaching",
     mass_sends.c.account,
     mass_sends.c.issue_id,
     mass_sends.c.audience,
     unique=True,
-    sqlite_where=mass_sends.c.status.in_(REACHING),
-    postgresql_where=mass_sends.c.status.in_(REACHING),
+    sqlite_where=mass_sends.c.status.in_(_REACHING),
+    postgresql_where=mass_sends.c.status.in_(_REACHING),
 )
 
 wechat_previews = Table(
@@ -127,7 +122,7 @@ wechat_previews = Table(
     Column("draft_version", Integer, nullable=False),
     Column("recipient", String(128), nullable=False),  # openid, or "wxname:<WeChat ID>"
     Column("msg_id", String(32), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
 )
 
 
@@ -150,8 +145,11 @@ class DraftRow:
     version: int
     content_sha256: str
     title: str
-    state: str
+    state: DraftState
     updated_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", DraftState(self.state))  # the column holds its value
 
 
 @dataclass(frozen=True)
@@ -180,7 +178,7 @@ class MassSendRow:
     tag_id: int | None
     draft_media_id: str
     draft_version: int
-    status: str
+    status: SendStatus
     msg_id: str
     msg_data_id: str
     total_count: int | None
@@ -194,14 +192,13 @@ class MassSendRow:
     updated_at: dt.datetime
     finished_at: dt.datetime | None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", SendStatus(self.status))  # the column holds its value
+
 
 def _row(cls: Any, row: Any) -> Any:
-    """Build dataclass ``cls`` from a result row, reading stored times back as UTC."""
-    values = {f.name: getattr(row, f.name) for f in fields(cls)}
-    for name, value in values.items():
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            values[name] = value.replace(tzinfo=dt.UTC)
-    return cls(**values)
+    """Build dataclass ``cls`` from a result row."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
 
 # --- media ----------------------------------------------------------------------------------
@@ -283,7 +280,7 @@ def save_draft(
 
 
 def set_draft_state(
-    conn: Connection, account: str, media_id: str, state: str, now: dt.datetime
+    conn: Connection, account: str, media_id: str, state: DraftState, now: dt.datetime
 ) -> None:
     """Mark the draft with ``media_id`` as published, mass_sent or gone."""
     conn.execute(
@@ -386,6 +383,20 @@ def get_mass_send(conn: Connection, account: str, key: str) -> MassSendRow | Non
     return None
 
 
+def mass_sends_by_clientmsgid(
+    conn: Connection, account: str, clientmsgids: Collection[str]
+) -> dict[str, MassSendRow]:
+    """Return ``{clientmsgid: send}`` of the sends made with these clientmsgids."""
+    if not clientmsgids:
+        return {}
+    rows = conn.execute(
+        select(mass_sends).where(
+            mass_sends.c.account == account, mass_sends.c.clientmsgid.in_(sorted(set(clientmsgids)))
+        )
+    )
+    return {r.clientmsgid: _row(MassSendRow, r) for r in rows}
+
+
 def mass_sends_of(conn: Connection, account: str, issue_id: str) -> list[MassSendRow]:
     """Return the issue's mass sends, newest first."""
     rows = conn.execute(
@@ -402,7 +413,7 @@ def blocking_mass_send(
     issue_id: str,
     audience: str,
     *,
-    statuses: Sequence[str],
+    statuses: Collection[SendStatus],
     except_clientmsgid: str,
 ) -> MassSendRow | None:
     """Return the newest send of the issue to ``audience`` in ``statuses`` under another id."""
@@ -438,8 +449,8 @@ def begin_mass_send(
     """
     values: dict[str, Any] = {
         "issue_id": issue_id, "audience": audience, "tag_id": tag_id,
-        "draft_media_id": draft.media_id, "draft_version": draft.version, "status": "sending",
-        "errcode": None, "error": "", "updated_at": now,
+        "draft_media_id": draft.media_id, "draft_version": draft.version,
+        "status": SendStatus.SENDING, "errcode": None, "error": "", "updated_at": now,
     }  # fmt: skip
     updated = conn.execute(
         mass_sends.update()

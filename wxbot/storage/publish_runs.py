@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -17,7 +16,8 @@ from sqlalchemy import (
     select,
 )
 
-from .db import metadata
+from ..states import RunStatus, StepStatus
+from .schema import UtcDateTime, metadata
 
 publish_runs = Table(
     "publish_runs",
@@ -25,10 +25,10 @@ publish_runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("issue_id", String(10), nullable=False, index=True),
     Column("mode", String(16), nullable=False),  # draft, publish, mass, prepare, send
-    Column("status", String(16), nullable=False),  # running, done, waiting, failed
+    Column("status", String(16), nullable=False),  # a RunStatus
     Column("summary", Text, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
 )
 
 publish_steps = Table(
@@ -37,10 +37,10 @@ publish_steps = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", Integer, ForeignKey("publish_runs.id"), nullable=False, index=True),
     Column("step", String(16), nullable=False),
-    Column("status", String(16), nullable=False),  # done, skipped, failed
+    Column("status", String(16), nullable=False),  # a StepStatus
     Column("detail", Text, nullable=False),
     Column("errcode", Integer, nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 
@@ -49,10 +49,13 @@ class StepRow:
     """One step of a run: what it did, or why it failed."""
 
     step: str
-    status: str
+    status: StepStatus
     detail: str
     errcode: int | None
     at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", StepStatus(self.status))  # the column holds its value
 
 
 @dataclass(frozen=True)
@@ -62,18 +65,21 @@ class RunRow:
     id: int
     issue_id: str
     mode: str
-    status: str
+    status: RunStatus
     summary: str
     started_at: dt.datetime
     finished_at: dt.datetime | None
     steps: tuple[StepRow, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", RunStatus(self.status))  # the column holds its value
 
 
 def start_run(conn: Connection, issue_id: str, mode: str, now: dt.datetime) -> int:
     """Record the start of a run and return its id."""
     result = conn.execute(
         publish_runs.insert().values(
-            issue_id=issue_id, mode=mode, status="running", summary="", started_at=now
+            issue_id=issue_id, mode=mode, status=RunStatus.RUNNING, summary="", started_at=now
         )
     )
     key = result.inserted_primary_key
@@ -85,7 +91,7 @@ def add_step(
     conn: Connection,
     run_id: int,
     step: str,
-    status: str,
+    status: StepStatus,
     detail: str,
     now: dt.datetime,
     errcode: int | None = None,
@@ -99,7 +105,7 @@ def add_step(
 
 
 def finish_run(
-    conn: Connection, run_id: int, status: str, summary: str, now: dt.datetime
+    conn: Connection, run_id: int, status: RunStatus, summary: str, now: dt.datetime
 ) -> None:  # fmt: skip
     """Record how a run ended: done, waiting (for WeChat) or failed."""
     conn.execute(
@@ -127,15 +133,11 @@ def runs_of(conn: Connection, issue_id: str, limit: int | None = None) -> list[R
         .where(publish_steps.c.run_id.in_(list(steps)))
         .order_by(publish_steps.c.id)
     ):
-        steps[s.run_id].append(StepRow(s.step, s.status, s.detail, s.errcode, _utc(s.at)))
+        steps[s.run_id].append(StepRow(s.step, s.status, s.detail, s.errcode, s.at))
     return [
         RunRow(
-            r.id, r.issue_id, r.mode, r.status, r.summary, _utc(r.started_at),
-            _utc(r.finished_at) if r.finished_at else None, tuple(steps[r.id]),
+            r.id, r.issue_id, r.mode, r.status, r.summary, r.started_at,
+            r.finished_at, tuple(steps[r.id]),
         )
         for r in runs
     ]  # fmt: skip
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

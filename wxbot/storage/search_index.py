@@ -27,15 +27,14 @@ from sqlalchemy import (
     bindparam,
     event,
     func,
-    literal_column,
     select,
     text,
 )
 
 from ..search.ranking import SLOTS, Presence
 from ..search.tokens import Phrase, Term
-from .db import metadata
 from .issue_links import issue_links
+from .schema import metadata
 
 search_docs = Table(
     "search_docs",
@@ -65,13 +64,13 @@ search_issues = Table(
 
 Index(
     "ix_search_issues_tsv",
-    func.to_tsvector(literal_column("'simple'"), search_issues.c.tokens),
+    func.to_tsvector(text("'simple'"), search_issues.c.tokens),
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 
 Index(
     "ix_search_docs_tsv",
-    func.to_tsvector(literal_column("'simple'"), search_docs.c.tokens),
+    func.to_tsvector(text("'simple'"), search_docs.c.tokens),
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, DateTime, String, Table, Text, or_, select
+from sqlalchemy import Column, Connection, String, Table, Text, or_, select
 
-from .db import metadata
+from .schema import UtcDateTime, metadata
 
 wechat_tokens = Table(
     "wechat_tokens",
     metadata,
     Column("account", String(200), primary_key=True),  # appid@api host
     Column("access_token", Text, nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
-    Column("fetched_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("fetched_at", UtcDateTime(), nullable=True),
     Column("lease_owner", String(64), nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
 )
 
 
@@ -44,7 +44,7 @@ def load_token(conn: Connection, account: str) -> TokenRow | None:
     ).first()
     if row is None:
         return None
-    return TokenRow(row.access_token, _utc(row.expires_at), row.lease_owner)
+    return TokenRow(row.access_token, row.expires_at, row.lease_owner)
 
 
 def claim_lease(
@@ -103,9 +103,3 @@ def release_lease(conn: Connection, account: str, owner: str) -> None:
         .where(wechat_tokens.c.account == account, wechat_tokens.c.lease_owner == owner)
         .values(lease_owner=None, lease_until=None)
     )
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)  # SQLite keeps the UTC wall time without its zone

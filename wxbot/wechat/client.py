@@ -22,8 +22,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from ..errors import ConfigError
 from ..runtime import Runtime
-from .errors import WeChatError, WeChatNetworkError, redact
-from .limits import SYSTEM_BUSY, TOKEN_ERRCODES
+from .errors import SYSTEM_BUSY, TOKEN_ERRCODES, WeChatError, WeChatNetworkError, redact
 from .token_store import FetchedToken, TokenStore
 
 logger = logging.getLogger(__name__)

@@ -12,23 +12,44 @@ from typing import Any
 
 from ..errors import WxbotError
 
+# The errcodes wxbot acts on, each defined here once; the rest are only explained.
+#: WeChat is busy: the only errcode the client retries at once, with backoff.
+SYSTEM_BUSY = -1
+#: The access_token is invalid, malformed or expired: refresh it once, retry once.
+INVALID_CREDENTIAL = 40001
+INVALID_ACCESS_TOKEN = 40014
+ACCESS_TOKEN_EXPIRED = 42001
+TOKEN_ERRCODES = frozenset({INVALID_CREDENTIAL, INVALID_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED})
+#: The media_id names nothing WeChat has: the draft was consumed or deleted; make it again.
+INVALID_MEDIA_ID = 40007
+#: The account used up an API's daily quota, or its calls per minute: try again later.
+API_DAILY_QUOTA = 45009
+API_MINUTE_LIMIT = 45011
+#: No mass-send quota left today (or this month).
+MASS_SEND_QUOTA = 45028
+#: The clientmsgid was accepted before (the answer carries the first msg_id): not sent again.
+CLIENTMSGID_REPEATED = 45065
+#: The same send was retried within a minute: unanswered, not refused; try again later.
+CLIENTMSGID_TOO_FAST = 45066
+
 #: What each errcode means for whoever runs wxbot, and what to do about it.
 EXPLANATIONS: dict[int, str] = {
-    -1: "WeChat is busy; wxbot retried with backoff where that is safe — try again shortly",
-    40001: "the access_token is invalid or was replaced by a newer one (another program "
-    "fetching tokens for this account?); wxbot refreshed it once",
+    SYSTEM_BUSY: "WeChat is busy; wxbot retried with backoff where that is safe — try again "
+    "shortly",
+    INVALID_CREDENTIAL: "the access_token is invalid or was replaced by a newer one (another "
+    "program fetching tokens for this account?); wxbot refreshed it once",
     40002: "the token request named a wrong grant_type",
     40003: "that openid is not a follower of this account",
     40004: "WeChat does not take that kind of media here",
     40005: "WeChat does not take that file type (uploadimg takes jpg/png; thumbs are JPG)",
     40006: "the file is larger than WeChat allows",
-    40007: "the media_id is not valid (the draft was published, mass-sent or deleted, or the "
-    "material does not exist)",
+    INVALID_MEDIA_ID: "the media_id is not valid (the draft was published, mass-sent or deleted, "
+    "or the material does not exist)",
     40008: "WeChat does not know that message type",
     40009: "the image is larger than WeChat allows",
     40012: "the thumb is larger than WeChat's 64 KB",
     40013: "the AppID is wrong: check [wechat] appid",
-    40014: "the access_token is malformed; wxbot refreshed it once",
+    INVALID_ACCESS_TOKEN: "the access_token is malformed; wxbot refreshed it once",
     40050: "there is no follower tag with that id",
     40097: "WeChat rejected an argument of the call",
     40125: "the AppSecret is wrong: check [wechat] secret (reset it in 开发 → 基本配置)",
@@ -38,7 +59,7 @@ EXPLANATIONS: dict[int, str] = {
     41002: "the token request carried no AppID: set [wechat] appid",
     41004: "the token request carried no AppSecret: set [wechat] secret",
     41005: "the upload carried no file",
-    42001: "the access_token expired; wxbot refreshed it once",
+    ACCESS_TOKEN_EXPIRED: "the access_token expired; wxbot refreshed it once",
     43001: "the call must be a GET",
     43002: "the call must be a POST",
     44002: "the call's body was empty",
@@ -49,14 +70,14 @@ EXPLANATIONS: dict[int, str] = {
     45004: "the digest is too long (at most 128 characters)",
     45005: "the 阅读原文 link is too long (at most 1 KB)",
     45008: "a draft holds at most 8 articles",
-    45009: "the account used up today's quota for this API; it resets at midnight Beijing "
-    "time (an administrator can reset quotas in the console)",
-    45011: "too many calls in a minute; wait a minute and try again",
-    45028: "the account has no mass-send quota left (a subscription account sends once a "
+    API_DAILY_QUOTA: "the account used up today's quota for this API; it resets at midnight "
+    "Beijing time (an administrator can reset quotas in the console)",
+    API_MINUTE_LIMIT: "too many calls in a minute; wait a minute and try again",
+    MASS_SEND_QUOTA: "the account has no mass-send quota left (a subscription account sends once a "
     "day; a service account 4 times a month)",
-    45065: "a send with this clientmsgid was already accepted in the last 24 hours",
-    45066: "the same send was retried within a minute; wait a minute and re-run — the same "
-    "clientmsgid makes the re-run safe",
+    CLIENTMSGID_REPEATED: "a send with this clientmsgid was already accepted in the last 24 hours",
+    CLIENTMSGID_TOO_FAST: "the same send was retried within a minute; wait a minute and re-run — "
+    "the same clientmsgid makes the re-run safe",
     45067: "the clientmsgid is longer than 64 bytes",
     45110: "the author is too long (at most 16 characters)",
     45166: "the article content was refused: it links to sites other than mp.weixin.qq.com "

@@ -15,13 +15,6 @@ TOKEN_TTL_SECONDS = 7200
 #: https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
 TOKEN_REFRESH_MARGIN_SECONDS = 120
 
-#: errcodes that mean the token is not (or no longer) good: refresh once, retry once.
-#: https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html
-TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
-
-#: "System busy": the only errcode worth retrying with backoff.
-SYSTEM_BUSY = -1
-
 #: Permanent image material: at most 10 MB, bmp/png/jpeg/gif (older docs say 2 MB).
 #: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
 IMAGE_MATERIAL_MAX_BYTES = 10 * 1024 * 1024
@@ -31,11 +24,10 @@ IMAGE_MATERIAL_FORMATS = ("bmp", "png", "jpeg", "gif")
 THUMB_MATERIAL_FORMATS = ("jpeg",)
 
 #: ``clientmsgid`` of ``message/mass/sendall``: at most 64 bytes; a repeat within 24 h is
-#: refused with 45065 and the first msg_id; a repeat within a minute gets 45066.
+#: refused with 45065 and the first msg_id; a repeat within a minute gets 45066 (errcodes:
+#: :mod:`wxbot.wechat.errors`).
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
 CLIENTMSGID_MAX_BYTES = 64
-CLIENTMSGID_REPEATED = 45065
-CLIENTMSGID_TOO_FAST = 45066
 
 #: ``freepublish/batchget`` and ``draft/batchget``: ``count`` between 1 and 20.
 #: https://developers.weixin.qq.com/doc/offiaccount/Publish/Get_publication_records.html

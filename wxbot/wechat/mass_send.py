@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .client import WeChatApi
-from .errors import WeChatError, WeChatNetworkError
-from .limits import CLIENTMSGID_MAX_BYTES, CLIENTMSGID_REPEATED
+from .errors import CLIENTMSGID_REPEATED, WeChatError, WeChatNetworkError
+from .limits import CLIENTMSGID_MAX_BYTES
 
 
 @dataclass(frozen=True)
