@@ -25,14 +25,16 @@ def _pools() -> tuple[list[Issue], list[Section], list[Reference]]:
     return samples, sections, references
 
 
-def synthetic_texts(count: int, seed: int = 7) -> Iterator[tuple[str, str]]:
+def synthetic_texts(
+    count: int, seed: int = 7, sections_per_issue: int = 5
+) -> Iterator[tuple[str, str]]:
     """Yield ``(issue_id, text)`` for ``count`` daily issues from 2016-01-01 on."""
     samples, sections, references = _pools()
     rng = random.Random(seed)
     for n in range(count):
         date = START + dt.timedelta(days=n)
         sample = samples[n % len(samples)]
-        chosen = rng.sample(sections, 5)
+        chosen = rng.sample(sections, sections_per_issue)
         refs = rng.sample(references, rng.randint(3, 8))
         yield date.isoformat(), _format(sample, date, chosen, refs)
 

@@ -169,7 +169,12 @@ REJECTED = [
         16,
         "a reference needs",
     ),
-    ("notes.docx", b"PK\x03\x04", 1, "unsupported file type"),
+    ("notes.docx", b"PK\x03\x04", 1, "not a Word .docx file"),
+    ("notes.rtf", b"{\\rtf1 hello}", 1, "unsupported file type"),
+    ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 1, "save as .docx or PDF"),
+    ("draft.wps", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 1, "save as .docx or PDF"),
+    ("big5.txt", "新質生產力每日動態\n\n2026 年 7 月 1 日\n".encode("big5"), 1, "looks like Big5"),
+    ("zip.txt", b"PK\x03\x04rest", 1, "give it a .docx name"),
     ("fake.pdf", b"hello", 1, "not a PDF file"),
 ]
 
@@ -198,7 +203,7 @@ def test_gb18030_text_from_a_windows_editor_is_read() -> None:
 
 
 MARKDOWN = """---
-title: 新质生产力每日动态
+series: 新质生产力每日动态
 date: 2026-06-25
 organisation:
   - 中国高技术产业发展促进会新质生产力工作委员会
@@ -232,6 +237,8 @@ def test_markdown_with_front_matter() -> None:
     issue = parse_bytes(MARKDOWN.encode(), "issue.md")
     assert issue.id == "2026-06-25"
     assert issue.source.format == "markdown"
+    assert issue.series_title == "新质生产力每日动态"
+    assert issue.title == ""
     assert issue.organisation_lines == ("中国高技术产业发展促进会新质生产力工作委员会",)
     assert issue.summary == "今日动态集中在规模化创新。"
     assert [s.heading for s in issue.sections] == [
@@ -251,7 +258,12 @@ def test_markdown_with_front_matter() -> None:
     [
         (lambda md: md.replace("## 二、", "## 三、"), 19, "out of order"),
         (lambda md: md.replace("date: 2026-06-25\n", ""), 7, "no issue date"),
-        (lambda md: md.replace("title: 新质", "title: [新质"), 2, "not valid YAML"),
+        (lambda md: md.replace("series: 新质", "series: [新质"), 2, "not valid YAML"),
+        (
+            lambda md: md.replace("series:", "name:"),
+            2,
+            "unknown front-matter key 'name' (series = the series name",
+        ),
         (
             lambda md: md.replace(
                 "- Reuters | Talk of a bubble | 2026-06-24 | 用于全球分析。", "- Reuters"
@@ -260,7 +272,7 @@ def test_markdown_with_front_matter() -> None:
             "a reference needs",
         ),
     ],
-    ids=["section order", "no date", "bad front matter", "bad reference"],
+    ids=["section order", "no date", "bad front matter", "unknown key", "bad reference"],
 )
 def test_markdown_errors_point_at_markdown_lines(mangle, line: int, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(IssueFormatError) as caught:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import IssueFormatError, IssueNotFound
 from .model import Issue
-from .parsing import SUFFIXES, parse_bytes
+from .parsing import REFUSED_SUFFIXES, SUFFIXES, parse_bytes
 from .runtime import Runtime
 from .search import indexing as search_indexing
 from .storage import issues as issue_store
@@ -44,11 +44,18 @@ class IngestResult:
 
 
 def find_issue_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Yield the issue files named by ``paths``: files as given, folders searched recursively."""
+    """Yield the issue files named by ``paths``: files as given, folders searched recursively.
+
+    Word files wxbot cannot read (``.doc``, ``.wps``) are yielded too, to be refused with the
+    format to save them in rather than skipped without a word; Word's ``~$`` lock files are not.
+    """
+    wanted = SUFFIXES.keys() | REFUSED_SUFFIXES.keys()
     for path in paths:
         if path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in wanted and not p.name.startswith("~$")
             )
         else:
             yield path

@@ -80,6 +80,9 @@ class Issue:
     references: tuple[Reference, ...]
     footer: tuple[FooterBlock, ...]
     source: Source = field(repr=False)
+    #: The issue's own article title, when its source gives one (Markdown ``title:``);
+    #: otherwise the title is made from the series name, the date and the first topic.
+    title: str = ""
 
     @property
     def paragraphs(self) -> list[str]:
@@ -110,4 +113,5 @@ class Issue:
             references=tuple(Reference(**r) for r in data["references"]),
             footer=tuple(FooterBlock(**f) for f in data["footer"]),
             source=Source(**data["source"]),
+            title=data.get("title", ""),
         )

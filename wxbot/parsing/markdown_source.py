@@ -1,8 +1,10 @@
 """Read an issue an editor wrote in Markdown, through the same parser as the text format.
 
-Front matter (YAML between ``---`` lines) may give ``title``, ``date`` and ``organisation``
-(a string or a list); the body uses headings for 摘要, 一、… sections and 参考文献, and a
-bullet list of ``source | title | date | note`` for the references.
+Front matter (YAML between ``---`` lines) gives the keys in :data:`FRONT_MATTER`: ``series``
+(the newsletter's name, printed above every issue), ``title`` (this issue's own article
+title), ``date`` and ``organisation`` (a string or a list). The body uses headings for 摘要,
+一、… sections and 参考文献, and a bullet list of ``source | title | date | note`` for the
+references.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from .newsletter_text import parse_text
 
 _md = MarkdownIt("commonmark")
 
+#: The front-matter keys, and what each one is.
+FRONT_MATTER = {
+    "series": "the series name printed above every issue (default: [brand] series_name)",
+    "title": "this issue's own article title (default: series｜date｜first topic)",
+    "date": "the issue date, YYYY-MM-DD",
+    "organisation": "the organisation line(s) under the series name",
+    "organization": "the same as organisation",
+}
+
 
 def parse_markdown(text: str, name: str, *, raw: bytes | None = None) -> Issue:
     """Parse a Markdown issue; errors point at lines of the Markdown file."""
@@ -32,9 +43,12 @@ def parse_markdown(text: str, name: str, *, raw: bytes | None = None) -> Issue:
         lines.extend([line, ""])
         numbers.extend([no, no])
 
-    for key in ("title",):
-        if meta.get(key):
-            emit(str(meta[key]), 1)
+    unknown = sorted(str(k) for k in meta if k not in FRONT_MATTER)
+    if unknown:
+        keys = "; ".join(f"{k} = {what}" for k, what in FRONT_MATTER.items())
+        raise IssueFormatError(
+            name, _key_line(text, unknown[0]), f"unknown front-matter key {unknown[0]!r} ({keys})"
+        )
     organisation = meta.get("organisation") or meta.get("organization") or []
     for org in [organisation] if isinstance(organisation, str) else organisation:
         emit(str(org), 1)
@@ -60,8 +74,22 @@ def parse_markdown(text: str, name: str, *, raw: bytes | None = None) -> Issue:
         elif token.type in ("fence", "code_block") and token.content.strip():
             emit(token.content.strip(), (token.map[0] if token.map else 0) + 1 + offset)
     return parse_text(
-        "\n".join(lines), name, fmt="markdown", raw=raw or text.encode(), line_numbers=numbers
+        "\n".join(lines),
+        name,
+        fmt="markdown",
+        raw=raw or text.encode(),
+        line_numbers=numbers,
+        series_title=str(meta.get("series") or ""),
+        title=str(meta.get("title") or "").strip(),
     )
+
+
+def _key_line(text: str, key: str) -> int:
+    """Return the line of the front matter where ``key`` is set."""
+    for no, line in enumerate(text.split("\n")[1:], start=2):
+        if line.startswith(f"{key}:"):
+            return no
+    return 2
 
 
 def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str, int]:

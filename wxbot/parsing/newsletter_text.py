@@ -4,18 +4,19 @@ The layout, top to bottom: series title, organisation lines, the date (``2026 �
 ``摘要`` and its paragraphs, ``Contents``/``目录`` entries, numbered sections (``一、heading``
 then paragraphs), ``参考文献`` entries (``- source | title | date | note``) and footer blocks.
 
-PDF extraction leaves artifacts this parser absorbs: page numbers after contents entries
-(after a space or a tab) and on lines of their own, ``- `` bullets, blank lines splitting a
-paragraph or the reference list across a page break, CRLF, a BOM and full-width spaces.
+Paragraphs are found by evidence, region by region (:mod:`.page_layout` measures the lines):
+a paragraph goes on while its sentence is unfinished or its line was cut at the wrap width,
+and ends at a finished sentence on a short line, a blank line, an indented line or the next
+heading. Blank lines, wrapping, page numbers, running headers and footers, ``- `` bullets,
+CRLF, a BOM and full-width spaces therefore do not change the issue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..errors import IssueFormatError
 from ..model import (
@@ -27,30 +28,27 @@ from ..model import (
     Section,
     Source,
 )
+from .footer_blocks import blocks_by_captions, blocks_by_gaps, footer_kind
+from .line_joins import (
+    ASCII_WORD,
+    IDEOGRAPH,
+    SCRIPT_BOUNDARY,
+    UNUSUAL,
+    join_wrapped,
+    script_pair,
+    spacing_of,
+)
+from .page_layout import Gap, Layout, Line, layout_lines
 
-
-@dataclass(frozen=True)
-class Line:
-    """A non-blank source line, stripped, with its 1-based line number in the file."""
-
-    no: int
-    text: str
-
-
-@dataclass
-class _Block:
-    """Consecutive non-blank lines (a paragraph, possibly wrapped)."""
-
-    lines: list[Line]
-
-    @property
-    def no(self) -> int:
-        return self.lines[0].no
-
-    @property
-    def text(self) -> str:
-        return join_wrapped([ln.text for ln in self.lines])
-
+__all__ = [
+    "Line",
+    "chinese_numeral",
+    "compact",
+    "ends_sentence",
+    "join_wrapped",
+    "parse_date",
+    "parse_text",
+]
 
 SUMMARY_HEADINGS = {"摘要", "内容摘要", "本期摘要"}
 CONTENTS_HEADINGS = {"contents", "目录", "目 录"}
@@ -58,61 +56,14 @@ REFERENCES_HEADINGS = {"参考文献", "参考资料", "资料来源"}
 
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})-(\d{2})-(\d{2})")
 _HEADING = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})\s*[、.．]\s*(\S.*)$")
-_PAGE_NUMBER_LINE = re.compile(
-    r"^(?:[-–—]\s*)?\d{1,3}(?:\s*[-–—])?$|^第\s*\d{1,3}\s*页$|^\d{1,3}\s*/\s*\d{1,3}$"
-)
 _TRAILING_PAGE = re.compile(r"(?:\t+|\s+)\d{1,3}$")
 _BULLET = re.compile(r"^[-•·*]\s+")
 _TERMINAL = tuple("。！？!?…；;")
 _CLOSERS = "”’」』）)】》\"'"
-_ASCII_WORD = re.compile(r"[A-Za-z0-9%]")
 #: Longest a heading may be before it is read as a paragraph that happens to start with 一、.
 MAX_HEADING_CHARS = 80
-
-# PDF extractors often return a radical (U+2F49 ⽉, U+2ED3 ⻓) or a compatibility form for a
-# glyph the font shares with an ordinary ideograph (月, 长), and a ligature for a dash pair.
-# Map only those: full NFKC would also turn CJK punctuation (：，) into ASCII.
-_SUPPLEMENT_RADICALS = {  # Unicode's EquivalentUnifiedIdeograph.txt, simplified forms
-    0x2E8E: "兀",
-    0x2EA0: "民",
-    0x2EA6: "丬",
-    0x2EA9: "王",
-    0x2EAB: "罒",
-    0x2EBC: "月",
-    0x2EC1: "虎",
-    0x2EC5: "见",
-    0x2EC6: "角",
-    0x2EC8: "讠",
-    0x2EC9: "贝",
-    0x2ECB: "车",
-    0x2ED3: "长",
-    0x2ED4: "门",
-    0x2ED8: "青",
-    0x2EDA: "页",
-    0x2EDB: "风",
-    0x2EDC: "飞",
-    0x2EDD: "食",
-    0x2EE0: "饣",
-    0x2EE2: "马",
-    0x2EE3: "骨",
-    0x2EE4: "鬼",
-    0x2EE5: "鱼",
-    0x2EE6: "鸟",
-    0x2EE7: "卤",
-    0x2EE8: "麦",
-    0x2EE9: "黄",
-    0x2EEC: "齐",
-    0x2EEE: "齿",
-    0x2EF0: "龙",
-    0x2E3A: "——",
-    0x2E3B: "———",
-}
-_IDEOGRAPH_LOOKALIKES = _SUPPLEMENT_RADICALS | {
-    c: unicodedata.normalize("NFKC", chr(c))
-    for block in (range(0x2E80, 0x2EFF), range(0x2F00, 0x2FD6), range(0xF900, 0xFB07))
-    for c in block
-    if c not in _SUPPLEMENT_RADICALS and unicodedata.normalize("NFKC", chr(c)) != chr(c)
-}
+#: Longest a line of the header (series title, organisation, date) may be.
+MAX_HEADER_CHARS = 60
 
 
 def parse_text(
@@ -122,48 +73,25 @@ def parse_text(
     fmt: str = "text",
     raw: bytes | None = None,
     line_numbers: Sequence[int] | None = None,
+    series_title: str | None = None,
+    title: str = "",
 ) -> Issue:
     """Parse one issue from newsletter text.
 
     :param name: the file name used in error messages and kept with the source.
     :param raw: the file's bytes, hashed as the source (the text is hashed otherwise).
     :param line_numbers: the original line number of each line of ``text`` when the text
-        was derived from another format (Markdown), so errors point into the original.
+        was derived from another format (Markdown, Word), so errors point into the original.
+    :param series_title: the series name when the format states it apart (Markdown front
+        matter); every header line is then an organisation line.
+    :param title: the issue's own article title, when the format states one.
     :raises IssueFormatError: ``name:line: what is wrong`` when the text is not an issue.
     """
-    lines = split_lines(text, line_numbers)
-    if not lines:
+    layout = layout_lines(text, line_numbers)
+    if not layout.lines:
         raise IssueFormatError(name, 1, "file is empty (no text)")
-    return _Parser(name, lines).parse(Source.of(name, fmt, text, raw))
-
-
-def split_lines(text: str, line_numbers: Sequence[int] | None = None) -> list[Line | None]:
-    """Normalise text and return its lines; blank lines become ``None`` and page numbers vanish."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_IDEOGRAPH_LOOKALIKES)
-    out: list[Line | None] = []
-    for i, raw_line in enumerate(text.split("\n")):
-        no = line_numbers[i] if line_numbers is not None and i < len(line_numbers) else i + 1
-        stripped = raw_line.replace("\u3000", " ").replace("\xa0", " ").strip()
-        if not stripped or _PAGE_NUMBER_LINE.match(stripped):
-            out.append(None)
-        else:
-            out.append(Line(no, stripped))
-    while out and out[-1] is None:
-        out.pop()
-    while out and out[0] is None:
-        out.pop(0)
-    return out
-
-
-def join_wrapped(parts: Sequence[str]) -> str:
-    """Join pieces of one paragraph: no space between CJK text, one between Latin words."""
-    result = ""
-    for part in parts:
-        if result and _ASCII_WORD.match(result[-1]) and _ASCII_WORD.match(part[0]):
-            result += " "
-        result += part
-    return result
+    parser = _Parser(name, layout, series_title)
+    return parser.parse(Source.of(name, fmt, text, raw), title)
 
 
 def ends_sentence(text: str) -> bool:
@@ -189,19 +117,71 @@ def compact(text: str) -> str:
 
 
 class _Parser:
-    def __init__(self, name: str, lines: list[Line | None]) -> None:
+    def __init__(self, name: str, layout: Layout, series_title: str | None) -> None:
         self.name = name
-        self.blocks = _blocks(lines)
+        self.lines = layout.lines
+        self.wrapped = layout.wrap_width is not None
+        self.blank_separated = layout.blank_separated
+        self.given_series = series_title
         self.pos = 0
         self.contents_titles: list[str] = []
+
+    def text(self, lines: Sequence[Line]) -> str:
+        """Return the text of lines that make one paragraph (or one heading, entry, line)."""
+        return join_wrapped(
+            [ln.text for ln in lines],
+            lambda k, left, right: self.spacing(lines, k, left, right),
+        )
+
+    def spacing(
+        self, lines: Sequence[Line], k: int, left: str, right: str, reach: int = 20
+    ) -> bool | None:
+        """Return whether the text near the cut after ``lines[k]`` spaces what it separates.
+
+        The nearest other occurrence of the two characters on the side of the cut that holds
+        a Latin word, digit or symbol — in the same paragraph, else in the same section —
+        says; failing that, the nearest ideograph–Latin pair; ``None`` when there is neither.
+        """
+        if UNUSUAL.search(left):
+            probe, after, other = left, True, right[0]
+        else:
+            probe, after, other = right, False, left[-1]
+        for line in lines:
+            found = spacing_of(line.text, probe, after, other)
+            if found is not None:
+                return found
+        wanted_pair = script_pair(left[-1], right[0])
+        # A heading's section lies after it; a paragraph's starts before it.
+        open_sides = {-1: not _HEADING.match(lines[0].text), 1: True}
+        for distance in range(1, reach + 1):
+            for step in (-1, 1):
+                index = (lines[0].index if step < 0 else lines[-1].index) + step * distance
+                if not open_sides[step] or not 0 <= index < len(self.lines):
+                    continue
+                text = self.lines[index].text
+                boundary = _HEADING.match(_BULLET.sub("", text)) or _is_heading_word(
+                    self.lines[index], SUMMARY_HEADINGS | CONTENTS_HEADINGS | REFERENCES_HEADINGS
+                )
+                if boundary and step > 0:
+                    open_sides[step] = False  # the next section starts here
+                    continue
+                found = spacing_of(text, probe, after, other)
+                if found is None and wanted_pair and (pairs := SCRIPT_BOUNDARY.findall(text)):
+                    found = " " in pairs[-1 if step < 0 else 0]
+                if found is not None:
+                    return found
+                if boundary:
+                    open_sides[step] = False  # the section's heading: it starts here
+        return None
 
     def error(self, line: int, message: str) -> IssueFormatError:
         return IssueFormatError(self.name, line, message)
 
-    def peek(self) -> _Block | None:
-        return self.blocks[self.pos] if self.pos < len(self.blocks) else None
+    def peek(self, ahead: int = 0) -> Line | None:
+        k = self.pos + ahead
+        return self.lines[k] if k < len(self.lines) else None
 
-    def parse(self, source: Source) -> Issue:
+    def parse(self, source: Source, title: str) -> Issue:
         series_title, organisations, date = self.header()
         summary = self.summary()
         contents = self.contents()
@@ -220,204 +200,262 @@ class _Parser:
             references=tuple(references),
             footer=tuple(footer),
             source=source,
+            title=title,
         )
+
+    def wrapped_unit(self) -> list[Line]:
+        """Take the line at the cursor and the lines it was wrapped onto (header, footer)."""
+        unit = [self.lines[self.pos]]
+        self.pos += 1
+        while (
+            (nxt := self.peek()) is not None
+            and unit[-1].full
+            and not ends_sentence(unit[-1].text)  # header and footer lines are one sentence
+            and nxt.gap is not Gap.BLANK  # a page break may cut it
+            and not nxt.indented
+        ):
+            unit.append(nxt)
+            self.pos += 1
+        return unit
 
     # -- header ---------------------------------------------------------------------------
 
     def header(self) -> tuple[str, list[str], dt.date]:
-        header_lines: list[Line] = []
-        while (block := self.peek()) is not None:
-            if _is_heading_word(block, SUMMARY_HEADINGS | CONTENTS_HEADINGS) or _HEADING.match(
-                block.lines[0].text
+        header_lines: list[str] = []
+        while (line := self.peek()) is not None:
+            if _is_heading_word(line, SUMMARY_HEADINGS | CONTENTS_HEADINGS) or _HEADING.match(
+                line.text
             ):
                 break
-            header_lines.extend(block.lines)
-            self.pos += 1
-            date = parse_date(block.text)
-            if date is not None:
-                titles = header_lines[: -len(block.lines)]
-                if not titles:
-                    raise self.error(block.no, "the date comes before the series title")
-                return titles[0].text, [ln.text for ln in titles[1:]], date
-        first_line = header_lines[0].no if header_lines else 1
-        if not header_lines and self.peek() is None:
-            raise self.error(1, "file is empty (no text)")
+            if len(line.text) > MAX_HEADER_CHARS and parse_date(line.text) is None:
+                raise self.error(
+                    line.no,
+                    "expected the issue date (a line like '2026 年 6 月 13 日') after the "
+                    "series title and organisation lines, found a paragraph",
+                )
+            unit = self.text(self.wrapped_unit())
+            date = parse_date(unit)
+            if date is None:
+                header_lines.append(unit)
+                continue
+            rest = compact(_DATE.sub("", unit))
+            if self.given_series is not None:
+                return self.given_series, header_lines, date
+            if not header_lines and rest:  # title and date on one line
+                return _DATE.sub("", unit).strip(" ｜|·-—"), [], date
+            if not header_lines:
+                raise self.error(line.no, "the date comes before the series title")
+            return header_lines[0], header_lines[1:], date
         stop = self.peek()
+        if stop is None and not header_lines:
+            raise self.error(1, "file is empty (no text)")
         raise self.error(
-            stop.no if stop else first_line,
+            stop.no if stop else self.lines[-1].no,
             "no issue date before this point (expected a line like '2026 年 6 月 13 日')",
         )
+
+    # -- paragraphs -----------------------------------------------------------------------
+
+    def continues(self, paragraph: list[Line], line: Line) -> bool:
+        """Return whether ``line`` goes on with ``paragraph`` rather than starting one."""
+        last = paragraph[-1]
+        if not ends_sentence(last.text):
+            # An unfinished sentence goes on (a wrap, a page break, an extractor's cut),
+            # unless it stopped at no mark at all on a short line and the next line is
+            # indented: two signs of a new paragraph after an unpunctuated one.
+            unpunctuated = ASCII_WORD.match(last.text[-1]) or IDEOGRAPH.match(last.text[-1])
+            return not (unpunctuated and line.indented and not last.full)
+        if line.gap is Gap.BLANK or line.indented:
+            return False
+        if self.blank_separated and line.gap is Gap.NONE:
+            return True  # blank lines end this text's paragraphs, and there is none here
+        # A finished sentence on a line filled to the wrap width: the paragraph goes on, since
+        # a sentence ends at a line's end far more often than a paragraph fills its last line.
+        return self.wrapped and last.brimful
+
+    def paragraphs(self, stop: Callable[[Line, list[list[Line]]], bool]) -> list[str]:
+        paragraphs: list[list[Line]] = []
+        while (line := self.peek()) is not None and not stop(line, paragraphs):
+            if paragraphs and self.continues(paragraphs[-1], line):
+                paragraphs[-1].append(line)
+            else:
+                paragraphs.append([line])
+            self.pos += 1
+        return [self.text(p) for p in paragraphs]
 
     # -- summary and contents -------------------------------------------------------------
 
     def summary(self) -> str:
-        block = self.peek()
-        if block is None or not _is_heading_word(block, SUMMARY_HEADINGS):
+        line = self.peek()
+        if line is None or not _is_heading_word(line, SUMMARY_HEADINGS):
             return ""
         self.pos += 1
-        paragraphs = self.paragraphs_until(
-            lambda b: _is_heading_word(b, CONTENTS_HEADINGS) or self.is_section_heading(b, 1)
+        paragraphs = self.paragraphs(
+            lambda ln, paras: (
+                _is_heading_word(ln, CONTENTS_HEADINGS) or self.starts_section(ln, paras, 1)
+            )
         )
         return "\n".join(paragraphs)
 
     def contents(self) -> list[ContentsEntry]:
-        block = self.peek()
-        if block is None or not _is_heading_word(block, CONTENTS_HEADINGS):
+        line = self.peek()
+        if line is None or not _is_heading_word(line, CONTENTS_HEADINGS):
             return []
         self.pos += 1
-        entries: list[str] = []
+        entries: list[list[Line]] = []
         seen_numbers: set[str] = set()
         open_entry = False  # the last entry's page number has not been seen yet
-        while (block := self.peek()) is not None:
-            for k, line in enumerate(block.lines):
-                text = _BULLET.sub("", line.text)
-                title = _TRAILING_PAGE.sub("", text).strip()
-                m = _HEADING.match(title)
-                number = m.group(1) if m else None
-                starts_entry = number is not None or title in REFERENCES_HEADINGS
-                if number in seen_numbers or (not starts_entry and not open_entry):
-                    # The body starts: the first line that is no contents entry.
-                    if k:
-                        self.blocks[self.pos] = _Block(block.lines[k:])
-                    self.contents_titles = entries
-                    return [ContentsEntry(e) for e in entries]
-                if starts_entry:
-                    if number:
-                        seen_numbers.add(number)
-                    entries.append(title)
-                else:  # an entry the extractor wrapped onto a second line
-                    entries[-1] = join_wrapped([entries[-1], title])
-                open_entry = title == text.strip()
+        while (line := self.peek()) is not None:
+            if line.gap is not Gap.NONE and not (entries and _cut(entries[-1][-1].text, line)):
+                open_entry = False  # a blank line closes an entry (its page number was alone)
+            text = _BULLET.sub("", line.text)
+            title = _TRAILING_PAGE.sub("", text).strip()
+            m = _HEADING.match(title)
+            number = m.group(1) if m else None
+            starts_entry = number is not None or title in REFERENCES_HEADINGS
+            if number in seen_numbers or (not starts_entry and not open_entry):
+                break  # the body starts: the first line that is no contents entry
+            if starts_entry:
+                if number:
+                    seen_numbers.add(number)
+                entries.append([replace(line, text=title)])
+            else:  # an entry the extractor wrapped onto a second line
+                entries[-1].append(replace(line, text=title))
+            open_entry = title == text.strip()
             self.pos += 1
-            open_entry = False  # a blank line closes an entry (its page number was alone)
-        self.contents_titles = entries
-        return [ContentsEntry(e) for e in entries]
+        self.contents_titles = [self.text(entry) for entry in entries]
+        return [ContentsEntry(e) for e in self.contents_titles]
 
     # -- sections -------------------------------------------------------------------------
 
-    def is_section_heading(self, block: _Block, expected: int) -> bool:
-        m = _HEADING.match(block.lines[0].text)
-        return m is not None and len(block.lines) == 1 and _numeral(m.group(1)) == expected
+    def starts_section(self, line: Line, paragraphs: list[list[Line]], expected: int) -> bool:
+        """Return whether ``line`` is a section heading rather than a line of a paragraph."""
+        m = _HEADING.match(line.text)
+        if m is None or not _looks_like_heading(line):
+            return False
+        if not paragraphs or line.gap is not Gap.NONE or line.indented:
+            return True
+        return ends_sentence(paragraphs[-1][-1].text) or _numeral(m.group(1)) == expected
+
+    def section_end(self, following: int) -> Callable[[Line, list[list[Line]]], bool]:
+        """Return the test for the line that ends a section: the next heading, or 参考文献."""
+
+        def ends(line: Line, paragraphs: list[list[Line]]) -> bool:
+            return self.starts_section(line, paragraphs, following) or _is_heading_word(
+                line, REFERENCES_HEADINGS
+            )
+
+        return ends
 
     def sections(self) -> list[Section]:
         sections: list[Section] = []
-        while (block := self.peek()) is not None:
-            first = block.lines[0]
+        while (first := self.peek()) is not None:
             m = _HEADING.match(first.text)
-            if m is None or not _looks_like_heading(block):
+            if m is None or not _looks_like_heading(first):
                 break
             expected = len(sections) + 1
             number = _numeral(m.group(1))
             if number != expected:
+                wanted = chinese_numeral(expected)
                 raise self.error(
-                    first.no,
-                    f"section {m.group(1)}、 is out of order (expected {_to_numeral(expected)}、)",
+                    first.no, f"section {m.group(1)}、 is out of order (expected {wanted}、)"
                 )
-            heading_lines = self.heading_length(block)
-            heading = join_wrapped([ln.text for ln in block.lines[:heading_lines]])
+            taken = self.heading_length()
+            heading = self.text(self.lines[self.pos : self.pos + taken])
             m = _HEADING.match(heading) or m
-            if len(block.lines) > heading_lines:  # a paragraph followed without a blank line
-                self.blocks[self.pos] = _Block(block.lines[heading_lines:])
-            else:
-                self.pos += 1
-            paragraphs = self.paragraphs_until(
-                lambda b: _looks_like_heading(b) or _is_heading_word(b, REFERENCES_HEADINGS)
-            )
+            self.pos += taken
+            paragraphs = self.paragraphs(self.section_end(expected + 1))
             if not paragraphs:
                 raise self.error(first.no, f"section {m.group(1)}、 has no paragraphs")
             sections.append(Section(m.group(1), m.group(2).strip(), tuple(paragraphs)))
         if not sections:
-            block = self.peek()
+            line = self.peek()
             raise self.error(
-                block.no if block else (self.blocks[-1].lines[-1].no if self.blocks else 1),
+                line.no if line else self.lines[-1].no,
                 "no numbered sections (expected a heading like '一、…')",
             )
         return sections
 
-    def heading_length(self, block: _Block) -> int:
-        """Return how many lines of ``block`` the heading takes (an extractor may wrap it)."""
-        first = compact(block.lines[0].text)
+    def heading_length(self) -> int:
+        """Return how many lines the heading at the cursor takes (it may be wrapped)."""
+        first = compact(self.lines[self.pos].text)
         listed = next((t for t in map(compact, self.contents_titles) if t.startswith(first)), None)
-        if listed is None:
-            return 1
         taken, text = 1, first
-        while taken < len(block.lines) and text != listed:
-            text += compact(block.lines[taken].text)
-            if not listed.startswith(text):
+        while (nxt := self.peek(taken)) is not None and (
+            nxt.gap is Gap.NONE or (listed is not None and nxt.gap is Gap.PAGE)
+        ):
+            if listed is not None:
+                if text == listed or not listed.startswith(text + compact(nxt.text)):
+                    break
+            elif not self.lines[self.pos + taken - 1].full or ends_sentence(text):
                 break
+            text += compact(nxt.text)
             taken += 1
         return taken
-
-    def paragraphs_until(self, stop: object) -> list[str]:
-        assert callable(stop)
-        paragraphs: list[str] = []
-        while (block := self.peek()) is not None and not stop(block):
-            text = block.text
-            if paragraphs and not ends_sentence(paragraphs[-1]):
-                paragraphs[-1] = join_wrapped([paragraphs[-1], text])  # split by a page break
-            else:
-                paragraphs.append(text)
-            self.pos += 1
-        return paragraphs
 
     # -- references and footer ------------------------------------------------------------
 
     def references(self) -> list[Reference]:
-        block = self.peek()
-        if block is None or not _is_heading_word(block, REFERENCES_HEADINGS):
+        line = self.peek()
+        if line is None or not _is_heading_word(line, REFERENCES_HEADINGS):
             return []
         self.pos += 1
-        entries: list[Line] = []
-        while (block := self.peek()) is not None:
-            first = block.lines[0].text
-            continues = bool(entries) and entries[-1].text.count("|") < 3 and "|" in first
-            if not _BULLET.match(first) and "|" not in first:
+        entries: list[list[Line]] = []
+        while (line := self.peek()) is not None:
+            if _BULLET.match(line.text):
+                entries.append([line])
+            elif entries and self.continues_reference(entries[-1], line):
+                entries[-1].append(line)
+            elif "|" in line.text:  # an entry of a list whose bullets are drawn, not written
+                entries.append([line])
+            else:
                 break
-            for k, line in enumerate(block.lines):
-                if entries and (continues if k == 0 else not _BULLET.match(line.text)):
-                    # an entry wrapped onto the next line, or cut by a page break
-                    entries[-1] = Line(entries[-1].no, join_wrapped([entries[-1].text, line.text]))
-                else:
-                    entries.append(line)
             self.pos += 1
-        return [self.reference(line) for line in entries]
+        return [self.reference(entry) for entry in entries]
 
-    def reference(self, line: Line) -> Reference:
-        fields = [f.strip() for f in _BULLET.sub("", line.text).split("|")]
+    def continues_reference(self, entry: list[Line], line: Line) -> bool:
+        """Return whether a line without a bullet is the rest of the entry before it."""
+        text = self.text(entry)
+        if text.count("|") < 3:
+            return "|" in line.text or line.gap is Gap.NONE  # its fields are not all there yet
+        if "|" in line.text:
+            return False  # a note has no fields: this is the next entry
+        last = entry[-1]
+        if ends_sentence(last.text):
+            return False
+        if last.full:
+            return True
+        return line.gap is Gap.NONE and self.blank_separated
+
+    def reference(self, entry: list[Line]) -> Reference:
+        fields = [f.strip() for f in _BULLET.sub("", self.text(entry)).split("|")]
         if len(fields) < 2 or not fields[0] or not fields[1]:
-            raise self.error(line.no, "a reference needs 'source | title | date | note'")
+            raise self.error(entry[0].no, "a reference needs 'source | title | date | note'")
         if len(fields) > 4:
             fields = fields[:3] + [" | ".join(fields[3:])]
         fields += [""] * (4 - len(fields))
         return Reference(*fields)
 
     def footer(self) -> list[FooterBlock]:
-        blocks = []
-        while (block := self.peek()) is not None:
-            blocks.append(
-                FooterBlock(_footer_kind(block), "\n".join(ln.text for ln in block.lines))
-            )
-            self.pos += 1
-        return blocks
-
-
-def _blocks(lines: list[Line | None]) -> list[_Block]:
-    blocks: list[_Block] = []
-    current: list[Line] = []
-    for line in lines:
-        if line is None:
-            if current:
-                blocks.append(_Block(current))
-                current = []
+        units: list[list[Line]] = []
+        while self.peek() is not None:
+            units.append(self.wrapped_unit())
+        if any(u[0].gap is Gap.BLANK for u in units[1:]):
+            groups = blocks_by_gaps([self.text(u) for u in units], units)
         else:
-            current.append(line)
-    if current:
-        blocks.append(_Block(current))
-    return blocks
+            groups = blocks_by_captions([self.text(u) for u in units])
+        return [FooterBlock(footer_kind(g), "\n".join(g)) for g in groups]
 
 
-def _looks_like_heading(block: _Block) -> bool:
-    text = block.lines[0].text
+def _cut(entry: str, line: Line) -> bool:
+    """Return whether a contents entry goes on past a gap (a page break cut it)."""
+    return (
+        line.gap is Gap.PAGE and not _TRAILING_PAGE.search(entry) and not _HEADING.match(line.text)
+    )
+
+
+def _looks_like_heading(line: Line) -> bool:
+    text = line.text
     return bool(_HEADING.match(text)) and len(text) <= MAX_HEADING_CHARS and not ends_sentence(text)
 
 
@@ -429,8 +467,8 @@ def _spell_like_headings(
     return [ContentsEntry(by_compact.get(compact(e.title), e.title)) for e in contents]
 
 
-def _is_heading_word(block: _Block, words: set[str]) -> bool:
-    text = _TRAILING_PAGE.sub("", block.lines[0].text)
+def _is_heading_word(line: Line, words: set[str]) -> bool:
+    text = _TRAILING_PAGE.sub("", line.text)
     return text.lower() in words or compact(text).lower() in words
 
 
@@ -445,30 +483,10 @@ def _numeral(text: str) -> int:
     return digits.get(text, 0)
 
 
-def _to_numeral(n: int) -> str:
+def chinese_numeral(n: int) -> str:
     """Return ``n`` (1–99) as a Chinese numeral."""
     units = CHINESE_NUMERALS[:9]
     if n < 10:
         return units[n - 1]
     tens, ones = divmod(n, 10)
     return (units[tens - 1] if tens > 1 else "") + "十" + (units[ones - 1] if ones else "")
-
-
-_WEBSITE = re.compile(r"网站|网址|https?://|<https?://")
-_DISCLAIMER = re.compile(r"仅供|不构成|免责|版权")
-_CONTACT = re.compile(r"联系|扫描|扫码|电话|邮箱|@")
-#: Longest line of a caption printed under a QR code.
-MAX_CAPTION_LINE = 20
-
-
-def _footer_kind(block: _Block) -> str:
-    text = block.text
-    if _DISCLAIMER.search(text):
-        return "disclaimer"
-    if _CONTACT.search(text):
-        return "contact"
-    if _WEBSITE.search(text):
-        return "website"
-    if all(len(ln.text) <= MAX_CAPTION_LINE for ln in block.lines):
-        return "qr_caption"
-    return "text"

@@ -55,7 +55,9 @@ def series_name(issue: Issue, settings: Settings) -> str:
 
 
 def article_title(issue: Issue, settings: Settings) -> str:
-    """Return the WeChat title: series｜date, plus the first key topic that fits in 32."""
+    """Return the WeChat title: the issue's own, else series｜date and the first topic that fits."""
+    if issue.title:
+        return tighten(issue.title)
     series, dated = series_name(issue, settings), f"{TITLE_SEPARATOR}{short_date(issue.date)}"
     if len(series) + len(dated) > TITLE_MAX_CHARS:  # a very long configured name
         series = series[: TITLE_MAX_CHARS - len(dated) - 1] + "…"
