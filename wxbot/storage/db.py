@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
@@ -21,6 +25,12 @@ from . import (  # noqa: F401
     search_index,
     wechat_tokens,
 )
+
+logger = logging.getLogger(__name__)
+
+#: Mode of a SQLite file wxbot creates: it holds the access token and followers' messages.
+#: SQLite gives its -wal and -shm files the database file's mode.
+FILE_MODE = 0o600
 
 
 class Database:
@@ -75,6 +85,8 @@ def _make_engine(url: str, is_sqlite: bool) -> Engine:
         from sqlalchemy.pool import StaticPool
 
         kwargs["poolclass"] = StaticPool
+    elif not database.startswith("file:"):  # a URI filename sets its own mode
+        _create_private(Path(database))
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -95,6 +107,18 @@ def _make_engine(url: str, is_sqlite: bool) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only, before SQLite creates it umask-wide."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileNotFoundError:  # no folder: SQLite says so when it connects
+        return
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            logger.warning("database %s is readable by others (mode %o): chmod 600 it", path, mode)
 
 
 def ping(db: Database) -> bool:
