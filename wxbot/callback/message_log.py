@@ -17,6 +17,8 @@ import threading
 import time
 from collections.abc import Sequence
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
 from ..storage import Database, followers
 from ..storage.followers import LoggedMessage
 
@@ -24,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 #: Rows written at a time within a batch; the answering threads get the GIL in between.
 WRITE_CHUNK = 100
+
+#: Longest wait, on closing, for the writer to finish the batch it is writing.
+CLOSE_WAIT_SECONDS = 10.0
 
 
 class MessageLog:
@@ -112,6 +117,10 @@ class MessageLog:
         """Write what is pending and stop writing behind."""
         self._closed = True
         self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            # Let a batch being written finish, so no connection is left in its hands.
+            thread.join(timeout=CLOSE_WAIT_SECONDS)
         self.flush()
 
     def _run(self) -> None:
@@ -122,12 +131,41 @@ class MessageLog:
                 time.sleep(self.flush_seconds)
             try:
                 self.flush()
-            except Exception:  # the writer must outlive one failed batch; rows stay pending
-                logger.exception("writing the follower message log failed; retrying")
+            except Exception as exc:  # the writer must outlive an outage; rows stay pending
+                # The error's name only: its text may quote followers' openids and queries.
+                logger.warning("writing the follower message log failed (%s); retrying", _name(exc))
                 self._wake.set()  # retry after flush_seconds, not only when a message comes
 
     def _write(self, rows: Sequence[LoggedMessage]) -> None:
-        with self.db.begin_write() as conn:
-            for start in range(0, len(rows), WRITE_CHUNK):
-                followers.log_messages(conn, rows[start : start + WRITE_CHUNK])
-                time.sleep(0)  # let the threads answering followers run between chunks
+        """Write ``rows``; a row the database refuses is dropped and reported, not retried."""
+        try:
+            with self.db.begin_write() as conn:
+                for start in range(0, len(rows), WRITE_CHUNK):
+                    followers.log_messages(conn, rows[start : start + WRITE_CHUNK])
+                    time.sleep(0)  # let the threads answering followers run between chunks
+        except Exception as exc:  # whatever a row's values made go wrong: find that row
+            if _is_outage(exc):
+                raise  # the rows stay pending until the database answers again
+            if len(rows) > 1:
+                for row in rows:  # find the refused row: the others are written
+                    self._write([row])
+                return
+            # What the row is, not what it says: its text is a follower's.
+            logger.error(
+                "dropped the message received at %s from the follower log: "
+                "the database refused it (%s)",
+                rows[0].received_at.isoformat(),
+                _name(exc),
+            )
+
+
+def _is_outage(exc: Exception) -> bool:
+    """Return whether the database failed (retry later) rather than refused a row (drop it)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def _name(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return type(exc).__name__ if orig is None else f"{type(exc).__name__}: {type(orig).__name__}"

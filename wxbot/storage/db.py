@@ -78,9 +78,12 @@ class Database:
 
 def _make_engine(url: str, is_sqlite: bool) -> Engine:
     if not is_sqlite:
-        return create_engine(url, pool_pre_ping=True, future=True)
+        return create_engine(url, pool_pre_ping=True, future=True, hide_parameters=True)
     database = make_url(url).database  # its folder exists: wxbot.runtime checked or made it
-    kwargs: dict[str, Any] = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    kwargs: dict[str, Any] = {
+        "connect_args": {"timeout": 30, "check_same_thread": False},
+        "hide_parameters": True,  # an error's text never quotes followers' messages
+    }
     if not database or database == ":memory:":
         from sqlalchemy.pool import StaticPool
 

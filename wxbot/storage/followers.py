@@ -8,8 +8,10 @@ already given; the same rows are the query log the editors read, and a follower'
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -33,6 +35,11 @@ from .schema import UtcDateTime, metadata
 
 if TYPE_CHECKING:
     from .db import Database
+
+logger = logging.getLogger(__name__)
+
+#: Longest query kept in the log, in characters (the column is TEXT: the bound is ours).
+QUERY_MAX_CHARS = 500
 
 follower_messages = Table(
     "follower_messages",
@@ -89,6 +96,57 @@ class KeywordRule:
     created_at: dt.datetime
 
 
+#: Columns naming a message or a follower: one too long is stored as a prefix and a digest,
+#: so that two values never become one (a reply or a last list meant for someone else).
+_IDENTIFIERS = ("dedupe_key", "openid")
+
+#: Columns of free text, cut to their length.
+_TEXTS = ("msg_type", "query", "handler", "answer")
+
+
+def _max_chars(column: str) -> int:
+    length = follower_messages.c[column].type.length  # type: ignore[attr-defined]
+    return QUERY_MAX_CHARS if length is None else int(length)
+
+
+def stored_identifier(column: str, value: str) -> str:
+    """Return how ``value`` is stored in ``column`` (``dedupe_key`` or ``openid``), in bounds."""
+    limit = _max_chars(column)
+    if len(value) <= limit and "\x00" not in value:  # PostgreSQL text takes no NUL
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{value.replace(chr(0), '')[: limit - len(digest) - 1]}~{digest}"
+
+
+def bounded(row: LoggedMessage) -> LoggedMessage:
+    """Return ``row`` with every field within its column, reporting (not showing) what was cut."""
+    changes: dict[str, Any] = {}
+    for column in _IDENTIFIERS:
+        value = getattr(row, column)
+        stored = stored_identifier(column, value)
+        if stored != value:
+            changes[column] = stored
+    for column in _TEXTS:
+        value = getattr(row, column)
+        stored = value.replace("\x00", "")[: _max_chars(column)]
+        if stored != value:
+            changes[column] = stored
+    for column in ("results", "reply"):
+        value = getattr(row, column)
+        if value is not None and "\x00" in value:
+            changes[column] = value.replace("\x00", "")
+    if not changes:
+        return row
+    for column, stored in changes.items():  # the lengths only: the text is a follower's
+        logger.warning(
+            "follower message %s cut from %d to %d characters to fit its column",
+            column,
+            len(getattr(row, column)),
+            len(stored),
+        )
+    return replace(row, **changes)
+
+
 def _insert_ignoring_conflicts(conn: Connection) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(follower_messages).on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -110,8 +168,12 @@ def finish(conn: Connection, dedupe_key: str, reply: str, answer: str, handler: 
     """Record the reply given to a claimed message."""
     conn.execute(
         follower_messages.update()
-        .where(follower_messages.c.dedupe_key == dedupe_key)
-        .values(reply=reply, answer=answer, handler=handler)
+        .where(follower_messages.c.dedupe_key == stored_identifier("dedupe_key", dedupe_key))
+        .values(
+            reply=reply.replace("\x00", ""),
+            answer=answer[: _max_chars("answer")],
+            handler=handler[: _max_chars("handler")],
+        )
     )
 
 
@@ -119,12 +181,14 @@ def release(conn: Connection, dedupe_key: str) -> None:
     """Forget a claimed message (its handling failed), so a retry is handled afresh."""
     conn.execute(
         follower_messages.delete().where(
-            (follower_messages.c.dedupe_key == dedupe_key) & follower_messages.c.reply.is_(None)
+            (follower_messages.c.dedupe_key == stored_identifier("dedupe_key", dedupe_key))
+            & follower_messages.c.reply.is_(None)
         )
     )
 
 
 def _values(row: LoggedMessage) -> dict[str, Any]:
+    row = bounded(row)
     return {
         "dedupe_key": row.dedupe_key,
         "openid": row.openid,
@@ -151,7 +215,7 @@ def logged_reply(db: Database, dedupe_key: str) -> tuple[bool, str | None]:
     connection, without a transaction (one read needs none) or result machinery.
     """
     compiled = _compiled_reply_of_key(db.engine)
-    params = compiled.construct_params({"key": dedupe_key})
+    params = compiled.construct_params({"key": stored_identifier("dedupe_key", dedupe_key)})
     if compiled.positiontup is not None:
         args: Any = tuple(params[name] for name in compiled.positiontup)
     else:
@@ -184,7 +248,7 @@ def last_list(conn: Connection, openid: str, since: dt.datetime) -> str | None:
     return conn.execute(
         select(follower_messages.c.results)
         .where(
-            (follower_messages.c.openid == openid)
+            (follower_messages.c.openid == stored_identifier("openid", openid))
             & (follower_messages.c.answer == "list")
             & (follower_messages.c.received_at >= since)
         )
