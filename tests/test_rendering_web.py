@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SAMPLES
+from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from wxbot.archive import get_issue
+from wxbot.archive import get_issue, ingest_paths
 from wxbot.rendering import render_issue
 from wxbot.rendering.cover_images import make_cover, make_thumb
+from wxbot.rendering.themes import available_themes
 from wxbot.resources import assets_dir
 from wxbot.runtime import Runtime
 from wxbot.web import archive_pages
+from wxbot.web.rendered_pages import RENDER_SLOTS
 
 
 def test_public_page_shows_the_article_with_served_images(
@@ -158,3 +164,75 @@ def test_the_index_escapes_what_it_is_given(
     assert query not in page
     assert "<script>alert" not in page and "<img src=x" not in page
     assert f'value="{escape(query)}"' in page
+
+
+# --- what each worker keeps, and how many pages it renders at once ----------------------------
+
+
+def test_the_preview_follows_a_reingest_and_a_settings_change(
+    archive: Runtime, client: FlaskClient, tmp_path: Path
+) -> None:
+    before = client.get("/issues/2026-06-25/preview").get_data(as_text=True)
+    assert "规模化创新" in before and "规模化跃迁" not in before
+    edited = tmp_path / "2026-06-25.txt"
+    edited.write_text(
+        SAMPLES[-1].read_text(encoding="utf-8").replace("规模化创新", "规模化跃迁"),
+        encoding="utf-8",
+    )
+    assert [r.status for r in ingest_paths(archive, [edited])] == ["replaced"]
+    after = client.get("/issues/2026-06-25/preview").get_data(as_text=True)
+    assert "规模化跃迁" in after and "规模化创新" not in after
+
+    theme = archive.settings.render.theme
+    other = next(t for t in available_themes() if t != theme)
+    archive.settings = archive.settings.updated({"render": {"theme": other}})
+    restyled = client.get("/issues/2026-06-25/preview").get_data(as_text=True)
+    assert (f"主题 {theme}" in after, f"主题 {other}" in restyled) == (True, True)
+
+
+@pytest.fixture
+def slow_covers(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, list[str]]]:
+    """Make drawing a cover wait for a signal, and record each issue's cover drawn."""
+    go, drawn = threading.Event(), []
+
+    def draw(issue: Any, settings: Any) -> bytes:
+        drawn.append(issue.id)
+        assert go.wait(30), "the test never let the covers finish"
+        return make_cover(issue, settings)
+
+    monkeypatch.setattr(archive_pages, "make_cover", draw)
+    yield go, drawn
+    go.set()
+
+
+def test_a_busy_worker_refuses_more_renders_at_once_and_keeps_what_it_rendered(
+    archive: Runtime,
+    app: Flask,
+    slow_covers: tuple[threading.Event, list[str]],
+) -> None:
+    go, drawn = slow_covers
+    answers: dict[str, int] = {}
+
+    def fetch(issue_id: str) -> None:
+        answers[issue_id] = app.test_client().get(f"/issues/{issue_id}/cover.jpg").status_code
+
+    rendering = [threading.Thread(target=fetch, args=(i,)) for i in ("2026-06-13", "2026-06-25")]
+    for thread in rendering:
+        thread.start()
+    while len(drawn) < RENDER_SLOTS:  # both slots taken (the samples are two issues)
+        threading.Event().wait(0.01)
+
+    client = app.test_client()
+    refused = client.get("/issues/2026-06-25/preview")
+    searched = client.get("/issues?q=数据要素")
+    assert (refused.status_code, refused.headers["Retry-After"]) == (503, "1")
+    assert searched.status_code == 503
+    assert client.get("/wechat").status_code != 503  # the callback takes no render slot
+
+    go.set()
+    for thread in rendering:
+        thread.join(30)
+    assert answers == {"2026-06-13": 200, "2026-06-25": 200}
+    assert client.get("/issues/2026-06-25/preview").status_code == 200
+    assert client.get("/issues/2026-06-25/cover.jpg").status_code == 200
+    assert sorted(drawn) == ["2026-06-13", "2026-06-25"]  # each cover drawn once

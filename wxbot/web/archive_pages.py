@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import mimetypes
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
@@ -21,6 +23,9 @@ from ..rendering.titles import article_title, date_text
 from ..runtime import get_runtime
 from ..search.archive_search import ArchiveSearch
 from ..storage import issues as issue_store
+from .rendered_pages import RETRY_AFTER_SECONDS, RenderedPages, RendererBusy, settings_key
+
+T = TypeVar("T")
 
 bp = Blueprint("archive_pages", __name__)
 
@@ -47,8 +52,33 @@ class IndexEntry:
 
 
 def init_app(app: Flask) -> None:
-    """Register the archive pages."""
+    """Register the archive pages, with this worker's store of what they rendered."""
+    app.extensions["wxbot.rendered_pages"] = RenderedPages()
     app.register_blueprint(bp)
+
+
+@bp.errorhandler(RendererBusy)
+def busy(error: RendererBusy) -> Response:
+    """Refuse a page while this worker renders as many as it may (the callback comes first)."""
+    response = Response(f"{error}: try again shortly\n", status=503, mimetype="text/plain")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _pages() -> RenderedPages:
+    pages: RenderedPages = current_app.extensions["wxbot.rendered_pages"]
+    return pages
+
+
+def _kept(kind: str, issue: Issue, render: Callable[[], T]) -> T:
+    """Return ``kind`` of ``issue`` as rendered for these settings, rendering it if need be.
+
+    The key holds the issue itself (a re-ingest that changes it is another key), the
+    settings, and the path prefix the page's links are made under.
+    """
+    settings = get_runtime(current_app).settings
+    key = (kind, issue, settings_key(settings), request.script_root)
+    return _pages().get(key, render)
 
 
 def _issue(issue_id: str) -> Issue:
@@ -58,12 +88,26 @@ def _issue(issue_id: str) -> Issue:
         abort(404, description=f"no issue {issue_id} in the archive")
 
 
-def _render(issue: Issue, *, with_covers: bool) -> RenderedArticle:
+def _article(issue: Issue) -> RenderedArticle:
+    """Return the issue's article (its HTML and images; no covers)."""
+
     def image_url(path: Path) -> str:
         return url_for(".issue_image", issue_id=issue.id, name=path.name)
 
     settings = get_runtime(current_app).settings
-    return render_issue(issue, settings, image_url=image_url, with_covers=with_covers)
+    return _kept(
+        "article",
+        issue,
+        lambda: render_issue(issue, settings, image_url=image_url, with_covers=False),
+    )
+
+
+def _cover(issue: Issue) -> bytes:
+    return _kept("cover", issue, lambda: make_cover(issue, get_runtime(current_app).settings))
+
+
+def _thumb(issue: Issue) -> bytes:
+    return _kept("thumb", issue, lambda: make_thumb(issue, get_runtime(current_app).settings))
 
 
 def _answer(body: str | bytes, mimetype: str) -> Response:
@@ -80,8 +124,12 @@ def index() -> Response:
     """List the archive, newest first, a page at a time; ``?q=`` searches it instead."""
     query = request.args.get("q", "").strip()[:QUERY_MAX_CHARS]
     if query:
-        return _answer(_search_page(query), "text/html")
+        return _answer(_pages().limited(lambda: _search_page(query)), "text/html")
     page = request.args.get("page", 1, type=int) or 1
+    return _answer(_pages().limited(lambda: _index_page(page)), "text/html")
+
+
+def _index_page(page: int) -> str:
     runtime = get_runtime(current_app)
     with runtime.db.begin() as conn:
         total = issue_store.count_issues(conn)
@@ -91,10 +139,9 @@ def index() -> Response:
     rows = list_issues(runtime, page * PER_PAGE)[(page - 1) * PER_PAGE :]
     links = issue_links_for(runtime, [r.id for r in rows])
     entries = [_entry(get_issue(runtime, r.id), r.summary, links[r.id]) for r in rows]
-    body = render_template(
+    return render_template(
         "web/archive_index.html", entries=entries, page=page, pages=pages, total=total, query=""
     )
-    return _answer(body, "text/html")
 
 
 def _search_page(query: str) -> str:
@@ -121,28 +168,32 @@ def _entry(issue: Issue, text: str, url: str, heading: str = "") -> IndexEntry:
 def issue_page(issue_id: str) -> Response:
     """Show an issue as a follower reads it (for issues not on WeChat yet)."""
     issue = _issue(issue_id)
-    article = _render(issue, with_covers=False)
     runtime = get_runtime(current_app)
     cover = runtime.public_base_url() + url_for(".cover", issue_id=issue.id)
-    return _answer(
-        render_public_page(issue, article, runtime.settings, cover_url=cover), "text/html"
-    )
+
+    def page() -> str:
+        return render_public_page(issue, _article(issue), runtime.settings, cover_url=cover)
+
+    return _answer(_kept("page", issue, page), "text/html")
 
 
 @bp.get("/issues/<issue_id>/preview")
 def preview(issue_id: str) -> Response:
     """Show the editor's phone preview: checks, cover cards, then the article."""
     issue = _issue(issue_id)
-    article = _render(issue, with_covers=True)
-    page = render_preview(
-        issue,
-        article,
-        get_runtime(current_app).settings,
-        cover_src=url_for(".cover", issue_id=issue.id),
-        thumb_src=url_for(".thumb", issue_id=issue.id),
-        problems=lint_article(article, publishing=False),
-    )
-    response = _answer(page, "text/html")
+
+    def page() -> str:
+        article = replace(_article(issue), cover_jpeg=_cover(issue), thumb_jpeg=_thumb(issue))
+        return render_preview(
+            issue,
+            article,
+            get_runtime(current_app).settings,
+            cover_src=url_for(".cover", issue_id=issue.id),
+            thumb_src=url_for(".thumb", issue_id=issue.id),
+            problems=lint_article(article, publishing=False),
+        )
+
+    response = _answer(_kept("preview", issue, page), "text/html")
     response.cache_control.no_cache = True  # editors reload after every change
     return response
 
@@ -150,20 +201,19 @@ def preview(issue_id: str) -> Response:
 @bp.get("/issues/<issue_id>/cover.jpg")
 def cover(issue_id: str) -> Response:
     """Serve the issue's 900×383 head cover."""
-    return _answer(make_cover(_issue(issue_id), get_runtime(current_app).settings), "image/jpeg")
+    return _answer(_cover(_issue(issue_id)), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/thumb.jpg")
 def thumb(issue_id: str) -> Response:
     """Serve the issue's square thumb."""
-    return _answer(make_thumb(_issue(issue_id), get_runtime(current_app).settings), "image/jpeg")
+    return _answer(_thumb(_issue(issue_id)), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/images/<name>")
 def issue_image(issue_id: str, name: str) -> Response:
     """Serve an image the issue's article shows (only those: no other file is reachable)."""
-    article = _render(_issue(issue_id), with_covers=False)
-    for path in article.images:
+    for path in _article(_issue(issue_id)).images:
         if path.name == name:
             mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return _answer(path.read_bytes(), mimetype)
