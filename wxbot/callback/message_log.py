@@ -163,7 +163,7 @@ def _is_outage(exc: Exception) -> bool:
     """Return whether the database failed (retry later) rather than refused a row (drop it)."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OperationalError | InterfaceError | OSError)
 
 
 def _name(exc: BaseException) -> str:
