@@ -150,10 +150,12 @@ def get_issue(runtime: Runtime, issue_id: str) -> Issue:
     return issue
 
 
-def list_issues(runtime: Runtime, limit: int | None = None) -> list[issue_store.IssueRow]:
-    """Return archived issues, newest first."""
+def list_issues(
+    runtime: Runtime, limit: int | None = None, offset: int = 0
+) -> list[issue_store.IssueRow]:
+    """Return archived issues, newest first, skipping the ``offset`` newest."""
     with runtime.db.begin() as conn:
-        return issue_store.list_issues(conn, limit)
+        return issue_store.list_issues(conn, limit, offset)
 
 
 def list_revisions(runtime: Runtime, issue_id: str) -> list[issue_store.RevisionRow]:

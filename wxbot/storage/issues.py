@@ -180,8 +180,8 @@ def load_issue(conn: Connection, issue_id: str) -> Issue | None:
     return Issue.from_dict(data)
 
 
-def list_issues(conn: Connection, limit: int | None = None) -> list[IssueRow]:
-    """Return archived issues, newest first."""
+def list_issues(conn: Connection, limit: int | None = None, offset: int = 0) -> list[IssueRow]:
+    """Return archived issues, newest first, skipping the ``offset`` newest."""
     query = select(
         issues.c.id,
         issues.c.series_title,
@@ -192,6 +192,8 @@ def list_issues(conn: Connection, limit: int | None = None) -> list[IssueRow]:
     ).order_by(issues.c.id.desc())
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return [IssueRow(**r._mapping) for r in conn.execute(query)]
 
 

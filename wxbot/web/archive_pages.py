@@ -136,7 +136,7 @@ def _index_page(page: int) -> str:
     pages = max(1, math.ceil(total / PER_PAGE))
     if not 1 <= page <= pages:
         abort(404, description=f"no page {page}: the archive has {pages}")
-    rows = list_issues(runtime, page * PER_PAGE)[(page - 1) * PER_PAGE :]
+    rows = list_issues(runtime, PER_PAGE, offset=(page - 1) * PER_PAGE)
     links = issue_links_for(runtime, [r.id for r in rows])
     entries = [_entry(get_issue(runtime, r.id), r.summary, links[r.id]) for r in rows]
     return render_template(
