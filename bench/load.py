@@ -201,9 +201,12 @@ def measure(label: str, database_url: str, seconds: int, count: int, floor: Run,
           f"p99 {run.p99_ms:.1f} ms = {run.p99_ms / floor.p99_ms:.1f}x the floor's "
           f"{floor.p99_ms:.1f} ms; p50 {run.p50_ms:.1f} ms")  # fmt: skip
     probe = got["probe"]
-    slow = sum(seconds > 5 for seconds in probe)
-    print(f"  follower probe (one query every 0.5 s): {len(probe)} sent, {slow} answered after "
-          f"5 s or not at all, slowest {max(probe, default=0):.2f} s")  # fmt: skip
+    unanswered = sum(seconds == float("inf") for seconds in probe)
+    slow = sum(5 < seconds < float("inf") for seconds in probe)
+    answered = [seconds for seconds in probe if seconds < float("inf")]
+    print(f"  follower probe (a query every 0.5 s): {len(probe)} sent, {slow} answered after 5 s, "
+          f"{unanswered} not answered in 10 s; slowest answer "
+          f"{max(answered, default=0):.2f} s")  # fmt: skip
     print(f"  previews beside it: {served} served, {failed} failed; slow clients: {SLOW_CLIENTS}")
     print("  worker RSS MB at start: "
           + ", ".join(f"{pid} {mb:.0f}" for pid, mb in got["rss_start"].items()))  # fmt: skip
