@@ -149,6 +149,14 @@ def follower_probe(port: int, stop: threading.Event, latencies: list[float]) -> 
         thread.join(timeout=11)
 
 
+def warm_up(server: Server, queries: Path) -> None:
+    """Load ``server`` briefly until every connection is answered (its workers have booted)."""
+    for _ in range(6):
+        run = run_wrk(server.url, CONNECTIONS, 3, queries, None)
+        if run.requests and not run.errors:
+            return
+
+
 def under_attack(server: Server, ids: list[str], seconds: int, queries: Path) -> dict[str, Any]:
     """Load ``server`` with followers while the side attacks run; return what was measured."""
     stop = threading.Event()
@@ -188,7 +196,7 @@ def measure(label: str, database_url: str, seconds: int, count: int, floor: Run,
         config, ids = build_archive(Path(tmp), database_url, count)
         server = Server("wxbot.app:create_app()", {"WXBOT_CONFIG": str(config)}).wait()
         try:
-            run_wrk(server.url, CONNECTIONS, 2, queries, None)  # warm every worker up
+            warm_up(server, queries)
             got = under_attack(server, ids, seconds, queries)
         finally:
             server.stop()
@@ -227,7 +235,7 @@ def main() -> None:
         queries.write_text("\n".join(mixed), encoding="utf-8")
         floor_server = Server("callback:floor_app", {}).wait()
         try:
-            run_wrk(floor_server.url, CONNECTIONS, 2, queries, None)  # warm every worker up
+            warm_up(floor_server, queries)
             floor = run_wrk(floor_server.url, CONNECTIONS, args.seconds, queries, None)
         finally:
             floor_server.stop()
