@@ -249,7 +249,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="publishes with faults (default 20)")
     parser.add_argument("--kills", type=int, default=20, help="worker kill trials (default 20)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--database-url", default="", help="default: a SQLite file in a temp dir")
+    parser.add_argument(
+        "--database-url", default="", help="an empty database (default: SQLite files in a temp dir)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # wxbot's retry warnings are expected here
     with tempfile.TemporaryDirectory() as tmp:

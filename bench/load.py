@@ -226,7 +226,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60, help="load duration (default 60)")
     parser.add_argument("--count", type=int, default=365, help="synthetic issues (default 365)")
-    parser.add_argument("--database-url", default="", help="also run on this PostgreSQL URL")
+    parser.add_argument(
+        "--database-url", default="", help="also run on this (empty) PostgreSQL database"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         queries = Path(tmp) / "queries.txt"
