@@ -38,6 +38,8 @@ NOW = dt.datetime(2026, 6, 26, 2, 0, tzinfo=dt.UTC)
 
 #: MsgIds are unique across followers, as WeChat's are.
 _MSG_IDS = itertools.count(10**9)
+#: WeChat signs each push with a fresh nonce.
+_NONCES = itertools.count(1)
 
 
 @dataclass
@@ -52,10 +54,15 @@ class WeChatSender:
     openid: str = "oFollower0001"
 
     def query(
-        self, *, timestamp: int | None = None, nonce: str = "nonce1", encrypted: str | None = None
+        self,
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        encrypted: str | None = None,
     ) -> dict[str, str]:
         """Return a signed query string (with msg_signature when ``encrypted`` is given)."""
         ts = str(int(self.now.timestamp()) if timestamp is None else timestamp)
+        nonce = nonce or f"nonce{next(_NONCES)}"
         query = {
             "signature": crypto.signature(self.token, ts, nonce),
             "timestamp": ts,
@@ -302,7 +309,7 @@ def _bad_requests(sender: WeChatSender) -> list[tuple[str, dict[str, str] | None
         ("timestamp not a number", sender.query() | {"timestamp": "soon"}, good, 403),
         ("not XML", None, b"<xml><Content>unclosed</xml", 400),
         ("not UTF-8", None, "<xml>数据</xml>".encode("gbk"), 400),
-        ("empty body", None, b"", 400),
+        ("empty body, no Content-Length", None, b"", 411),
         ("no fields", None, b"<xml></xml>", 400),
         ("billion laughs", None, BILLION_LAUGHS.encode(), 400),
         ("external entity", None, EXTERNAL_ENTITY.encode(), 400),
