@@ -430,6 +430,60 @@ def test_an_event_retry_is_deduplicated_by_sender_and_time(wechat: WeChatSender)
     assert [m.query for m in logged(runtime)] == ["SUBSCRIBE", "SUBSCRIBE"]
 
 
+# --- signed URLs carry one message -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["text", "event"])
+def test_a_signed_url_replayed_with_another_message_is_refused_in_every_worker(
+    app_with: Callable[..., Flask], archive: Runtime, kind: str
+) -> None:
+    workers = [app_with() for _ in range(2)]
+    sender = WeChatSender(workers[0].test_client())
+    if kind == "text":
+        carried, forged = sender.text_xml("最新"), sender.text_xml("数据要素")
+    else:
+        carried = sender.event_xml("subscribe", create_time=1782439000)
+        forged = sender.event_xml("subscribe", create_time=1782439001)
+    url = sender.query()
+    first = sender.post(carried, url)
+    assert first.status_code == 200
+    # WeChat's own retry on the same URL, whichever worker it reaches: the same answer
+    for worker in workers:
+        retry = worker.test_client().post("/wechat", query_string=url, data=carried.encode())
+        assert (retry.status_code, retry.get_data()) == (200, first.get_data())
+    # the URL read from a log, carrying another message: refused by every worker
+    for worker in workers:
+        replay = worker.test_client().post("/wechat", query_string=url, data=forged.encode())
+        assert replay.status_code == 403, replay.get_data(as_text=True)
+    assert len(logged(archive)) == 1
+
+
+def test_a_signed_url_is_free_again_once_its_window_has_closed(
+    app_with: Callable[..., Flask], archive: Runtime
+) -> None:
+    now = [NOW]
+    worker = app_with(clock=lambda: now[0], callback={"timestamp_window": 0.0})
+    sender = WeChatSender(worker.test_client())
+    url = sender.query()
+    assert sender.post(sender.text_xml("最新"), url).status_code == 200
+    assert sender.post(sender.text_xml("最新"), url).status_code == 403
+    now[0] = NOW + dt.timedelta(days=2)  # no window: a URL stays bound for a day
+    assert sender.post(sender.text_xml("最新"), url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["<a href='tel:1'>龘靐</a>", "<b>龘靐</b>", "<b>数据</b>要素 龘靐"],
+    ids=["link-found-nothing", "tags-found-nothing", "tags-listed"],
+)
+def test_a_followers_query_is_echoed_without_markup(wechat: WeChatSender, query: str) -> None:
+    reply = wechat.send(query)
+    assert reply["MsgType"] == "text", reply
+    content = str(reply["Content"])
+    assert "<a href='tel:1'>" not in content and "<b>" not in content
+    assert "＜" in content, content
+
+
 # --- events ------------------------------------------------------------------------------------
 
 PUBLISH_FINISHED = (
