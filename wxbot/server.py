@@ -1,15 +1,16 @@
 """Run the web service under gunicorn, as the Procfile does, from inside the ``wxbot`` command.
 
 The bundled settings hold against slow clients without a reverse proxy in front: a request's
-headers are gathered without holding a thread (the poller waits for each next piece), the
-rest of it must arrive within :data:`READ_SECONDS`, and the access log leaves out what would
-let a reader replay a signed callback URL.
+headers and body are gathered without holding a thread (the poller waits for each next piece,
+``keepalive`` seconds at most, :data:`READ_SECONDS` for all), as a buffering proxy would; and
+the access log leaves out what would let a reader replay a signed callback URL.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -29,6 +30,8 @@ READ_SECONDS = 5.0
 WRITE_SECONDS = 10.0
 #: Header bytes gathered before the request goes to a thread regardless (gunicorn refuses more).
 HEADER_MAX_BYTES = 64 * 1024
+#: Body bytes gathered before the request goes to a thread (a larger body is the app's to refuse).
+BODY_MAX_BYTES = 1024 * 1024
 #: Seconds an unread body (of a refused request) is drained before the connection closes.
 DRAIN_SECONDS = 0.2
 #: Query parameters that sign a callback URL: never written to the access log.
@@ -55,7 +58,7 @@ class SlowClient(ConnectionResetError):
 class TimedSocket:
     """A client socket whose reads are bounded by one deadline per request.
 
-    Header bytes gathered by :meth:`gather_headers` are handed out first; every later read
+    Header bytes gathered by :meth:`gather_request` are handed out first; every later read
     waits no longer than what is left of the deadline.
     """
 
@@ -68,12 +71,13 @@ class TimedSocket:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 
-    def gather_headers(self) -> bool | None:
-        """Take what has arrived without waiting; return whether the headers are complete.
+    def gather_request(self) -> bool | None:
+        """Take what has arrived without waiting; return whether the request is complete.
 
-        None: the client closed the connection or took too long.
+        Complete: its headers, and its body up to :data:`BODY_MAX_BYTES` when it declares a
+        length. None: the client closed the connection or took too long.
         """
-        while len(self._gathered) < HEADER_MAX_BYTES:
+        while len(self._gathered) < HEADER_MAX_BYTES + BODY_MAX_BYTES:
             try:
                 data = self._sock.recv(HEADER_MAX_BYTES, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
@@ -85,7 +89,7 @@ class TimedSocket:
             if self.first_byte_at is None:
                 self.first_byte_at = time.monotonic()
             self._gathered += data
-        if b"\r\n\r\n" in self._gathered or len(self._gathered) >= HEADER_MAX_BYTES:
+        if _complete(self._gathered):
             self.first_byte_at = None
             self.deadline = time.monotonic() + READ_SECONDS
             return True
@@ -117,7 +121,7 @@ class TimedSocket:
 class CallbackWorker(gthread.ThreadWorker):
     """gunicorn's gthread worker, with no thread waiting on a slow client.
 
-    A connection goes to a thread only once its headers are in; until then it waits in the
+    A connection goes to a thread only once its request is in; until then it waits in the
     poller (``keepalive`` seconds at most for each next piece, :data:`READ_SECONDS` for all).
     """
 
@@ -128,10 +132,10 @@ class CallbackWorker(gthread.ThreadWorker):
         super().enqueue_req(conn)
 
     def handle(self, conn: Any) -> Any:
-        """Serve a request once its headers are in; until then hand the connection back."""
+        """Serve a request once it is in; until then hand the connection back to the poller."""
         sock = conn.sock
         if isinstance(sock, TimedSocket) and not _read_ahead(conn):
-            complete = sock.gather_headers()
+            complete = sock.gather_request()
             if complete is None:
                 return False
             if not complete:
@@ -145,6 +149,18 @@ class CallbackWorker(gthread.ThreadWorker):
         if not keepalive:
             return False
         return bool(conn.parser.finish_body(deadline=time.monotonic() + DRAIN_SECONDS))
+
+
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d{1,12})[ \t]*\r\n", re.IGNORECASE)
+
+
+def _complete(gathered: bytearray) -> bool:
+    end = gathered.find(b"\r\n\r\n")
+    if end < 0:
+        return len(gathered) >= HEADER_MAX_BYTES
+    length = _CONTENT_LENGTH.search(gathered, 0, end + 2)
+    wanted = min(int(length.group(1)), BODY_MAX_BYTES) if length else 0
+    return len(gathered) - (end + 4) >= wanted
 
 
 def _read_ahead(conn: Any) -> bool:
