@@ -48,17 +48,16 @@ class SignedUrls:
         :raises ReplayedUrl: when the URL already carried another message.
         """
         try:
-            timestamp = float(args.get("timestamp", ""))
+            timestamp = int(args.get("timestamp", ""))
         except ValueError:
-            timestamp = now.timestamp()
-        expires = dt.datetime.fromtimestamp(
-            max(timestamp, now.timestamp()) + self.window + 1, dt.UTC
-        )
-        with self.db.begin() as conn:
-            bound = callback_nonces.bind_url(conn, url_key(args), message.dedupe_key, now, expires)
-            if self._cleanup_due():
-                forgotten = callback_nonces.forget_expired(conn, now)
-                logger.debug("callback: forgot %d expired signed URLs", forgotten)
+            timestamp = int(now.timestamp())
+        epoch = int(now.timestamp())
+        expires = max(timestamp, epoch) + int(self.window) + 1
+        bound = callback_nonces.bind_url(self.db, url_key(args), message.dedupe_key, epoch, expires)
+        if self._cleanup_due():
+            with self.db.begin() as conn:
+                forgotten = callback_nonces.forget_expired(conn, epoch)
+            logger.debug("callback: forgot %d expired signed URLs", forgotten)
         if bound != message.dedupe_key:
             raise ReplayedUrl("signed URL already used for another message")
 

@@ -22,10 +22,10 @@ def upgrade() -> None:
         "callback_nonces",
         sa.Column("url_key", sa.String(length=64), nullable=False),
         sa.Column("dedupe_key", sa.String(length=160), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("url_key"),
     )
-    op.create_index("ix_callback_nonces_expires", "callback_nonces", ["expires_at"])
+    op.create_index("ix_callback_nonces_expires", "callback_nonces", ["expires"])
 
 
 def downgrade() -> None:
