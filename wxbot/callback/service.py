@@ -79,7 +79,8 @@ class FollowerCallback:
         now = self.runtime.now()
         envelope = messages.open_request(self.keys, args, body, signature_checked=True)
         message = envelope.message
-        self.signed_urls.bind(args, message, now)
+        if not envelope.encrypted:  # msg_signature signs the ciphertext: it carries only that
+            self.signed_urls.bind(args, message, now)
         if message.job is not None:
             reply = self._once(message, now)
         else:
