@@ -6,6 +6,8 @@ Real sockets on 127.0.0.1 against a real `wxbot serve` subprocess.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -46,9 +48,24 @@ def text_message(query: str, msg_id: int) -> bytes:
     ).encode()
 
 
-@pytest.fixture
-def serving(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """Return the URL of `wxbot serve` (its defaults) over both samples, and its log file."""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def procfile_web(port: int) -> list[str]:
+    """Return the Procfile's web command with two workers, bound to 127.0.0.1:``port``."""
+    line = next(
+        line.split(":", 1)[1]
+        for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+        if line.startswith("web:")
+    )
+    line = re.sub(r"\$\{WEB_CONCURRENCY:-\d+\}", "2", line)
+    line = re.sub(r"0\.0\.0\.0:\$\{PORT:-\d+\}", f"127.0.0.1:{port}", line)
+    return [sys.executable, "-m", *shlex.split(line)]
+
+
+@pytest.fixture(params=["wxbot serve"])
+def serving(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """Return the URL of `wxbot serve` (or the Procfile's web) over both samples, and its log."""
     database = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
     ingest_paths(make_runtime({"storage.database_url": database}), SAMPLES)
     port = free_port("127.0.0.1")
@@ -60,9 +77,10 @@ def serving(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     }
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "wxbot.cli", "serve"], env=env, stdout=log, stderr=log
-        )
+        command = [sys.executable, "-m", "wxbot.cli", "serve"]
+        if request.param == "Procfile":
+            command = procfile_web(port)
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -75,7 +93,11 @@ def serving(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             yield f"http://127.0.0.1:{port}", log_path
         finally:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # gunicorn's graceful stop, over its patience
+                server.kill()
+                server.wait(timeout=5)
 
 
 def _slow_request(n: int) -> tuple[bytes, bytes]:
@@ -112,6 +134,7 @@ def _trickle(port: int, stop: threading.Event) -> None:
             sock.close()
 
 
+@pytest.mark.parametrize("serving", ["wxbot serve", "Procfile"], indirect=True)
 def test_slow_clients_do_not_keep_followers_waiting(serving: tuple[str, Path]) -> None:
     base, _log = serving
     port = int(base.rsplit(":", 1)[1])
