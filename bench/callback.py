@@ -149,16 +149,29 @@ class Server:
 # --- load --------------------------------------------------------------------------------------
 
 
-def signed_query() -> str:
-    from wxbot.wechat.messages import signature
+#: Signed URLs written for each wrk thread per run: WeChat signs every push afresh, and wxbot
+#: refuses a signed URL that carries a second message.
+SIGNED_PER_THREAD = 100_000
 
-    ts, nonce = str(int(time.time())), "benchnonce"
-    return f"signature={signature(TOKEN, ts, nonce)}&timestamp={ts}&nonce={nonce}&openid=oBench"
+
+def signed_queries(path: Path, threads: int) -> None:
+    """Write ``SIGNED_PER_THREAD`` fresh signed query strings per wrk thread, one a line."""
+    import hashlib
+
+    ts, run = str(int(time.time())), time.monotonic_ns()
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(threads * SIGNED_PER_THREAD):
+            nonce = f"b{run}x{n}"
+            sig = hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest()
+            out.write(f"signature={sig}&timestamp={ts}&nonce={nonce}&openid=oBench\n")
 
 
 WRK_SCRIPT = r"""
 queries = {}
 for line in io.lines(os.getenv("BENCH_QUERIES")) do queries[#queries + 1] = line end
+signed = {}
+for line in io.lines(os.getenv("BENCH_SIGNED")) do signed[#signed + 1] = line end
+per_thread = tonumber(os.getenv("BENCH_SIGNED_PER_THREAD"))
 distinct = os.getenv("BENCH_DISTINCT") == "1"
 start = tonumber(os.getenv("BENCH_START"))
 span = tonumber(os.getenv("BENCH_SPAN"))
@@ -178,7 +191,8 @@ request = function()
     "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[" .. q ..
     "]]></Content><MsgId>" .. string.format("%d%02d%07d", os.time(), tid, counter) ..
     "</MsgId></xml>"
-  return wrk.format("POST", nil, {["Content-Type"] = "text/xml"}, body)
+  local url = "/wechat?" .. signed[(tid - 1) * per_thread + (counter % per_thread) + 1]
+  return wrk.format("POST", url, {["Content-Type"] = "text/xml"}, body)
 end
 """
 
@@ -204,15 +218,19 @@ def run_wrk(url: str, connections: int, seconds: int, queries: Path, start: int 
     script = queries.parent / "bench.lua"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     threads = min(2, connections)
+    signed = queries.parent / "signed.txt"
+    signed_queries(signed, threads)
     env = dict(os.environ) | {
         "BENCH_QUERIES": str(queries),
+        "BENCH_SIGNED": str(signed),
+        "BENCH_SIGNED_PER_THREAD": str(SIGNED_PER_THREAD),
         "BENCH_DISTINCT": "0" if start is None else "1",
         "BENCH_START": str(start or 0),
         "BENCH_SPAN": str(DISTINCT_PER_RUN // 2),
     }
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-         f"{url}?{signed_query()}"],
+         url],
         capture_output=True, text=True, env=env, timeout=seconds + 60, check=True,
     ).stdout  # fmt: skip
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
@@ -236,15 +254,15 @@ def run_python_client(
     url: str, connections: int, seconds: int, queries: Path, start: int | None
 ) -> Run:
     """Drive load from another Python process (when wrk is missing); costlier than wrk."""
-    command = [sys.executable, "-c", PYTHON_CLIENT, url, signed_query(), str(connections)]
+    command = [sys.executable, "-c", PYTHON_CLIENT, url, TOKEN, str(connections)]
     command += [str(seconds), str(queries), str(start or 0)]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
     return Run(**json.loads(out.stdout))
 
 
 PYTHON_CLIENT = r"""
-import http.client, json, sys, threading, time, urllib.parse
-url, query, connections, seconds, path, start = sys.argv[1:]
+import hashlib, http.client, json, sys, threading, time, urllib.parse
+url, token, connections, seconds, path, start = sys.argv[1:]
 queries = open(path, encoding="utf-8").read().split("\n")
 parts = urllib.parse.urlsplit(url)
 latencies, errors, counter, lock = [], [0], [int(start)], threading.Lock()
@@ -261,6 +279,9 @@ def worker():
             i = counter[0]
         now = int(time.time())
         body = (template % (i % 500, now, queries[i % len(queries)], now * 10**9 + i)).encode()
+        ts, nonce = str(now), "p%d" % i  # a fresh signed URL for every message, as WeChat's
+        sig = hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()
+        query = "signature=%s&timestamp=%s&nonce=%s&openid=oBench" % (sig, ts, nonce)
         began = time.perf_counter()
         conn.request("POST", parts.path + "?" + query, body, {"Content-Type": "text/xml"})
         response = conn.getresponse()

@@ -38,6 +38,8 @@ NOW = dt.datetime(2026, 6, 26, 2, 0, tzinfo=dt.UTC)
 
 #: MsgIds are unique across followers, as WeChat's are.
 _MSG_IDS = itertools.count(10**9)
+#: WeChat signs each push with a fresh nonce.
+_NONCES = itertools.count(1)
 
 
 @dataclass
@@ -52,10 +54,15 @@ class WeChatSender:
     openid: str = "oFollower0001"
 
     def query(
-        self, *, timestamp: int | None = None, nonce: str = "nonce1", encrypted: str | None = None
+        self,
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        encrypted: str | None = None,
     ) -> dict[str, str]:
         """Return a signed query string (with msg_signature when ``encrypted`` is given)."""
         ts = str(int(self.now.timestamp()) if timestamp is None else timestamp)
+        nonce = nonce or f"nonce{next(_NONCES)}"
         query = {
             "signature": crypto.signature(self.token, ts, nonce),
             "timestamp": ts,
@@ -302,7 +309,7 @@ def _bad_requests(sender: WeChatSender) -> list[tuple[str, dict[str, str] | None
         ("timestamp not a number", sender.query() | {"timestamp": "soon"}, good, 403),
         ("not XML", None, b"<xml><Content>unclosed</xml", 400),
         ("not UTF-8", None, "<xml>数据</xml>".encode("gbk"), 400),
-        ("empty body", None, b"", 400),
+        ("empty body, no Content-Length", None, b"", 411),
         ("no fields", None, b"<xml></xml>", 400),
         ("billion laughs", None, BILLION_LAUGHS.encode(), 400),
         ("external entity", None, EXTERNAL_ENTITY.encode(), 400),
@@ -421,6 +428,60 @@ def test_an_event_retry_is_deduplicated_by_sender_and_time(wechat: WeChatSender)
     assert later.status_code == 200
     runtime = get_runtime(wechat.client.application)
     assert [m.query for m in logged(runtime)] == ["SUBSCRIBE", "SUBSCRIBE"]
+
+
+# --- signed URLs carry one message -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["text", "event"])
+def test_a_signed_url_replayed_with_another_message_is_refused_in_every_worker(
+    app_with: Callable[..., Flask], archive: Runtime, kind: str
+) -> None:
+    workers = [app_with() for _ in range(2)]
+    sender = WeChatSender(workers[0].test_client())
+    if kind == "text":
+        carried, forged = sender.text_xml("最新"), sender.text_xml("数据要素")
+    else:
+        carried = sender.event_xml("subscribe", create_time=1782439000)
+        forged = sender.event_xml("subscribe", create_time=1782439001)
+    url = sender.query()
+    first = sender.post(carried, url)
+    assert first.status_code == 200
+    # WeChat's own retry on the same URL, whichever worker it reaches: the same answer
+    for worker in workers:
+        retry = worker.test_client().post("/wechat", query_string=url, data=carried.encode())
+        assert (retry.status_code, retry.get_data()) == (200, first.get_data())
+    # the URL read from a log, carrying another message: refused by every worker
+    for worker in workers:
+        replay = worker.test_client().post("/wechat", query_string=url, data=forged.encode())
+        assert replay.status_code == 403, replay.get_data(as_text=True)
+    assert len(logged(archive)) == 1
+
+
+def test_a_signed_url_is_free_again_once_its_window_has_closed(
+    app_with: Callable[..., Flask], archive: Runtime
+) -> None:
+    now = [NOW]
+    worker = app_with(clock=lambda: now[0], callback={"timestamp_window": 0.0})
+    sender = WeChatSender(worker.test_client())
+    url = sender.query()
+    assert sender.post(sender.text_xml("最新"), url).status_code == 200
+    assert sender.post(sender.text_xml("最新"), url).status_code == 403
+    now[0] = NOW + dt.timedelta(days=2)  # no window: a URL stays bound for a day
+    assert sender.post(sender.text_xml("最新"), url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["<a href='tel:1'>龘靐</a>", "<b>龘靐</b>", "<b>数据</b>要素 龘靐"],
+    ids=["link-found-nothing", "tags-found-nothing", "tags-listed"],
+)
+def test_a_followers_query_is_echoed_without_markup(wechat: WeChatSender, query: str) -> None:
+    reply = wechat.send(query)
+    assert reply["MsgType"] == "text", reply
+    content = str(reply["Content"])
+    assert "<a href='tel:1'>" not in content and "<b>" not in content
+    assert "＜" in content, content
 
 
 # --- events ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import socket
@@ -28,9 +29,14 @@ from wxbot.wechat.messages import parse_xml
 TOKEN = "wxbot-http-token"
 
 
-def signed_query(timestamp: int | None = None, nonce: str = "n0nce") -> dict[str, str]:
+#: WeChat signs each push with a fresh nonce.
+_NONCES = itertools.count(1)
+
+
+def signed_query(timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
     """Return a query string signed for now (or ``timestamp``)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = nonce or f"n{next(_NONCES)}"
     return {"signature": crypto.signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
 
 

@@ -88,7 +88,7 @@ def news_answer(item: Item, handler: str) -> Answer:
 
 
 def _safe(text: str) -> str:
-    # The text reply's links are markup: keep a heading's own angle brackets out of it.
+    # The text reply's links are markup: keep a heading's or a query's angle brackets out of it.
     return text.replace("<", "＜").replace(">", "＞")
 
 
@@ -143,7 +143,7 @@ def help_text(series_name: str, keywords: Sequence[str]) -> str:
 def nothing_answer(query: str, keywords: Sequence[str], handler: str) -> Answer:
     """Return the friendly answer to a search that found nothing."""
     lines = [
-        f"没有找到与“{clip(query, 20)}”相关的日报。",
+        f"没有找到与“{_safe(clip(query, 20))}”相关的日报。",
         keyword_hint(keywords),
         "回复“最新”看最新一期，回复“帮助”看用法。",
     ]
@@ -168,7 +168,7 @@ def search_answer(
         return nothing_answer(query, keywords, handler)
     if result.strong:
         return news_answer(result.items[0], handler)
-    header = f"与“{query.strip()[:20]}”相关的日报："
+    header = f"与“{_safe(query.strip()[:20])}”相关的日报："
     return list_answer(result.items, header, "回复序号打开那一期。", handler)
 
 
@@ -188,6 +188,7 @@ def welcome(greeting: str, latest: Item | None, handler: str) -> Answer:
     """Return the welcome a new follower gets: the greeting, the latest issue, how to ask."""
     lines = [greeting]
     if latest is not None:
-        lines.append(f"最新一期：{link(latest, f'{date_label(latest.issue_id)} {latest.heading}')}")
+        heading = _safe(latest.heading)
+        lines.append(f"最新一期：{link(latest, f'{date_label(latest.issue_id)} {heading}')}")
     lines.append("回复关键词查找往期日报，回复“帮助”查看用法。")
     return text_answer("\n".join(lines), handler)

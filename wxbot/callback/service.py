@@ -18,6 +18,7 @@ from .commands import answer_message
 from .message_log import MessageLog
 from .registry import Context
 from .replies import Answer
+from .signed_urls import SignedUrls
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class FollowerCallback:
         self.list_memory = dt.timedelta(hours=settings.list_memory_hours)
         self.search = ArchiveSearch(runtime)
         self.log = MessageLog(runtime.db, settings.log_flush_seconds)
+        self.signed_urls = SignedUrls(runtime.db, settings.timestamp_window)
         if self.keys.mode != "plaintext" and not self.keys.appid:
             logger.warning(
                 "callback: %s mode needs [wechat] appid to open messages", self.keys.mode
@@ -57,18 +59,28 @@ class FollowerCallback:
         """
         return messages.open_echo(self.keys, args)
 
+    def admit(self, args: Mapping[str, str]) -> None:
+        """Check a POST's signed query (signature, timestamp) before any of its body is read.
+
+        :raises CallbackRejected: when the signature is missing or wrong, or the URL is stale.
+        """
+        messages.verify_signature(self.keys, args)
+        messages.check_timestamp(args, self.runtime.now().timestamp(), self.timestamp_window)
+
     def receive(self, args: Mapping[str, str], body: bytes) -> str:
         """Answer a POSTed message or event with the reply body (``success`` for none).
 
-        :raises CallbackRejected: for a request to refuse (bad signature, stale, malformed).
+        :raises CallbackRejected: for a request to refuse (bad signature, stale, malformed,
+            a signed URL already used for another message).
         """
         if len(body) > self.max_body_bytes:
             raise messages.BodyTooLarge(f"body of {len(body)} bytes")
-        messages.verify_signature(self.keys, args)
+        self.admit(args)
         now = self.runtime.now()
-        messages.check_timestamp(args, now.timestamp(), self.timestamp_window)
         envelope = messages.open_request(self.keys, args, body, signature_checked=True)
         message = envelope.message
+        if not envelope.encrypted:  # msg_signature signs the ciphertext: it carries only that
+            self.signed_urls.bind(args, message, now)
         if message.job is not None:
             reply = self._once(message, now)
         else:

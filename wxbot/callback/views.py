@@ -53,6 +53,7 @@ class CallbackEndpoint:
         try:
             args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
             if method == "POST":
+                self.callback.admit(args)  # signed and fresh, or refused before its body is read
                 reply = self.callback.receive(args, self._body(environ))
                 kind = "text/plain" if reply == "success" else "application/xml"
                 return _answer(start_response, "200 OK", reply, kind)
@@ -73,21 +74,42 @@ class CallbackEndpoint:
     def _body(self, environ: dict[str, Any]) -> bytes:
         limit = self.callback.max_body_bytes
         length = environ.get("CONTENT_LENGTH")
-        stream = environ["wsgi.input"]
-        if length:
-            try:
-                size = int(length)
-            except ValueError:
-                raise CallbackRejected("bad Content-Length") from None
-            if size > limit:  # refused unread
-                raise BodyTooLarge(f"body of {size} bytes")
-            return bytes(stream.read(size))
-        if environ.get("wsgi.input_terminated"):  # chunked: read no more than the limit allows
-            return bytes(stream.read(limit + 1))
-        return b""
+        if not length:  # WeChat always sends one; a stream of unknown length is not read
+            raise LengthRequired("Content-Length required")
+        try:
+            size = int(length)
+        except ValueError:
+            raise CallbackRejected("bad Content-Length") from None
+        if size > limit:  # refused unread
+            raise BodyTooLarge(f"body of {size} bytes")
+        try:
+            body = bytes(environ["wsgi.input"].read(size))
+        except OSError as exc:  # the server's read timeout: a client too slow to send it
+            raise BodyTimeout(f"body not received in time: {exc}") from None
+        if len(body) < size:
+            raise CallbackRejected(f"body of {len(body)} bytes, Content-Length {size}")
+        return body
 
 
-_REASONS = {400: "Bad Request", 403: "Forbidden", 413: "Payload Too Large"}
+class LengthRequired(CallbackRejected):
+    """A POST without Content-Length."""
+
+    status = 411
+
+
+class BodyTimeout(CallbackRejected):
+    """A body that did not arrive within the server's read timeout."""
+
+    status = 408
+
+
+_REASONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    408: "Request Timeout",
+    411: "Length Required",
+    413: "Payload Too Large",
+}
 
 
 def _answer(start_response: StartResponse, status: str, text: str, kind: str) -> list[bytes]:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 # migrations, and every module that declares tables (so the metadata it compares is whole).
 from . import (  # noqa: F401
+    callback_nonces,
     followers,
     issue_links,
     issues,

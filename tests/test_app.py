@@ -1,0 +1,70 @@
+"""The web application's pages: headers that keep browsers from sniffing, framing, scripting."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import CHROMIUM, CHROMIUM_FLAGS
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from wxbot.runtime import Runtime
+
+PAGES = ["/issues/2026-06-13", "/issues/2026-06-13/preview", "/issues", "/issues/1999-01-01"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_carry_security_headers(client: FlaskClient, archive: Runtime, path: str) -> None:
+    page = client.get(path)
+    assert page.mimetype == "text/html", path
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    policy = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+
+
+def test_images_are_not_sniffed(client: FlaskClient, archive: Runtime) -> None:
+    cover = client.get("/issues/2026-06-13/cover.jpg")
+    assert cover.status_code == 200
+    assert cover.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.fixture
+def served(app: Flask, archive: Runtime) -> Iterator[str]:
+    """Return the URL of the app served on 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_the_served_preview_works_under_its_policy(served: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            refused: list[str] = []
+            page.on("console", lambda m: refused.append(m.text) if "Security" in m.text else None)
+            page.goto(f"{served}/issues/2026-06-13/preview", wait_until="load")
+            found: dict[str, Any] = page.evaluate(
+                """() => ({
+                  images: [...document.images].map(i => i.complete && i.naturalWidth > 0),
+                  background: getComputedStyle(document.body).backgroundColor,
+                })"""
+            )
+        finally:
+            browser.close()
+    assert refused == []
+    assert found["images"] and all(found["images"]), found
+    assert found["background"] == "rgb(237, 237, 237)"  # the page's inline stylesheet applies
