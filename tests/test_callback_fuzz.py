@@ -230,8 +230,44 @@ def messages(draw: st.DrawFn) -> str:
     return _element("xml", "".join(draw(st.permutations(parts))))
 
 
+numbers = st.one_of(st.integers(-(2**70), 2**70).map(str), contents)
+
+
+@st.composite
+def job_events(draw: st.DrawFn) -> str:
+    """Draw a PUBLISHJOBFINISH or MASSSENDJOBFINISH event with drawn values."""
+    item = st.builds(
+        lambda idx, url: _element("item", _element("idx", idx) + _element("ArticleIdx", idx) + url),
+        numbers,
+        st.sampled_from(["article_url", "ArticleUrl"]).flatmap(
+            lambda name: contents.map(lambda url: _element(name, url))
+        ),
+    )
+    items = "".join(draw(st.lists(item, max_size=3)))
+    if draw(st.booleans()):
+        event = "PUBLISHJOBFINISH"
+        info = "".join(
+            _element(name, draw(numbers))
+            for name in ("publish_id", "publish_status", "article_id", "fail_idx")
+        ) + _element("article_detail", _element("count", draw(numbers)) + items)
+        body = _element("PublishEventInfo", info)
+    else:
+        event = "MASSSENDJOBFINISH"
+        body = "".join(
+            _element(name, draw(numbers))
+            for name in ("MsgID", "Status", "TotalCount", "FilterCount", "SentCount", "ErrorCount")
+        ) + _element("ArticleUrlResult", _element("ResultList", items))
+    return _element(
+        "xml",
+        "<ToUserName>gh_wxbot</ToUserName><FromUserName>oFuzzOperator</FromUserName>"
+        f"<CreateTime>{draw(numbers)}</CreateTime><MsgType>event</MsgType>"
+        f"<Event>{event}</Event>{body}",
+    )
+
+
 documents = st.one_of(
     messages(),
+    job_events(),
     st.builds(_element, st.just("xml"), st.lists(elements, max_size=5).map("".join)),
     elements,
     contents,
