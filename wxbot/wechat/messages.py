@@ -4,9 +4,10 @@ https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overvi
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
 
-The only module of the callback that imports wechatpy (its signer and AES cipher). XML is
-parsed only after a scan has refused any ``<!DOCTYPE``/``<!ENTITY`` (anything ``<!`` but
-CDATA and comments), so no parser ever sees a DTD and no entity is ever expanded.
+The only module of the callback that imports wechatpy (its signer and AES cipher, never its
+xmltodict message parser). XML, outside and inside the AES envelope, is parsed by expat through
+defusedxml with DTDs, entity declarations and external references refused wherever they sit,
+so no entity is ever expanded; elements are built without recursion, to a bounded depth.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 from wechatpy.crypto import PrpCrypto
 from wechatpy.utils import WeChatSigner
 
@@ -143,8 +146,13 @@ def verify_signature(keys: CallbackKeys, args: Mapping[str, str]) -> None:
     """
     given = args.get("signature", "")
     expected = signature(keys.token, args.get("timestamp", ""), args.get("nonce", ""))
-    if not keys.token or not given or not hmac.compare_digest(given, expected):
+    if not keys.token or not given or not _same(given, expected):
         raise BadSignature("signature missing or wrong")
+
+
+def _same(given: str, expected: str) -> bool:
+    """Compare in constant time; a signature may hold any character a query can carry."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
 
 
 def check_timestamp(args: Mapping[str, str], now: float, window: float) -> None:
@@ -186,7 +194,7 @@ def open_request(
         expected = signature(
             keys.token, args.get("timestamp", ""), args.get("nonce", ""), ciphertext
         )
-        if not given or not hmac.compare_digest(given, expected):
+        if not given or not _same(given, expected):
             raise BadSignature("msg_signature missing or wrong")
         fields = parse_xml(decrypt(keys, ciphertext).encode("utf-8"))
         return Envelope(message_from_fields(fields), encrypted=True)
@@ -259,59 +267,78 @@ def seal(keys: CallbackKeys, reply_xml: str, nonce: str, timestamp: int | None =
 # --- XML in -----------------------------------------------------------------------------------
 
 
-def refuse_declarations(text: str) -> None:
-    """Refuse any ``<!`` markup but CDATA sections and comments (DOCTYPE, ENTITY, …).
-
-    :raises MalformedMessage: naming what was found.
-    """
-    position = text.find("<!")
-    while position != -1:
-        if text.startswith("<![CDATA[", position):
-            end = text.find("]]>", position + 9)
-            if end == -1:
-                raise MalformedMessage("unterminated CDATA section")
-            position = text.find("<!", end + 3)
-        elif text.startswith("<!--", position):
-            end = text.find("-->", position + 4)
-            if end == -1:
-                raise MalformedMessage("unterminated comment")
-            position = text.find("<!", end + 3)
-        else:
-            raise MalformedMessage("DOCTYPE or ENTITY declarations are not accepted")
+#: How deep WeChat nests a message's elements: ``<xml>`` and its fields are 2 levels, the
+#: deepest (a PUBLISHJOBFINISH's ``PublishEventInfo/article_detail/item/idx``, a
+#: MASSSENDJOBFINISH's ``ArticleUrlResult/ResultList/item/ArticleIdx``) 5. Anything deeper is
+#: not a WeChat message, and is refused before it is built.
+MAX_XML_DEPTH = 8
 
 
 def parse_xml(body: bytes) -> dict[str, Any]:
     """Return the children of a message's root element as data (repeated names as lists).
 
-    :raises MalformedMessage: for a body that is not UTF-8, holds a DTD, or is not XML.
+    :raises MalformedMessage: for a body that is not UTF-8, holds a DTD, is nested deeper than
+        ``MAX_XML_DEPTH`` or is not XML.
     """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedMessage("body is not UTF-8") from None
-    refuse_declarations(text)
+    builder = _FieldsBuilder()
+    # expat reports a DOCTYPE, an entity declaration or an external reference wherever it
+    # sits, and defusedxml refuses each as it is reported: nothing is declared or expanded.
+    parser = DefusedXMLParser(
+        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
-        root = ET.fromstring(text)
+        parser.feed(text)
+        parser.close()
+    except DefusedXmlException:
+        raise MalformedMessage(
+            "malformed XML: DTDs and entity declarations are not accepted"
+        ) from None
     except ET.ParseError as exc:
-        raise MalformedMessage(f"not XML: {exc}") from None
-    data = _element_data(root)
-    if not isinstance(data, dict):
+        raise MalformedMessage(f"malformed XML: {exc}") from None
+    if not isinstance(builder.root, dict):
         raise MalformedMessage("the root element has no fields")
-    return data
+    return builder.root
 
 
-def _element_data(element: ET.Element) -> dict[str, Any] | str:
-    if len(element) == 0:
-        return element.text or ""
-    data: dict[str, Any] = {}
-    for child in element:
-        value = _element_data(child)
-        if child.tag in data:
-            known = data[child.tag]
-            data[child.tag] = [*known, value] if isinstance(known, list) else [known, value]
+class _FieldsBuilder:
+    """Build the data of a document as expat reports its elements, with no recursion.
+
+    An element with children becomes a dict (a repeated name collects a list), one without
+    becomes its text. Nesting deeper than ``MAX_XML_DEPTH`` stops the parse at once.
+    """
+
+    def __init__(self) -> None:
+        self.root: dict[str, Any] | str | None = None
+        self._open: list[tuple[str, dict[str, Any], list[str]]] = []
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        if len(self._open) >= MAX_XML_DEPTH:
+            raise MalformedMessage(f"malformed XML: nested deeper than {MAX_XML_DEPTH} levels")
+        self._open.append((tag, {}, []))
+
+    def data(self, text: str) -> None:
+        if self._open:
+            self._open[-1][2].append(text)
+
+    def end(self, tag: str) -> None:
+        _, children, texts = self._open.pop()
+        value: dict[str, Any] | str = children if children else "".join(texts)
+        if not self._open:
+            self.root = value
+            return
+        siblings = self._open[-1][1]
+        if tag in siblings:
+            known = siblings[tag]
+            siblings[tag] = [*known, value] if isinstance(known, list) else [known, value]
         else:
-            data[child.tag] = value
-    return data
+            siblings[tag] = value
+
+    def close(self) -> dict[str, Any] | str | None:
+        return self.root
 
 
 def message_from_fields(fields: Mapping[str, Any]) -> Message:
