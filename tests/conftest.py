@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -24,6 +25,12 @@ from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.testing import EventSink, SandboxApi
 from wxbot.storage import Database
 
+# The inputs editors' tools make (bench/editor_inputs.py) serve the benches and the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from editor_inputs import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+
+__all__ = ["CHROMIUM", "CHROMIUM_FLAGS"]
+
 SAMPLES = sample_issues()
 
 #: Keys of a test configuration that are not settings.
@@ -35,18 +42,6 @@ def make_runtime(test_config: Mapping[str, Any]) -> Runtime:
     overrides = {k: v for k, v in test_config.items() if k not in RUNTIME_OPTIONS}
     options = {k: v for k, v in test_config.items() if k in RUNTIME_OPTIONS}
     return load_runtime(overrides=overrides, **options)
-
-
-#: Debian's Chromium (no browser download), and the flags it needs as root on a closed network.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(autouse=True)

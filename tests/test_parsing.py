@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES
+from conftest import CHROMIUM, SAMPLES
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from editor_inputs import print_with_chromium  # noqa: E402
 
 from wxbot.errors import IssueFormatError
 from wxbot.model import Issue
@@ -294,31 +297,14 @@ def print_pdf(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
 
     def print_pdf(text: str) -> bytes:
         body = "".join(f"<p>{html.escape(line) or '&nbsp;'}</p>" for line in text.splitlines())
-        page = folder / "issue.html"
-        page.write_text(
+        return print_with_chromium(
             "<html><head><meta charset='utf-8'><style>"
             "@page { size: A5; margin: 15mm; @bottom-center { content: counter(page); } }"
             "body { font-family: 'Noto Sans CJK SC'; font-size: 11pt; }"
             "p { margin: 0 0 4pt; white-space: pre-wrap; }"
             f"</style></head><body>{body}</body></html>",
-            encoding="utf-8",
+            folder,
         )
-        out = folder / "issue.pdf"
-        subprocess.run(
-            [
-                str(CHROMIUM),
-                "--headless",
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={folder / 'profile'}",
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={out}",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        return out.read_bytes()
 
     return print_pdf
 
