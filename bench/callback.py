@@ -154,6 +154,16 @@ class Server:
 SIGNED_PER_THREAD = 100_000
 
 
+def signed_query() -> str:
+    """Return a freshly signed callback query string (a nonce of its own, as WeChat signs)."""
+    import hashlib
+    import uuid
+
+    ts, nonce = str(int(time.time())), uuid.uuid4().hex
+    sig = hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest()
+    return f"signature={sig}&timestamp={ts}&nonce={nonce}&openid=oBench"
+
+
 def signed_queries(path: Path, threads: int) -> None:
     """Write ``SIGNED_PER_THREAD`` fresh signed query strings per wrk thread, one a line."""
     import hashlib
