@@ -61,6 +61,7 @@ def test_draft_mode_uploads_each_file_once_and_makes_one_draft(
     (cover,) = sandbox.state.uploads("image")
     assert article["thumb_media_id"] == cover.media_id
     assert cover.filename == "cover.jpg" and Image.open(io.BytesIO(cover.data)).size == (940, 500)
+    assert f"cover.jpg {len(cover.data):,} bytes" in record.steps[0].detail  # render names it so
     assert article["pic_crop_235_1"] == "0_0.1_1_0.9"  # its 940×400 band
     assert article["pic_crop_1_1"] == "0.234043_0_0.765957_1"  # its central 500×500 square
     assert draft.filtered_images == []  # every body image is WeChat-hosted

@@ -62,6 +62,8 @@ def test_lint_passes_the_samples(archive: Runtime, run_cli: RunCli, issue_id: st
     result = run_cli("lint", issue_id)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{issue_id}: ok — ")
+    cover = make_cover(get_issue(archive, issue_id), archive.settings)  # exactly what is uploaded
+    assert f"cover.jpg {len(cover):,} bytes" in result.output
 
 
 def test_lint_fails_an_issue_too_long_for_wechat(

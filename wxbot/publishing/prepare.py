@@ -15,6 +15,7 @@ from ..model import Issue
 from ..platform_limits import ALLOWED_IMAGE_HOSTS
 from ..rendering import render_issue
 from ..rendering.compliance import (
+    COVER_NAME,
     ComplianceError,
     Problem,
     content_characters,
@@ -96,7 +97,7 @@ def prepare_draft(
         article = render_issue(issue, runtime.settings, image_url=placeholders)
         step.detail = (
             f"{article.title} — {content_characters(article.html):,} characters counting tags, "
-            f"{len(placeholders.files)} images, cover {len(article.cover_jpeg):,} bytes"
+            f"{len(placeholders.files)} images, {COVER_NAME} {len(article.cover_jpeg):,} bytes"
         )
     with run.step("lint") as step:
         problems = lint_article(article, publishing=False) + _media_problems(placeholders)
