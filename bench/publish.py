@@ -5,8 +5,9 @@
 For each synthetic issue: ``wxbot publish --mode publish`` (the result polled with
 freepublish/get), then a re-publish of the unchanged issue; then ``--mode mass`` of fresh
 issues. Calls are counted by the sandbox and compared to the minimum: the token (0 once
-cached), the cover and thumb uploads, one uploadimg per image WeChat does not hold yet, the
-draft, and the submit or sendall. Time is compared to rendering the same issue alone.
+cached), the cover's one upload (image material, cropped twice by the draft), one uploadimg
+per image WeChat does not hold yet, the draft, and the submit or sendall. Time is compared
+to rendering the same issue alone.
 Targets: calls = minimum; re-publishing an unchanged issue uploads nothing.
 """
 
@@ -48,12 +49,12 @@ def last_seq(sandbox: SandboxServer) -> int:
 
 
 def minimum(runtime: Runtime, issue_id: str, token_cached: bool, known_images: set[str]) -> int:
-    """Return the fewest calls a publish can make: token, cover, thumb, new images, draft, send."""
+    """Return the fewest calls a publish can make: token, cover, new images, draft, send."""
     placeholders = ImagePlaceholders()
     render_issue(get_issue(runtime, issue_id), runtime.settings, image_url=placeholders)
     new_images = set(placeholders.files) - known_images
     known_images.update(placeholders.files)
-    return (0 if token_cached else 1) + 2 + len(new_images) + 1 + 1
+    return (0 if token_cached else 1) + 1 + len(new_images) + 1 + 1
 
 
 def render_seconds(runtime: Runtime, issue_id: str) -> float:

@@ -1,4 +1,4 @@
-"""Measure rendering one issue (article HTML + cover + thumb) against reading it from the archive.
+"""Measure rendering one issue (article HTML + cover) against reading it from the archive.
 
     python bench/render.py [--synthetic 20] [--repeat 5]
 
@@ -71,7 +71,7 @@ def main() -> None:
     print(f"runs per issue:            {args.repeat}")
     print(f"floor (load from archive): {floor:8.2f} ms median")
     print(f"load + HTML only:          {html:8.2f} ms median   ({html / floor:.1f}× floor)")
-    print(f"load + HTML+cover+thumb:   {full:8.2f} ms median   ({full / floor:.1f}× floor)")
+    print(f"load + HTML+cover:         {full:8.2f} ms median   ({full / floor:.1f}× floor)")
     print(f"article size:              {min(sizes):,}–{max(sizes):,} characters (limit 20,000)")
     verdict = "met" if full < TARGET_MS else "MISSED"
     print(f"target < {TARGET_MS:.0f} ms per issue: {verdict}")

@@ -1,29 +1,28 @@
-"""Cover images: sizes and bytes WeChat takes, deterministic, CJK laid out without tofu."""
+"""The cover: one image for both of WeChat's crops, deterministic, CJK laid out without tofu."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
 import itertools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from wxbot import config as config_module
 from wxbot.errors import ConfigError
 from wxbot.model import Issue
 from wxbot.parsing import parse_file
-from wxbot.platform_limits import THUMB_MAX_BYTES
+from wxbot.platform_limits import IMAGE_MATERIAL_MAX_BYTES
+from wxbot.publishing.uploads import cover_crops
 from wxbot.rendering.cover_images import (
     CoverLayout,
     cover_layout,
+    draw,
     font_face,
     make_cover,
-    make_thumb,
-    thumb_layout,
 )
 from wxbot.rendering.text_layout import NO_LINE_END, NO_LINE_START
 from wxbot.resources import sample_issues
@@ -32,10 +31,6 @@ fontTools = pytest.importorskip("fontTools", reason="fonttools is a dev dependen
 from fontTools.ttLib import TTFont  # noqa: E402
 
 SAMPLES = {p.stem: p for p in sample_issues()}
-LAYOUTS: dict[str, Callable[[Issue, Any], CoverLayout]] = {
-    "cover": cover_layout,
-    "thumb": thumb_layout,
-}
 DEBIAN_NOTO = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
@@ -52,16 +47,27 @@ def cmap(path: Path, index: int) -> set[int]:
         return set(font.getBestCmap())
 
 
+def crop_boxes() -> dict[str, tuple[float, float, float, float]]:
+    """Return the two crops the draft sends, parsed back into pixels of the 940×500 cover."""
+    boxes = {}
+    for name, value in zip(("pic_crop_235_1", "pic_crop_1_1"), cover_crops(), strict=True):
+        x1, y1, x2, y2 = (float(v) for v in value.split("_"))
+        boxes[name] = (x1 * 940, y1 * 500, x2 * 940, y2 * 500)
+    return boxes
+
+
 def assert_well_laid_out(layout: CoverLayout) -> None:
-    """Every run has its glyphs, sits inside the canvas, overlaps no other and obeys 禁则."""
+    """Every run has its glyphs, lies in both crops, overlaps no other and obeys 禁则."""
     glyphs = cmap(layout.face.path, layout.face.index)
     assert layout.runs
+    assert (layout.width, layout.height) == (940, 500)
     for run in layout.runs:
         missing = {c for c in run.text if not c.isspace() and ord(c) not in glyphs}
         assert not missing, f"tofu: {sorted(missing)} in {run.text!r}"
         left, top, right, bottom = run.box
-        assert 0 <= left and right <= layout.width, f"overflows sideways: {run}"
-        assert 0 <= top and bottom <= layout.height, f"overflows vertically: {run}"
+        for name, (x1, y1, x2, y2) in crop_boxes().items():
+            assert x1 <= left and right <= x2, f"cut sideways by {name}: {run}"
+            assert y1 <= top and bottom <= y2, f"cut vertically by {name}: {run}"
         assert run.text == run.text.strip() and run.text
         assert run.text[0] not in NO_LINE_START or run.text == "…", run.text
         assert run.text[-1] not in NO_LINE_END, run.text
@@ -72,33 +78,48 @@ def assert_well_laid_out(layout: CoverLayout) -> None:
 
 @pytest.mark.parametrize("theme", ["blue", "neutral"])
 @pytest.mark.parametrize("issue_id", sorted(SAMPLES))
-@pytest.mark.parametrize(
-    ("make", "size"), [(make_cover, (900, 383)), (make_thumb, (500, 500))], ids=["cover", "thumb"]
-)
-def test_covers_are_jpegs_of_the_right_size_within_the_thumb_limit(
-    make: Callable[..., bytes], size: tuple[int, int], issue_id: str, theme: str
+def test_the_cover_is_one_jpeg_far_within_the_image_material_limit(
+    issue_id: str, theme: str
 ) -> None:
-    data = make(sample(issue_id), settings(**{"render.theme": theme}))
+    data = make_cover(sample(issue_id), settings(**{"render.theme": theme}))
     image = Image.open(io.BytesIO(data))
-    assert image.format == "JPEG" and image.size == size and image.mode == "RGB"
-    assert len(data) <= THUMB_MAX_BYTES
+    assert image.format == "JPEG" and image.size == (940, 500) and image.mode == "RGB"
+    assert len(data) <= IMAGE_MATERIAL_MAX_BYTES // 20  # sharp text, no quality given up
 
 
-@pytest.mark.parametrize("make", [make_cover, make_thumb], ids=["cover", "thumb"])
-def test_covers_are_deterministic_per_issue_and_theme(make: Callable[..., bytes]) -> None:
+def test_the_crops_are_a_235_band_and_a_square_with_at_most_six_decimals() -> None:
+    band, square = cover_crops()
+    assert band == "0_0.1_1_0.9"  # 940×400: 2.35:1 to the pixel
+    assert square == "0.234043_0_0.765957_1"  # the central 500×500
+    for x1, y1, x2, y2 in crop_boxes().values():
+        assert (x2 - x1) / (y2 - y1) == pytest.approx(2.35 if y1 else 1.0, abs=0.001)
+
+
+def test_the_cover_is_deterministic_per_issue_and_theme() -> None:
     blue, neutral = settings(), settings(**{"render.theme": "neutral"})
-    first = make(sample("2026-06-13"), blue)
+    first = make_cover(sample("2026-06-13"), blue)
 
-    assert make(sample("2026-06-13"), blue) == first
-    assert make(sample("2026-06-13"), neutral) != first
-    assert make(sample("2026-06-25"), blue) != first
+    assert make_cover(sample("2026-06-13"), blue) == first
+    assert make_cover(sample("2026-06-13"), neutral) != first
+    assert make_cover(sample("2026-06-25"), blue) != first
 
 
-@pytest.mark.parametrize("kind", sorted(LAYOUTS))
+@pytest.mark.parametrize("crop", ["pic_crop_235_1", "pic_crop_1_1"])
+def test_each_crop_shows_the_whole_headline_in_ink(crop: str) -> None:
+    """Drawn with and without its text, the cover differs only inside each crop."""
+    layout = cover_layout(sample(), settings())
+    with_text = draw(layout)
+    without = draw(dataclasses.replace(layout, runs=()))
+    ink = ImageChops.difference(with_text, without).getbbox()
+    assert ink is not None
+    x1, y1, x2, y2 = crop_boxes()[crop]
+    assert x1 <= ink[0] and ink[2] <= x2 and y1 <= ink[1] and ink[3] <= y2, (ink, crop)
+
+
 @pytest.mark.parametrize("issue_id", sorted(SAMPLES))
-def test_covers_show_series_date_and_key_topics(kind: str, issue_id: str) -> None:
+def test_the_cover_shows_series_date_and_key_topics(issue_id: str) -> None:
     issue = sample(issue_id)
-    layout = LAYOUTS[kind](issue, settings())
+    layout = cover_layout(issue, settings())
     texts = [r.text for r in layout.runs]
 
     assert_well_laid_out(layout)
@@ -108,7 +129,6 @@ def test_covers_show_series_date_and_key_topics(kind: str, issue_id: str) -> Non
     assert any(t.startswith(first_topic[:6]) for t in texts), texts
 
 
-@pytest.mark.parametrize("kind", sorted(LAYOUTS))
 @pytest.mark.parametrize(
     ("series", "keywords"),
     [
@@ -125,10 +145,10 @@ def test_covers_show_series_date_and_key_topics(kind: str, issue_id: str) -> Non
     ],
 )
 def test_long_or_exotic_text_is_wrapped_cut_or_left_out_never_overflowing(
-    kind: str, series: str, keywords: list[str]
+    series: str, keywords: list[str]
 ) -> None:
     issue = dataclasses.replace(sample(), series_title=series)
-    layout = LAYOUTS[kind](issue, settings(**{"cover.keywords": keywords}))
+    layout = cover_layout(issue, settings(**{"cover.keywords": keywords}))
     assert_well_laid_out(layout)
     drawn = "".join(r.text for r in layout.runs)
     assert "🚀" not in drawn and "😀" not in drawn
@@ -148,11 +168,10 @@ def test_characters_missing_from_a_configured_font_are_left_out(tmp_path: Path) 
         font.save(str(small))
     config = settings(**{"cover.font_path": str(small)})
 
-    for make_layout in LAYOUTS.values():
-        layout = make_layout(sample(), config)
-        assert layout.face.path == small
-        assert_well_laid_out(layout)
-        assert "国家数据" in "".join(r.text for r in layout.runs)
+    layout = cover_layout(sample(), config)
+    assert layout.face.path == small
+    assert_well_laid_out(layout)
+    assert "国家数据" in "".join(r.text for r in layout.runs)
     assert make_cover(sample(), config) != make_cover(sample(), settings())
 
 

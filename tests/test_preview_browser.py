@@ -14,6 +14,7 @@ import pytest
 from click.testing import Result
 from conftest import CHROMIUM, CHROMIUM_FLAGS
 
+from wxbot.publishing.uploads import cover_crops
 from wxbot.runtime import Runtime
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -52,6 +53,14 @@ MEASURE = """() => {
     images: [...document.images].map(
       i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0})),
     bodySize: parseFloat(getComputedStyle(article.querySelector('h2 + p')).fontSize),
+    crops: Object.fromEntries([...document.querySelectorAll('.crop')].map(box => {
+      const outer = box.getBoundingClientRect();
+      const image = box.querySelector('img').getBoundingClientRect();
+      return [box.dataset.crop, [
+        (outer.left - image.left) / image.width, (outer.top - image.top) / image.height,
+        (outer.right - image.left) / image.width, (outer.bottom - image.top) / image.height,
+      ]];
+    })),
   };
 }"""
 
@@ -82,6 +91,10 @@ def test_preview_fits_a_phone_and_every_image_loads(
     assert found["scrollWidth"] <= PHONE["width"], "the page scrolls sideways"
     assert found["widest"] <= PHONE["width"], "something in the article sticks out"
     srcs = [i["src"] for i in found["images"]]
-    assert srcs == ["cover.jpg", "thumb.jpg", "images/qr-account.png", "images/qr-website.png"]
+    assert srcs == ["cover.jpg", "cover.jpg", "images/qr-account.png", "images/qr-website.png"]
     assert all(i["ok"] for i in found["images"]), found["images"]
     assert 15 <= found["bodySize"] <= 17
+    # the feed card shows exactly the pic_crop_235_1 band, the share card the pic_crop_1_1 square
+    for name, sent in zip(("pic_crop_235_1", "pic_crop_1_1"), cover_crops(), strict=True):
+        expected = [float(v) for v in sent.split("_")]
+        assert found["crops"][name] == pytest.approx(expected, abs=0.01), name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES
+from PIL import Image
 
 from wxbot.archive import ingest_paths
 from wxbot.links import issue_links_for
@@ -52,13 +54,16 @@ def test_draft_mode_uploads_each_file_once_and_makes_one_draft(
     assert record.status == "done"
     assert steps(record) == [(s, "done") for s in ("render", "lint", "upload", "draft")]
     kinds = sorted(m.kind for m in sandbox.state.uploads())
-    assert kinds == ["image", "thumb", "uploadimg", "uploadimg"]
+    assert kinds == ["image", "uploadimg", "uploadimg"]  # one cover, as image material
     (draft,) = sandbox.state.live_drafts()
     assert draft.media_id == record.draft_media_id
     article = draft.articles[0]
-    assert article["thumb_media_id"] == sandbox.state.uploads("thumb")[0].media_id
-    assert article["pic_crop_235_1"] == "0_0_1_1"  # the cover is 900×383 already
-    assert article["pic_crop_1_1"] == "0.287222_0_0.712778_1"  # its centred 383×383 square
+    (cover,) = sandbox.state.uploads("image")
+    assert article["thumb_media_id"] == cover.media_id
+    assert cover.filename == "cover.jpg" and Image.open(io.BytesIO(cover.data)).size == (940, 500)
+    assert f"cover.jpg {len(cover.data):,} bytes" in record.steps[0].detail  # render names it so
+    assert article["pic_crop_235_1"] == "0_0.1_1_0.9"  # its 940×400 band
+    assert article["pic_crop_1_1"] == "0.234043_0_0.765957_1"  # its central 500×500 square
     assert draft.filtered_images == []  # every body image is WeChat-hosted
     sources = re.findall(r'<img[^>]*src="([^"]+)"', article["content"])
     assert sorted(sources) == sorted(m.url for m in sandbox.state.uploads("uploadimg"))
@@ -86,7 +91,7 @@ def test_an_edited_issue_updates_its_one_draft(
     assert [r.status for r in ingest_paths(wechat_runtime, [edited])] == ["replaced"]
     record = publish_issue(wechat_runtime, ISSUE, "draft")
     assert (calls(sandbox, "draft/add"), calls(sandbox, "draft/update")) == (1, 1)
-    assert calls(sandbox, "material/add_material") + calls(sandbox, "media/uploadimg") == 4
+    assert calls(sandbox, "material/add_material") + calls(sandbox, "media/uploadimg") == 3
     (draft,) = sandbox.state.live_drafts()
     assert "约 76% 的美国人" in draft.articles[0]["content"]
     assert record.summary == "draft updated: version 2"
@@ -118,8 +123,8 @@ def test_a_failure_at_upload_is_explained_and_a_rerun_resumes(
     record = publish_issue(wechat_runtime, ISSUE, "publish")
     assert record.status == "done" and record.article_url
     upload = next(s for s in record.steps if s.step == "upload")
-    assert upload.detail == "4 files: 2 uploaded, 2 already on WeChat"
-    assert calls(sandbox, "material/add_material") == 2  # cover and thumb went the first time
+    assert upload.detail == "3 files: 2 uploaded, 1 already on WeChat"
+    assert calls(sandbox, "material/add_material") == 1  # the cover went the first time
     assert len(sandbox.state.uploads("uploadimg")) == 2
 
 

@@ -12,14 +12,14 @@ from PIL import Image
 
 from wxbot.archive import get_issue, ingest_paths
 from wxbot.rendering import render_issue
-from wxbot.rendering.cover_images import make_cover, make_thumb
+from wxbot.rendering.cover_images import make_cover
 from wxbot.resources import assets_dir, sample_issues
 from wxbot.runtime import Runtime
 
 RunCli = Callable[..., Result]
 
 
-def test_render_writes_the_body_the_preview_and_both_covers(
+def test_render_writes_the_body_the_preview_and_the_cover(
     archive: Runtime, run_cli: RunCli, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
@@ -30,15 +30,15 @@ def test_render_writes_the_body_the_preview_and_both_covers(
     expected = render_issue(issue, archive.settings, image_url=lambda p: f"images/{p.name}")
     assert (out / "article.html").read_text(encoding="utf-8") == expected.html
     assert (out / "cover.jpg").read_bytes() == make_cover(issue, archive.settings)
-    assert (out / "thumb.jpg").read_bytes() == make_thumb(issue, archive.settings)
-    assert Image.open(io.BytesIO((out / "cover.jpg").read_bytes())).size == (900, 383)
+    assert not (out / "thumb.jpg").exists()
+    assert Image.open(io.BytesIO((out / "cover.jpg").read_bytes())).size == (940, 500)
     for name in ("qr-account.png", "qr-website.png"):
         assert (out / "images" / name).read_bytes() == (assets_dir() / "brand" / name).read_bytes()
     preview = (out / "preview.html").read_text(encoding="utf-8")
     assert expected.html in preview
-    assert 'src="cover.jpg"' in preview and 'src="thumb.jpg"' in preview
+    assert preview.count('src="cover.jpg"') == 2 and "thumb.jpg" not in preview
     assert "合规检查通过" in preview
-    for name in ("article.html", "preview.html", "cover.jpg", "thumb.jpg"):
+    for name in ("article.html", "preview.html", "cover.jpg"):
         assert f"wrote {out / name} (" in result.output
 
 
@@ -62,6 +62,8 @@ def test_lint_passes_the_samples(archive: Runtime, run_cli: RunCli, issue_id: st
     result = run_cli("lint", issue_id)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{issue_id}: ok — ")
+    cover = make_cover(get_issue(archive, issue_id), archive.settings)  # exactly what is uploaded
+    assert f"cover.jpg {len(cover):,} bytes" in result.output
 
 
 def test_lint_fails_an_issue_too_long_for_wechat(

@@ -13,7 +13,7 @@ from wxbot import config as config_module
 from wxbot.app import create_app
 from wxbot.archive import get_issue
 from wxbot.parsing import parse_file
-from wxbot.platform_limits import CONTENT_MAX_CHARS, THUMB_MAX_BYTES
+from wxbot.platform_limits import CONTENT_MAX_CHARS, IMAGE_MATERIAL_MAX_BYTES
 from wxbot.rendering import RenderedArticle, render_issue
 from wxbot.rendering.compliance import (
     HOSTED_IMAGE_URL_CHARS,
@@ -52,7 +52,7 @@ def article(html: str = "<p>正文</p>", **fields: Any) -> RenderedArticle:
 def test_both_samples_pass(path: Any, theme: str) -> None:
     rendered = render_issue(parse_file(path), settings(**{"render.theme": theme}))
     assert lint_article(rendered, publishing=False) == []
-    assert rendered.thumb_jpeg, "the thumb was checked too"
+    assert rendered.cover_jpeg, "the cover was checked too"
 
 
 @pytest.mark.parametrize(
@@ -148,8 +148,11 @@ def test_allowed_image_hosts_can_be_given() -> None:
         ({"html": "<p>" + "字" * 20_000 + "</p>"}, "content is 20,007 characters counting tags"),
         ({"html": "<p>" + "字" * 19_993 + "</p>"}, "WeChat needs fewer than 20,000"),
         ({"html": ""}, "content is empty"),
-        ({"thumb_jpeg": b"\xff\xd8" + bytes(THUMB_MAX_BYTES)}, "thumb is 65,538 bytes"),
-        ({"thumb_jpeg": b"\x89PNG...."}, "thumb is not a JPEG"),
+        (
+            {"cover_jpeg": b"\xff\xd8\xff" + bytes(IMAGE_MATERIAL_MAX_BYTES - 2)},
+            "cover.jpg is 10,000,001 bytes; WeChat's image material allows at most 10,000,000",
+        ),
+        ({"cover_jpeg": b"RIFF....WEBPVP8 "}, "cover.jpg is not an image"),
     ],
 )
 def test_field_limits(fields: dict[str, Any], message: str) -> None:
@@ -159,9 +162,10 @@ def test_field_limits(fields: dict[str, Any], message: str) -> None:
 
 def test_limits_are_inclusive_where_wechat_says_at_most() -> None:
     ok = article(
-        "<p>" + "字" * 19_992 + "</p>", title="题" * 32, author="作" * 16, digest="摘" * 128
-    )
-    assert len(ok.html) == 19_999
+        "<p>" + "字" * 19_992 + "</p>", title="题" * 32, author="作" * 16, digest="摘" * 128,
+        cover_jpeg=b"\xff\xd8\xff" + bytes(IMAGE_MATERIAL_MAX_BYTES - 3),
+    )  # fmt: skip
+    assert len(ok.html) == 19_999 and len(ok.cover_jpeg) == 10_000_000
     assert lint_article(ok, publishing=False) == []
 
 

@@ -26,7 +26,14 @@ LIMITS = [
     ({"content_source_url": "https://example.com/" + "a" * 1004}, None),
     ({"content_source_url": "https://example.com/" + "a" * 1005}, 45005),
     ({"thumb_media_id": "no-such-material"}, 40007),
+    # draft/add: crops are fractions of the thumb_media_id image, "X1_Y1_X2_Y2，每个坐标值的精度
+    # 为不超过小数点后六位数字"; the example given is 0.1945_0_1_0.5236.
     ({"pic_crop_235_1": "0.1945_0_1_0.5236"}, None),
+    ({"pic_crop_1_1": "0.234043_0_0.765957_1"}, None),
+    ({"pic_crop_1_1": "0.2340425_0_0.765957_1"}, 53402),  # seven decimals
+    ({"pic_crop_1_1": "0.234043_0_0.765957_1_0"}, 53402),
+    ({"pic_crop_1_1": "-0.1_0_0.9_1"}, 53402),
+    ({"pic_crop_1_1": "0,2_0_0,8_1"}, 53402),
     ({"pic_crop_235_1": "0.1_0.2_0.3"}, 53402),
     ({"pic_crop_1_1": "0.6_0_0.2_1"}, 53402),
     ({"pic_crop_1_1": "0_0_1.5_1"}, 53402),

@@ -6,7 +6,21 @@ import pytest
 import requests
 
 from wxbot.sandbox import SandboxServer
-from wxbot.sandbox.testing import SandboxApi, image_bytes
+from wxbot.sandbox.testing import SandboxApi, image_bytes, image_of_exactly
+
+#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+#: "图片（image）: 10M，支持bmp/png/jpeg/jpg/gif格式" and "缩略图（thumb）：64KB，支持JPG格式".
+#: Where "10M" and "64KB" are cut is not documented: the sandbox refuses what either reading
+#: would (above 10,000,000 and 64,000 bytes), so what it accepts, WeChat accepts.
+NEAR_THE_LIMITS = [
+    ("thumb", "JPEG", 64_000, None),
+    ("thumb", "JPEG", 64_001, 40012),
+    ("thumb", "JPEG", 65_459, 40012),  # the 2026-06-13 cover as wxbot once uploaded it
+    ("thumb", "JPEG", 65_537, 40012),  # over 64 KB by either reading
+    ("image", "JPEG", 65_459, None),  # the same cover as image material
+    ("image", "PNG", 10_000_000, None),
+    ("image", "PNG", 10_000_001, 40009),
+]
 
 
 @pytest.mark.parametrize(
@@ -29,6 +43,16 @@ def test_image_material_up_to_ten_megabytes(sandbox_api: SandboxApi) -> None:
     assert len(big) > 10 * 1024 * 1024
     answer = sandbox_api.upload("material/add_material", big, "big.bmp", type="image")
     assert answer["errcode"] == 40009
+
+
+@pytest.mark.parametrize(("kind", "image_format", "size", "errcode"), NEAR_THE_LIMITS)
+def test_a_cover_near_each_documented_limit(
+    sandbox_api: SandboxApi, kind: str, image_format: str, size: int, errcode: int | None
+) -> None:
+    data = image_of_exactly(image_format, size)
+    answer = sandbox_api.upload("material/add_material", data, "cover.jpg", type=kind)
+    assert answer.get("errcode") == errcode, answer
+    assert ("media_id" in answer) == (errcode is None)
 
 
 def test_thumb_must_be_a_jpeg_whatever_its_name(sandbox_api: SandboxApi) -> None:

@@ -204,7 +204,7 @@ def test_calling_without_credentials_names_the_keys(runtime: Runtime) -> None:
 @pytest.mark.parametrize(
     ("upload", "data", "message"),
     [
-        (media.add_thumb, image_bytes(size=(600, 600), noise=True), "at most 65,536"),
+        (media.add_thumb, image_bytes(size=(600, 600), noise=True), "at most 64,000"),
         (media.add_thumb, image_bytes("PNG"), "takes jpeg, not png"),
         (media.upload_article_image, image_bytes("GIF"), "takes jpeg/png, not gif"),
         (media.upload_article_image, b"not an image", "not this file"),

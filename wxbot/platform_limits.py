@@ -26,9 +26,17 @@ CONTENT_MAX_CHARS = 20_000
 #: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html ("小于1M")
 CONTENT_MAX_BYTES = 1024 * 1024
 
-#: Thumb material (``type=thumb``): JPG of at most 64 KB.
+#: Permanent image material (``type=image``): "10M，支持bmp/png/jpeg/jpg/gif格式" (older docs say
+#: 2 MB). A draft's cover (``thumb_media_id``) may be image or thumb material. Where "10M" is
+#: cut is not documented: wxbot keeps to the stricter reading, 10,000,000 bytes.
 #: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
-THUMB_MAX_BYTES = 64 * 1024
+IMAGE_MATERIAL_MAX_BYTES = 10_000_000
+IMAGE_MATERIAL_FORMATS = ("bmp", "png", "jpeg", "gif")
+
+#: Thumb material (``type=thumb``): "64KB，支持JPG格式". Where "64KB" is cut (64,000 or 65,536) is
+#: not documented: wxbot keeps to the stricter reading, and uploads its cover as image material.
+#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+THUMB_MAX_BYTES = 64_000
 
 #: Image for use inside article content (``media/uploadimg``): jpg/png below 1 MB.
 #: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
@@ -50,4 +58,4 @@ ALLOWED_LINK_HOSTS = ("mp.weixin.qq.com",)
 #: Cover aspect ratios WeChat crops to (``pic_crop_235_1`` head card, ``pic_crop_1_1`` square).
 #: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
 COVER_RATIO = 2.35
-THUMB_RATIO = 1.0
+SQUARE_RATIO = 1.0

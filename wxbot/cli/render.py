@@ -11,7 +11,7 @@ from ..config import Settings
 from ..errors import ConfigError, IssueNotFound
 from ..model import Issue
 from ..rendering import render_issue
-from ..rendering.compliance import content_characters, lint_article
+from ..rendering.compliance import COVER_NAME, content_characters, lint_article
 from ..rendering.preview import export_issue
 from .context import CliEnv, pass_env
 
@@ -32,7 +32,7 @@ _theme_option = click.option(
 @_theme_option
 @pass_env
 def render(env: CliEnv, issue_id: str, out_dir: Path, theme: str | None) -> None:
-    """Write an issue's article.html, preview.html, cover.jpg and thumb.jpg to a folder.
+    """Write an issue's article.html, preview.html and cover.jpg to a folder.
 
     article.html is exactly the body that would be sent (images point into images/);
     open preview.html to see the cover card and the article at phone width.
@@ -70,7 +70,7 @@ def lint(env: CliEnv, issue_id: str, theme: str | None) -> None:
     click.echo(
         f"{issue.id}: ok — {content_characters(article.html):,} characters counting tags, "
         f"title {len(article.title)}, "
-        f"digest {len(article.digest)}, thumb {len(article.thumb_jpeg):,} bytes"
+        f"digest {len(article.digest)}, {COVER_NAME} {len(article.cover_jpeg):,} bytes"
     )
 
 

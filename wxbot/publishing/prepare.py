@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 from ..archive import get_issue
 from ..model import Issue
 from ..platform_limits import ALLOWED_IMAGE_HOSTS
-from ..rendering import RenderedArticle, render_issue
+from ..rendering import render_issue
 from ..rendering.compliance import (
+    COVER_NAME,
     ComplianceError,
     Problem,
     content_characters,
@@ -96,18 +97,17 @@ def prepare_draft(
         article = render_issue(issue, runtime.settings, image_url=placeholders)
         step.detail = (
             f"{article.title} — {content_characters(article.html):,} characters counting tags, "
-            f"{len(placeholders.files)} images, cover {len(article.cover_jpeg):,} bytes"
+            f"{len(placeholders.files)} images, {COVER_NAME} {len(article.cover_jpeg):,} bytes"
         )
     with run.step("lint") as step:
-        problems = lint_article(article, publishing=False) + _media_problems(article, placeholders)
+        problems = lint_article(article, publishing=False) + _media_problems(placeholders)
         if problems:
             raise ComplianceError(problems)
         step.detail = "no problems"
     with run.step("upload") as step:
         uploads = upload_article_media(
-            runtime, api, cover_jpeg=article.cover_jpeg, thumb_jpeg=article.thumb_jpeg,
-            images=placeholders.files,
-        )  # fmt: skip
+            runtime, api, cover_jpeg=article.cover_jpeg, images=placeholders.files
+        )
         body = placeholders.rewrite(article.html, uploads.image_urls)
         problems = lint_content(body, publishing=True, allowed_image_hosts=_image_hosts(api))
         if problems:
@@ -119,7 +119,7 @@ def prepare_draft(
             )
         else:
             step.skip(f"{files} files, all already on WeChat")
-    pic_crop_235_1, pic_crop_1_1 = cover_crops(article.cover_jpeg)
+    pic_crop_235_1, pic_crop_1_1 = cover_crops()
     draft_article = DraftArticle(
         title=article.title,
         author=article.author,
@@ -222,20 +222,14 @@ def send_previews(
     return tuple(sent)
 
 
-def _media_problems(article: RenderedArticle, placeholders: ImagePlaceholders) -> list[Problem]:
+def _media_problems(placeholders: ImagePlaceholders) -> list[Problem]:
     """Return what WeChat's upload rules refuse, found before any upload."""
-    checks = [(media.check_thumb, article.cover_jpeg, "cover", "thumb")]
-    checks += [(media.check_image, article.thumb_jpeg, "square thumb", "thumb")]
-    checks += [
-        (media.check_article_image, path.read_bytes(), str(path), "content")
-        for path in placeholders.files.values()
-    ]
-    problems = []
-    for check, data, name, field_name in checks:
+    problems = []  # the cover is linted with the article, by the name it is uploaded under
+    for path in placeholders.files.values():
         try:
-            check(data, name)
+            media.check_article_image(path.read_bytes(), str(path))
         except MediaRejected as exc:
-            problems.append(Problem(field_name, str(exc)))
+            problems.append(Problem("content", str(exc)))
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Upload what an article needs, each file once: the cover, the square thumb, body images.
+"""Upload what an article needs, each file once: the cover and the body images.
 
 A file is known by its SHA-256; one already uploaded is never sent again, so re-publishing an
 unchanged issue uploads nothing. Each upload is recorded as soon as it succeeds, so a run that
@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
+from ..rendering.compliance import COVER_NAME
+from ..rendering.cover_images import BAND_BOX, SQUARE_BOX, crop_fractions
 from ..runtime import Runtime
 from ..storage import publications as store
 from ..wechat import WeChatApi, media
@@ -56,8 +55,7 @@ class ImagePlaceholders:
 class Uploads:
     """Where the article's files are on WeChat, and how many had to be sent this time."""
 
-    cover: store.MediaRow  # thumb material: the article's thumb_media_id
-    square: store.MediaRow  # image material of the square thumb (has a WeChat-hosted URL)
+    cover: store.MediaRow  # image material: the article's thumb_media_id, cropped twice
     image_urls: dict[str, str]  # sha256 → uploadimg URL
     uploaded: int
     reused: int
@@ -76,19 +74,15 @@ def upload_article_media(
     api: WeChatApi,
     *,
     cover_jpeg: bytes,
-    thumb_jpeg: bytes,
     images: Mapping[str, Path],
 ) -> Uploads:
-    """Upload the cover, the square thumb and the body images that WeChat does not hold yet."""
-    wanted = [
-        _Wanted("thumb", sha256(cover_jpeg), cover_jpeg, "cover.jpg"),
-        _Wanted("image", sha256(thumb_jpeg), thumb_jpeg, "thumb.jpg"),
-    ]
+    """Upload the cover (as image material) and the body images WeChat does not hold yet."""
+    wanted = [_Wanted("image", sha256(cover_jpeg), cover_jpeg, COVER_NAME)]
     for digest, path in images.items():
         wanted.append(_Wanted("uploadimg", digest, path.read_bytes(), path.name))
     known: dict[tuple[str, str], store.MediaRow] = {}
     with runtime.db.begin() as conn:
-        for kind in ("thumb", "image", "uploadimg"):
+        for kind in ("image", "uploadimg"):
             digests = [w.sha256 for w in wanted if w.kind == kind]
             for digest, row in store.find_media(conn, api.account, kind, digests).items():
                 known[(kind, digest)] = row
@@ -103,8 +97,7 @@ def upload_article_media(
         uploaded += 1
         logger.info("uploaded %s %s (%d bytes)", item.kind, item.name, len(item.data))
     return Uploads(
-        cover=known[("thumb", wanted[0].sha256)],
-        square=known[("image", wanted[1].sha256)],
+        cover=known[("image", wanted[0].sha256)],
         image_urls={d: known[("uploadimg", d)].url for d in images},
         uploaded=uploaded,
         reused=len(wanted) - uploaded,
@@ -112,9 +105,6 @@ def upload_article_media(
 
 
 def _upload(api: WeChatApi, item: _Wanted) -> store.MediaRow:
-    if item.kind == "thumb":
-        material = media.add_thumb(api, item.data, item.name)
-        return store.MediaRow("thumb", item.sha256, material.media_id, material.url)
     if item.kind == "image":
         material = media.add_image(api, item.data, item.name)
         return store.MediaRow("image", item.sha256, material.media_id, material.url)
@@ -122,18 +112,9 @@ def _upload(api: WeChatApi, item: _Wanted) -> store.MediaRow:
     return store.MediaRow("uploadimg", item.sha256, "", url)
 
 
-def cover_crops(cover_jpeg: bytes) -> tuple[str, str]:
-    """Return ``(pic_crop_235_1, pic_crop_1_1)``: the largest centred 2.35:1 and square crops."""
-    with Image.open(io.BytesIO(cover_jpeg)) as image:
-        width, height = image.size
-    return _centred(width, height, 2.35), _centred(width, height, 1.0)
+def cover_crops() -> tuple[str, str]:
+    """Return ``(pic_crop_235_1, pic_crop_1_1)``: the cover's banner band and its square.
 
-
-def _centred(width: int, height: int, ratio: float) -> str:
-    if abs(width / height - ratio) <= ratio * 0.01:  # 900×383 is 2.35:1 to the pixel
-        return crop(0, 0, 1, 1)
-    if width / height > ratio:  # too wide: trim the sides
-        keep = height * ratio / width
-        return crop((1 - keep) / 2, 0, (1 + keep) / 2, 1)
-    keep = width / ratio / height
-    return crop(0, (1 - keep) / 2, 1, (1 + keep) / 2)
+    https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+    """
+    return crop(*crop_fractions(BAND_BOX)), crop(*crop_fractions(SQUARE_BOX))

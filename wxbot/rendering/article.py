@@ -60,8 +60,7 @@ class RenderedArticle:
     digest: str
     html: str
     images: list[Path]
-    cover_jpeg: bytes = field(default=b"", repr=False)
-    thumb_jpeg: bytes = field(default=b"", repr=False)
+    cover_jpeg: bytes = field(default=b"", repr=False)  # one image for both crops
 
 
 @dataclass(frozen=True)
@@ -85,21 +84,21 @@ def render_issue(
     image_url: ImageUrl | None = None,
     with_covers: bool = True,
 ) -> RenderedArticle:
-    """Render an issue as a WeChat article: HTML, title, author, digest, cover and thumb.
+    """Render an issue as a WeChat article: HTML, title, author, digest and cover.
 
     :param image_url: gives the ``src`` for each local image, called once per image (the
         publisher's hook uploads it to WeChat); default a ``file://`` URL.
-    :param with_covers: false skips the covers (``cover_jpeg``/``thumb_jpeg`` stay empty),
+    :param with_covers: false skips the cover (``cover_jpeg`` stays empty),
         for callers that only need the HTML.
     :raises ConfigError: on an unknown theme or a missing brand image.
     """
     theme = load_theme(settings)
     body = render_article(issue, settings, image_url=image_url, theme=theme)
-    cover = thumb = b""
+    cover = b""
     if with_covers:
-        from .cover_images import make_cover, make_thumb  # Pillow only when covers are asked
+        from .cover_images import make_cover  # Pillow only when covers are asked
 
-        cover, thumb = make_cover(issue, settings), make_thumb(issue, settings)
+        cover = make_cover(issue, settings)
     return RenderedArticle(
         issue_id=issue.id,
         theme=theme.name,
@@ -109,7 +108,6 @@ def render_issue(
         html=body.html,
         images=body.images,
         cover_jpeg=cover,
-        thumb_jpeg=thumb,
     )
 
 

@@ -18,7 +18,8 @@ from ..platform_limits import (
     CONTENT_MAX_BYTES,
     CONTENT_MAX_CHARS,
     DIGEST_MAX_CHARS,
-    THUMB_MAX_BYTES,
+    IMAGE_MATERIAL_FORMATS,
+    IMAGE_MATERIAL_MAX_BYTES,
     TITLE_MAX_CHARS,
 )
 
@@ -73,7 +74,7 @@ def content_characters(html: str, *, image_hosts: Sequence[str] = ALLOWED_IMAGE_
 class Problem:
     """One thing WeChat would strip or reject; ``message`` says what, where and why."""
 
-    field: str  # "title" | "author" | "digest" | "content" | "thumb"
+    field: str  # "title" | "author" | "digest" | "content" | "cover"
     message: str
 
     def __str__(self) -> str:
@@ -110,21 +111,21 @@ def lint_article(
     *,
     publishing: bool,
     allowed_image_hosts: Sequence[str] = ALLOWED_IMAGE_HOSTS,
-    thumb_jpeg: bytes | None = None,
+    cover_jpeg: bytes | None = None,
 ) -> list[Problem]:
     """Return every reason WeChat would strip or reject ``article``; empty when it is clean.
 
     :param publishing: when true, every image must already be WeChat-hosted; before that,
         local files are fine (publishing uploads them).
-    :param thumb_jpeg: the thumb to check; default the article's own ``thumb_jpeg``, if any.
+    :param cover_jpeg: the cover to check; default the article's own ``cover_jpeg``, if any.
     """
     problems = _lint_fields(article.title, article.author, article.digest)
     problems += lint_content(
         article.html, publishing=publishing, allowed_image_hosts=allowed_image_hosts
     )
-    thumb = getattr(article, "thumb_jpeg", b"") if thumb_jpeg is None else thumb_jpeg
-    if thumb:
-        problems += lint_thumb(thumb)
+    cover = getattr(article, "cover_jpeg", b"") if cover_jpeg is None else cover_jpeg
+    if cover:
+        problems += lint_cover(cover)
     return problems
 
 
@@ -163,20 +164,47 @@ def _lint_fields(title: str, author: str, digest: str) -> list[Problem]:
     return problems
 
 
-def lint_thumb(thumb_jpeg: bytes) -> list[Problem]:
-    """Return the problems of a thumb meant for ``material/add_material?type=thumb``."""
+#: The name the cover is uploaded and exported under; lint reports it by this name.
+COVER_NAME = "cover.jpg"
+
+
+def lint_cover(cover: bytes, name: str = COVER_NAME) -> list[Problem]:
+    """Return the problems of the cover as uploaded: ``material/add_material?type=image``.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
+    """
     problems = []
-    if not thumb_jpeg.startswith(b"\xff\xd8"):
-        problems.append(Problem("thumb", "thumb is not a JPEG; WeChat's thumb material is JPG"))
-    if len(thumb_jpeg) > THUMB_MAX_BYTES:
+    found = image_format(cover)
+    if found not in IMAGE_MATERIAL_FORMATS:
         problems.append(
             Problem(
-                "thumb",
-                f"thumb is {len(thumb_jpeg):,} bytes; WeChat's thumb material allows at most "
-                f"{THUMB_MAX_BYTES:,} (64 KB)",
+                "cover",
+                f"{name} is {found or 'not an image'}; WeChat's image material takes "
+                f"{'/'.join(IMAGE_MATERIAL_FORMATS)}",
+            )
+        )
+    if len(cover) > IMAGE_MATERIAL_MAX_BYTES:
+        problems.append(
+            Problem(
+                "cover",
+                f"{name} is {len(cover):,} bytes; WeChat's image material allows at most "
+                f"{IMAGE_MATERIAL_MAX_BYTES:,} (10 MB)",
             )
         )
     return problems
+
+
+def image_format(data: bytes) -> str | None:
+    """Return ``jpeg``, ``png``, ``gif`` or ``bmp`` judged from the bytes, or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if data.startswith(b"BM"):
+        return "bmp"
+    return None
 
 
 def lint_content(

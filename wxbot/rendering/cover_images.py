@@ -1,9 +1,16 @@
-"""Cover images for an issue: the 2.35:1 head cover and the square thumb, as JPEG bytes.
+"""An issue's cover: one JPEG designed for both of WeChat's crops of it.
 
-Each cover is planned first (:func:`cover_layout`, :func:`thumb_layout`: the text runs and
-where they go) and then drawn, so tests can check the plan: every character is in the font,
-every run inside the canvas. Drawing is deterministic: the same issue and theme give the
-same bytes, which lets uploads be deduplicated.
+A draft names one cover image (``thumb_media_id``) and two crops of it: ``pic_crop_235_1``
+for the 2.35:1 card of the subscription list and ``pic_crop_1_1`` for the square share card
+(https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html). So the cover is
+a 940×500 composition whose full-width 940×400 band (:data:`BAND_BOX`) is a complete banner
+and whose central 500×500 square (:data:`SQUARE_BOX`) is a complete square card: every line
+of text lies in the 500×400 overlap of the two, the decoration around it.
+
+The cover is planned first (:func:`cover_layout`: the text runs and where they go) and then
+drawn, so tests can check the plan: every character is in the font, every run inside both
+crops. Drawing is deterministic: the same issue and theme give the same bytes, which lets
+uploads be deduplicated.
 """
 
 from __future__ import annotations
@@ -23,19 +30,48 @@ from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFont
 from ..config import Settings
 from ..errors import ConfigError, WxbotError
 from ..model import Issue
-from ..platform_limits import THUMB_MAX_BYTES
+from ..platform_limits import COVER_RATIO, IMAGE_MATERIAL_MAX_BYTES, SQUARE_RATIO
 from .text_layout import NO_LINE_END, wrap
 from .themes import Theme, load_theme
 from .titles import key_topics, series_name
 
 logger = logging.getLogger(__name__)
 
-#: Head cover: WeChat's 2.35:1 card, at the size in common use.
-COVER_SIZE = (900, 383)
-#: Square thumb, for shares and secondary positions.
-THUMB_SIZE = (500, 500)
+#: The whole cover: wide enough for a 2.35:1 band, tall enough for a square.
+COVER_SIZE = (940, 500)
 
-#: JPEG qualities tried in turn until the image fits WeChat's thumb limit.
+
+def centred_box(size: tuple[int, int], ratio: float) -> tuple[int, int, int, int]:
+    """Return the largest centred box of aspect ``ratio`` in an image of ``size``, in pixels."""
+    width, height = size
+    if width / height > ratio:  # too wide: trim the sides
+        keep = round(height * ratio)
+        return ((width - keep) // 2, 0, (width + keep) // 2, height)
+    keep = round(width / ratio)
+    return (0, (height - keep) // 2, width, (height + keep) // 2)
+
+
+#: The 2.35:1 band the subscription list shows (``pic_crop_235_1``): 940×400.
+BAND_BOX = centred_box(COVER_SIZE, COVER_RATIO)
+#: The square the share card shows (``pic_crop_1_1``): 500×500.
+SQUARE_BOX = centred_box(COVER_SIZE, SQUARE_RATIO)
+
+
+def crop_fractions(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    """Return ``box`` as WeChat's crop fractions of the cover: ``(x1, y1, x2, y2)``, 6 decimals.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+    """
+    width, height = COVER_SIZE
+    left, top, right, bottom = box[0] / width, box[1] / height, box[2] / width, box[3] / height
+    x1, y1, x2, y2 = (round(v, 6) for v in (left, top, right, bottom))
+    return (x1, y1, x2, y2)
+
+
+#: Where text may go: inside both crops.
+TEXT_BOX = (SQUARE_BOX[0], BAND_BOX[1], SQUARE_BOX[2], BAND_BOX[3])
+
+#: JPEG qualities tried in turn until the image fits the upload limit.
 QUALITY_STEPS = (92, 88, 84, 80, 75, 70, 62, 55, 45, 35)
 
 #: The bundled font: Noto Sans CJK (a variable collection), installed by pip.
@@ -90,13 +126,8 @@ class CoverLayout:
 
 
 def make_cover(issue: Issue, settings: Settings) -> bytes:
-    """Return the issue's 900×383 head cover as JPEG bytes within the thumb limit."""
-    return encode_jpeg(draw(cover_layout(issue, settings)), THUMB_MAX_BYTES)
-
-
-def make_thumb(issue: Issue, settings: Settings) -> bytes:
-    """Return the issue's 500×500 square thumb as JPEG bytes within the thumb limit."""
-    return encode_jpeg(draw(thumb_layout(issue, settings)), THUMB_MAX_BYTES)
+    """Return the issue's 940×500 cover as JPEG bytes within the image material limit."""
+    return encode_jpeg(draw(cover_layout(issue, settings)), IMAGE_MATERIAL_MAX_BYTES)
 
 
 def font_face(settings: Settings) -> FontFace:
@@ -170,7 +201,7 @@ class _Planner:
 
     def __init__(self, face: FontFace, theme: Theme, size: tuple[int, int], margin: int) -> None:
         self.face, self.theme = face, theme
-        self.width, self.height = size
+        self.width, self.height = size  # of the text box: runs are placed from its top left
         self.margin = margin
         self.runs: list[TextRun] = []
         self.marks: list[tuple[int, int, int, int]] = []
@@ -217,17 +248,23 @@ class _Planner:
                 break
         return size
 
-    def centred(self) -> CoverLayout:
-        """Return the plan moved down so its ink is centred vertically on the canvas."""
+    def centred(self, canvas: tuple[int, int], origin: tuple[int, int]) -> CoverLayout:
+        """Return the plan on ``canvas``, its ink centred vertically in the box at ``origin``."""
         tops = [r.box[1] for r in self.runs] + [m[1] for m in self.marks]
         bottoms = [r.box[3] for r in self.runs] + [m[3] for m in self.marks]
         dy = max(0, (self.height - (max(bottoms) - min(tops))) // 2 - min(tops)) if tops else 0
+        dx, dy = origin[0], origin[1] + dy
         runs = tuple(
-            replace(r, y=r.y + dy, box=(r.box[0], r.box[1] + dy, r.box[2], r.box[3] + dy))
+            replace(
+                r,
+                x=r.x + dx,
+                y=r.y + dy,
+                box=(r.box[0] + dx, r.box[1] + dy, r.box[2] + dx, r.box[3] + dy),
+            )  # fmt: skip
             for r in self.runs
         )
-        marks = tuple((m[0], m[1] + dy, m[2], m[3] + dy) for m in self.marks)
-        return CoverLayout(self.width, self.height, self.face, self.theme, runs, marks)
+        marks = tuple((m[0] + dx, m[1] + dy, m[2] + dx, m[3] + dy) for m in self.marks)
+        return CoverLayout(*canvas, self.face, self.theme, runs, marks)
 
 
 def _cover_text(issue: Issue, settings: Settings, face: FontFace) -> tuple[str, str, list[str]]:
@@ -239,51 +276,27 @@ def _cover_text(issue: Issue, settings: Settings, face: FontFace) -> tuple[str, 
 
 
 def cover_layout(issue: Issue, settings: Settings) -> CoverLayout:
-    """Plan the 900×383 head cover: series name, date, then up to three key topics."""
+    """Plan the cover: series name, date, then up to two key topics, all in :data:`TEXT_BOX`."""
     with _FONT_LOCK:
         return _plan_cover(issue, settings)
-
-
-def thumb_layout(issue: Issue, settings: Settings) -> CoverLayout:
-    """Plan the 500×500 thumb: series name, a large date, then the first key topics."""
-    with _FONT_LOCK:
-        return _plan_thumb(issue, settings)
 
 
 def _plan_cover(issue: Issue, settings: Settings) -> CoverLayout:
     face, theme = font_face(settings), load_theme(settings)
     series, dated, topics = _cover_text(issue, settings, face)
-    plan = _Planner(face, theme, COVER_SIZE, margin=40)
-    x = 60
+    left, top, right, bottom = TEXT_BOX
+    plan = _Planner(face, theme, (right - left, bottom - top), margin=32)
+    x = plan.margin
     plan.marks.append((x, plan.margin, x + 44, plan.margin + 6))
-    size = plan.fitting_size(series, (56, 50, 44, 38), "Bold", x)
+    size = plan.fitting_size(series, (52, 46, 40, 36), "Bold", x)
     y = plan.lines(series, x, plan.margin + 14, size, "Bold", "cover-ink", max_lines=2)
     y = plan.lines(dated, x, y + 8, 24, "Regular", "cover-muted", max_lines=1) + 14
-    for topic in topics[:3]:
-        if not plan.room(y, 27):
-            break
-        plan.marks.append((x, y + 14, x + 8, y + 22))
-        y = plan.lines(topic, x + 22, y, 27, "Medium", "cover-ink", max_lines=1) + 6
-    return plan.centred()
-
-
-def _plan_thumb(issue: Issue, settings: Settings) -> CoverLayout:
-    face, theme = font_face(settings), load_theme(settings)
-    series, dated, topics = _cover_text(issue, settings, face)
-    plan = _Planner(face, theme, THUMB_SIZE, margin=40)
-    x = 44
-    plan.marks.append((x, plan.margin, x + 40, plan.margin + 6))
-    size = plan.fitting_size(series, (44, 40, 36, 32), "Bold", x)
-    y = plan.lines(series, x, plan.margin + 14, size, "Bold", "cover-ink", max_lines=2)
-    d = issue.date
-    y = plan.text(f"{d.month:02d}.{d.day:02d}", x - 4, y + 2, 100, "Bold", "cover-accent")
-    y = plan.lines(dated, x, y + 6, 22, "Regular", "cover-muted", max_lines=1) + 14
     for topic in topics[:2]:
         if not plan.room(y, 26):
             break
         plan.marks.append((x, y + 13, x + 8, y + 21))
-        y = plan.lines(topic, x + 20, y, 26, "Medium", "cover-ink", max_lines=2) + 8
-    return plan.centred()
+        y = plan.lines(topic, x + 20, y, 26, "Medium", "cover-ink", max_lines=1) + 6
+    return plan.centred(COVER_SIZE, (left, top))
 
 
 def draw(layout: CoverLayout) -> Image.Image:
@@ -296,7 +309,7 @@ def draw(layout: CoverLayout) -> Image.Image:
     across = Image.linear_gradient("L").rotate(90).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     ramp = ImageChops.add(down, across.resize(size, Image.Resampling.BILINEAR), scale=2)
     image = Image.composite(end, start, ramp)  # diagonal: top left → bottom right
-    _draw_pattern(image, theme.colour("cover-pattern"), dot_rows=6 if layout.width > 600 else 2)
+    _draw_pattern(image, theme.colour("cover-pattern"))
     pen = ImageDraw.Draw(image)
     for mark in layout.marks:
         pen.rectangle(mark, fill=theme.colour("cover-accent"))
@@ -307,13 +320,12 @@ def draw(layout: CoverLayout) -> Image.Image:
     return image
 
 
-def _draw_pattern(image: Image.Image, colour: str, dot_rows: int) -> None:
-    """Add faint concentric rings and a dot grid at the top right: a quiet 'network' motif."""
-    width, height = image.size
+def _draw_pattern(image: Image.Image, colour: str) -> None:
+    """Add faint rings and dot grids beside the text: a quiet 'network' motif in both crops."""
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     pen = ImageDraw.Draw(overlay)
     rgb = ImageColor.getrgb(colour)[:3]
-    cx, cy = width - 40, 30
+    cx, cy = BAND_BOX[2] - 40, BAND_BOX[1] + 30  # rings: the banner's top right
     for i, radius in enumerate((110, 170, 230, 290)):
         pen.ellipse(
             (cx - radius, cy - radius, cx + radius, cy + radius),
@@ -321,11 +333,18 @@ def _draw_pattern(image: Image.Image, colour: str, dot_rows: int) -> None:
             width=2,
         )
     step = 22
-    for row in range(dot_rows):
+    for row in range(6):  # dots: the square's top right, fading into the banner
         for col in range(6):
-            x = width - 40 - col * step
-            y = 24 + row * step
+            x = SQUARE_BOX[2] - 28 - col * step
+            y = 20 + row * step
             alpha = 80 - 10 * (row + col)
+            if alpha > 0:
+                pen.ellipse((x - 2, y - 2, x + 2, y + 2), fill=(*rgb, alpha))
+    for row in range(4):  # and the banner's bottom left, so neither side of it is bare
+        for col in range(4):
+            x = BAND_BOX[0] + 40 + col * step
+            y = BAND_BOX[3] - 40 - row * step
+            alpha = 60 - 12 * (row + col)
             if alpha > 0:
                 pen.ellipse((x - 2, y - 2, x + 2, y + 2), fill=(*rgb, alpha))
     image.paste(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))

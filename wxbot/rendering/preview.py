@@ -10,9 +10,33 @@ from ..config import Settings
 from ..model import Issue
 from ..platform_limits import CONTENT_MAX_CHARS, DIGEST_MAX_CHARS, TITLE_MAX_CHARS
 from .article import RenderedArticle, render_issue
-from .compliance import Problem, content_characters, lint_article
+from .compliance import COVER_NAME, Problem, content_characters, lint_article
+from .cover_images import BAND_BOX, COVER_SIZE, SQUARE_BOX, crop_fractions
 from .environment import render_template
 from .titles import series_name
+
+
+@dataclass(frozen=True)
+class CropView:
+    """How the preview shows one crop of the cover: CSS for a box showing just that part."""
+
+    aspect: str  # the box's aspect-ratio
+    width: str  # the image's width, a percentage of the box's
+    left: str  # the image's margin-left, a percentage of the box's width
+    top: str  # the image's margin-top, a percentage of the box's width (as CSS measures it)
+
+
+def crop_view(box: tuple[int, int, int, int]) -> CropView:
+    """Return the CSS that shows WeChat's crop ``box`` of the cover, from the fractions sent."""
+    x1, y1, x2, y2 = crop_fractions(box)
+    width, height = COVER_SIZE
+    span = x2 - x1
+    return CropView(
+        aspect=f"{span * width:.2f} / {(y2 - y1) * height:.2f}",
+        width=f"{100 / span:.4f}%",
+        left=f"{-100 * x1 / span:.4f}%",
+        top=f"{-100 * y1 * height / width / span:.4f}%",
+    )
 
 
 @dataclass(frozen=True)
@@ -30,19 +54,24 @@ def render_preview(
     settings: Settings,
     *,
     cover_src: str,
-    thumb_src: str,
     problems: Sequence[Problem] = (),
 ) -> str:
-    """Return a phone-width page: the checks, the feed and share cards, then the article."""
+    """Return a phone-width page: the checks, the feed and share cards, then the article.
+
+    The feed card shows the cover's ``pic_crop_235_1`` band, the share card its ``pic_crop_1_1``
+    square: the very crops the draft names.
+    """
     return render_template(
         "web/preview.html",
         article=article,
         account_name=series_name(issue, settings),
         issue_date=issue.date.isoformat(),
         cover_src=cover_src,
-        thumb_src=thumb_src,
+        cover_name=COVER_NAME,
+        band=crop_view(BAND_BOX),
+        square=crop_view(SQUARE_BOX),
         problems=problems,
-        thumb_bytes=len(article.thumb_jpeg),
+        cover_bytes=len(article.cover_jpeg),
         content_characters=content_characters(article.html),
         content_limit=CONTENT_MAX_CHARS,
         title_limit=TITLE_MAX_CHARS,
@@ -72,7 +101,7 @@ def export_issue(
     settings: Settings,
     out_dir: Path,
 ) -> ExportedIssue:
-    """Write the article body, the phone preview, both covers and the images to ``out_dir``.
+    """Write the article body, the phone preview, the cover and the images to ``out_dir``.
 
     ``article.html`` is the body exactly as it would be sent, its images pointing into
     ``images/`` (publishing swaps those for WeChat-hosted URLs).
@@ -94,15 +123,9 @@ def export_issue(
     (out_dir / "images").mkdir(exist_ok=True)
     files = {
         "article.html": article.html.encode("utf-8"),
-        "cover.jpg": article.cover_jpeg,
-        "thumb.jpg": article.thumb_jpeg,
+        COVER_NAME: article.cover_jpeg,
         "preview.html": render_preview(
-            issue,
-            article,
-            settings,
-            cover_src="cover.jpg",
-            thumb_src="thumb.jpg",
-            problems=problems,
+            issue, article, settings, cover_src=COVER_NAME, problems=problems
         ).encode("utf-8"),
     }
     files.update({f"images/{name}": path.read_bytes() for path, name in names.items()})

@@ -22,7 +22,8 @@ from .protocol import ApiError
 ARTICLE_TYPES = ("news", "newspic")
 FLAG_FIELDS = ("need_open_comment", "only_fans_can_comment", "show_cover_pic")
 CROP_FIELDS = ("pic_crop_235_1", "pic_crop_1_1")
-_CROP = re.compile(r"^(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?)$")
+_COORDINATE = rf"(\d+(?:\.\d{{1,{limits.CROP_MAX_DECIMALS}}})?)"
+_CROP = re.compile(rf"^{_COORDINATE}_{_COORDINATE}_{_COORDINATE}_{_COORDINATE}$")
 
 
 @dataclass
@@ -99,10 +100,17 @@ def normalize_article(
 
 
 def check_crop(value: Any) -> str:
-    """Return a valid ``X1_Y1_X2_Y2`` crop (fractions of the image) or raise 53402."""
+    """Return a valid ``X1_Y1_X2_Y2`` crop (fractions of the image) or raise 53402.
+
+    Each coordinate has at most six decimals, and the crop lies inside the image (draft/add).
+    """
     match = _CROP.match(value) if isinstance(value, str) else None
     if match is None:
-        raise ApiError(53402, f"crop {value!r} is not X1_Y1_X2_Y2")
+        raise ApiError(
+            53402,
+            f"crop {value!r} is not X1_Y1_X2_Y2 with at most "
+            f"{limits.CROP_MAX_DECIMALS} decimals each",
+        )
     x1, y1, x2, y2 = (float(g) for g in match.groups())
     if not (0 <= x1 < x2 <= 1 and 0 <= y1 < y2 <= 1):
         raise ApiError(53402, f"crop {value!r} is not inside the image")

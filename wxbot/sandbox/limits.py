@@ -25,9 +25,12 @@ STABLE_TOKEN_FORCE_REFRESH_INTERVAL_SECONDS = 30
 
 # --- material ------------------------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
-IMAGE_MATERIAL_MAX_BYTES = 10 * 1024 * 1024
+#: "图片（image）: 10M，支持bmp/png/jpeg/jpg/gif格式" and "缩略图（thumb）：64KB，支持JPG格式".
+#: Where "10M" and "64KB" are cut (10,000,000 or 10,485,760; 64,000 or 65,536) is not
+#: documented, so the sandbox takes the stricter reading: a file it accepts fits either one.
+IMAGE_MATERIAL_MAX_BYTES = 10_000_000
 IMAGE_MATERIAL_FORMATS = frozenset({"bmp", "png", "jpeg", "gif"})
-THUMB_MATERIAL_MAX_BYTES = 64 * 1024
+THUMB_MATERIAL_MAX_BYTES = 64_000
 THUMB_MATERIAL_FORMATS = frozenset({"jpeg"})
 #: media/uploadimg: jpg/png only, "大小必须在1MB以下" (same page, 上传图文消息内的图片获取URL).
 UPLOADIMG_MAX_BYTES = 1024 * 1024  # exclusive: the file must be smaller
@@ -37,6 +40,9 @@ WECHAT_IMAGE_HOSTS = frozenset({"mmbiz.qpic.cn"})
 
 # --- drafts --------------------------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/service/api/draftbox/draftmanage/api_draft_add
+#: Crops: "以原始图片（thumb_media_id）左上角（0,0），右下角（1,1）建立平面坐标系 … 用分隔符_拼接为
+#: X1_Y1_X2_Y2，每个坐标值的精度为不超过小数点后六位数字".
+CROP_MAX_DECIMALS = 6
 TITLE_MAX_CHARS = 32
 AUTHOR_MAX_CHARS = 16
 DIGEST_MAX_CHARS = 128

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from PIL import Image
+from PIL import Image, PngImagePlugin
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -34,6 +34,27 @@ def image_bytes(
     buffer = io.BytesIO()
     image.save(buffer, image_format)
     return buffer.getvalue()
+
+
+def image_of_exactly(image_format: str, size: int) -> bytes:
+    """Return a real JPEG or PNG of exactly ``size`` bytes, padded with a comment or text chunk."""
+    image = Image.new("RGB", (64, 64), (31, 78, 157))
+
+    def encode(padding: int) -> bytes:
+        buffer = io.BytesIO()
+        if image_format == "JPEG":  # a COM segment holds up to 65,533 bytes
+            image.save(buffer, "JPEG", comment=b"x" * padding)
+        else:
+            info = PngImagePlugin.PngInfo()
+            info.add_text("Comment", "x" * padding)
+            image.save(buffer, "PNG", pnginfo=info)
+        return buffer.getvalue()
+
+    data = encode(1)
+    data = encode(1 + size - len(data))
+    if len(data) != size:
+        raise ValueError(f"cannot make a {image_format} of exactly {size} bytes")
+    return data
 
 
 class SandboxApi:

@@ -17,7 +17,7 @@ from ..links import issue_links_for
 from ..model import Issue
 from ..rendering import RenderedArticle, render_issue
 from ..rendering.compliance import lint_article
-from ..rendering.cover_images import make_cover, make_thumb
+from ..rendering.cover_images import make_cover
 from ..rendering.preview import render_preview, render_public_page
 from ..rendering.titles import article_title, date_text
 from ..runtime import get_runtime
@@ -106,10 +106,6 @@ def _cover(issue: Issue) -> bytes:
     return _kept("cover", issue, lambda: make_cover(issue, get_runtime(current_app).settings))
 
 
-def _thumb(issue: Issue) -> bytes:
-    return _kept("thumb", issue, lambda: make_thumb(issue, get_runtime(current_app).settings))
-
-
 def _answer(body: str | bytes, mimetype: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.cache_control.public = True
@@ -183,13 +179,12 @@ def preview(issue_id: str) -> Response:
     issue = _issue(issue_id)
 
     def page() -> str:
-        article = replace(_article(issue), cover_jpeg=_cover(issue), thumb_jpeg=_thumb(issue))
+        article = replace(_article(issue), cover_jpeg=_cover(issue))
         return render_preview(
             issue,
             article,
             get_runtime(current_app).settings,
             cover_src=url_for(".cover", issue_id=issue.id),
-            thumb_src=url_for(".thumb", issue_id=issue.id),
             problems=lint_article(article, publishing=False),
         )
 
@@ -200,14 +195,8 @@ def preview(issue_id: str) -> Response:
 
 @bp.get("/issues/<issue_id>/cover.jpg")
 def cover(issue_id: str) -> Response:
-    """Serve the issue's 900×383 head cover."""
+    """Serve the issue's cover: one image for the 2.35:1 card and the square share card."""
     return _answer(_cover(_issue(issue_id)), "image/jpeg")
-
-
-@bp.get("/issues/<issue_id>/thumb.jpg")
-def thumb(issue_id: str) -> Response:
-    """Serve the issue's square thumb."""
-    return _answer(_thumb(_issue(issue_id)), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/images/<name>")

@@ -5,6 +5,8 @@ Each constant names the doc page it comes from; when the live platform disagrees
 
 from __future__ import annotations
 
+from .. import platform_limits
+
 #: An access_token lives up to 7200 s.
 #: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html
 TOKEN_TTL_SECONDS = 7200
@@ -15,10 +17,9 @@ TOKEN_TTL_SECONDS = 7200
 #: https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
 TOKEN_REFRESH_MARGIN_SECONDS = 120
 
-#: Permanent image material: at most 10 MB, bmp/png/jpeg/gif (older docs say 2 MB).
-#: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html
-IMAGE_MATERIAL_MAX_BYTES = 10 * 1024 * 1024
-IMAGE_MATERIAL_FORMATS = ("bmp", "png", "jpeg", "gif")
+#: Permanent image material: at most 10 MB, bmp/png/jpeg/gif (``platform_limits`` holds them).
+IMAGE_MATERIAL_MAX_BYTES = platform_limits.IMAGE_MATERIAL_MAX_BYTES
+IMAGE_MATERIAL_FORMATS = platform_limits.IMAGE_MATERIAL_FORMATS
 
 #: Thumb material is JPG only (its size limit is ``platform_limits.THUMB_MAX_BYTES``).
 THUMB_MATERIAL_FORMATS = ("jpeg",)

@@ -41,7 +41,7 @@ def image_format(data: bytes) -> str | None:
 
 
 def check_thumb(data: bytes, name: str = "thumb") -> None:
-    """Raise :class:`MediaRejected` unless ``data`` is a JPG of at most 64 KB."""
+    """Raise :class:`MediaRejected` unless ``data`` is a JPG of at most 64 KB (64,000 bytes)."""
     _check(data, name, "thumb material", THUMB_MATERIAL_FORMATS, THUMB_MAX_BYTES, inclusive=True)
 
 
@@ -137,4 +137,8 @@ def _check(
 
 
 def _size(n: int) -> str:
-    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+    """Return ``n`` bytes as the docs write it: 10 MB, 64 KB, 1 MB (decimal or binary)."""
+    for unit, name in ((1_000_000, "MB"), (1024 * 1024, "MB"), (1000, "KB"), (1024, "KB")):
+        if n >= unit and n % unit == 0:
+            return f"{n // unit} {name}"
+    return f"{n:,} bytes"
