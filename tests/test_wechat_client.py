@@ -30,7 +30,7 @@ PLATFORM_NOTES = Path("/work/shared/wechat-platform.md")
 #: Every errcode the team's platform notes list as worth handling.
 DOCUMENTED_CODES = [
     -1, 40001, 42001, 40014, 40007, 40164, 41001, 44003, 45002, 45003, 45004, 45009, 45028,
-    45065, 45066, 45067, 45166, 48001, 53402, 53503, 53504, 53505,
+    45065, 45066, 45067, 45166, 48001, 53402, 53503, 53504, 53505, 89503, 89506, 89507,
 ]  # fmt: skip
 
 
@@ -48,6 +48,30 @@ def test_every_documented_errcode_is_explained(errcode: int) -> None:
     error = WeChatError("draft/add", errcode, "raw errmsg")
     assert str(error).startswith(f"WeChat draft/add: {explain(errcode)}")
     assert f"errcode {errcode}" in str(error)
+
+
+# (errcode, WeChat's errmsg, what the explanation must say to whoever runs wxbot)
+WHAT_TO_DO = [
+    (40164, "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6a1b",
+     ["203.0.113.7", "IP白名单", "administrator must add it"]),
+    (40164, "invalid ip 2001:db8::1, not in whitelist", ["2001:db8::1", "IP白名单"]),
+    (40164, "not in whitelist", ["outgoing IP address is not", "IP白名单"]),
+    (89503, "此次调用需要管理员确认，请耐心等候", ["administrator", "confirm", "re-run"]),
+    (89506, "该IP调用求请求已被公众号管理员拒绝，请24小时后再试", ["24 hours", "administrator"]),
+    (89507, "该IP调用求请求已被公众号管理员拒绝，请1小时后再试", ["an hour", "administrator"]),
+    (48001, "api unauthorized", ["not authorised", "接口权限", "verify the account"]),
+    (45009, "reach max api daily quota limit", ["midnight Beijing time", "reset it"]),
+    (53503, "", ["publish check", "草稿箱", "re-run"]),
+    (53504, "", ["web console", "publish it there"]),
+    (53505, "", ["saved by hand", "草稿箱"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("errcode", "errmsg", "phrases"), WHAT_TO_DO)
+def test_errors_say_what_to_do(errcode: int, errmsg: str, phrases: list[str]) -> None:
+    message = str(WeChatError("stable_token", errcode, errmsg))
+    for phrase in phrases:
+        assert phrase in message
 
 
 def test_the_table_covers_the_platform_notes() -> None:
@@ -78,7 +102,6 @@ RETRIES = [
     ("-1 twice, then ok", _upload, "material/add_material", {"errcode": -1, "times": 2}, 3, None),
     ("-1 past the retries", _upload, "material/add_material", {"errcode": -1, "times": 9}, 4, -1),
     ("dropped, then answered", _upload, "material/add_material", {"drop": True}, 2, None),
-    ("-1 on a call not safe to repeat", _draft, "draft/add", {"errcode": -1}, 1, -1),
     ("45009 is never retried", _list, "freepublish/batchget", {"errcode": 45009}, 1, 45009),
     ("45009 on draft/add", _draft, "draft/add", {"errcode": 45009}, 1, 45009),
 ]  # fmt: skip

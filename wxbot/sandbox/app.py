@@ -110,6 +110,7 @@ def _call_from_request(account: Account, name: str) -> Call:
         body=body,
         files=files,
         base_url=account.public_base(),
+        content_type=request.content_type or "",
     )
 
 

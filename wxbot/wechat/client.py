@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: Every JSON body goes out declared as JSON: the stable_token page says "POST JSON", and
+#: wechatpy sends its encoded bodies with no Content-Type at all.
+#: https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+JSON_HEADERS = {"Content-Type": "application/json"}
+
 #: A call: given the wechatpy client, return WeChat's decoded answer.
 Request = Callable[[WeChatClient], T]
 
@@ -141,7 +146,9 @@ class WeChatApi:
     def post(self, api: str, data: Mapping[str, Any], *, idempotent: bool) -> dict[str, Any]:
         """POST a JSON body to ``/cgi-bin/{api}`` as given (no wechatpy reshaping)."""
         return self.call(
-            api, lambda c: _answer(api, c.post(api, data=dict(data))), idempotent=idempotent
+            api,
+            lambda c: _answer(api, c.post(api, data=dict(data), headers=JSON_HEADERS)),
+            idempotent=idempotent,
         )
 
     def _fetch_token(self, force_refresh: bool) -> FetchedToken:
@@ -162,6 +169,7 @@ class WeChatApi:
                 response = self.client._http.post(
                     f"{self.base_url}/cgi-bin/stable_token",
                     data=json.dumps(body).encode("utf-8"),
+                    headers=JSON_HEADERS,
                     timeout=self.timeout,
                 )
                 response.raise_for_status()
