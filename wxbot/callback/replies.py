@@ -2,8 +2,8 @@
 
 Search finds issues (``wxbot.search``); this turns what it found into a follower's reply. A
 passive reply carries one news article at most, and a text reply at most 2047 bytes
-(community-measured: 2048 has been refused); lists are fitted to that by shortening headings, then by dropping the
-last items.
+(community-measured: 2048 has been refused); lists are fitted to that by shortening headings,
+then by dropping the last items.
 """
 
 from __future__ import annotations
