@@ -133,14 +133,51 @@ def test_retries(
     assert len(calls(sandbox, path)) == expected_calls
 
 
-def test_a_dropped_call_that_is_not_safe_to_repeat_is_reported(
+@pytest.mark.parametrize(
+    ("fault", "adds", "looks"),
+    [
+        ({"errcode": -1, "when": "after"}, 1, 1),  # made: found in the draft box, adopted
+        ({"drop": True, "when": "after"}, 1, 1),
+        ({"errcode": -1, "when": "before"}, 2, 1),  # not made: the box has none, add again
+        ({"drop": True, "when": "before", "times": 2}, 3, 2),
+    ],
+)
+def test_a_draft_add_without_an_answer_makes_exactly_one_draft(
+    wechat_runtime: Runtime,
+    sandbox: SandboxServer,
+    fault: dict[str, Any],
+    adds: int,
+    looks: int,
+) -> None:
+    api = WeChatApi(wechat_runtime)
+    sandbox.faults.inject("draft/add", **fault)
+    media_id = _draft(api)
+    assert list(sandbox.state.drafts) == [media_id]
+    assert len(calls(sandbox, "draft/add")) == adds
+    assert len(calls(sandbox, "draft/batchget")) == looks
+
+
+def test_a_draft_add_never_answered_is_reported(
     wechat_runtime: Runtime, sandbox: SandboxServer
 ) -> None:
     api = WeChatApi(wechat_runtime)
-    sandbox.faults.inject("draft/add", drop=True, when="after")
+    sandbox.faults.inject("draft/add", drop=True, times=9)
     with pytest.raises(WeChatNetworkError, match="may or may not have taken effect"):
         _draft(api)
-    assert len(calls(sandbox, "draft/add")) == 1
+    assert len(calls(sandbox, "draft/add")) == 1 + api.retries
+    assert not sandbox.state.drafts
+
+
+def test_a_draft_is_adopted_only_with_the_same_title_cover_and_content(
+    wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    api = WeChatApi(wechat_runtime)
+    thumb = media.add_thumb(api, image_bytes(), "cover.jpg").media_id
+    article = drafts.DraftArticle("标题", "作者", "", "<p>正文</p>", thumb)
+    other = drafts.add_draft(api, drafts.DraftArticle("标题", "作者", "", "<p>别的</p>", thumb))
+    assert drafts.find_draft(api, article) is None
+    mine = drafts.add_draft(api, article)
+    assert drafts.find_draft(api, article) == mine != other
 
 
 def test_the_token_is_fetched_once_and_shared_through_the_database(
@@ -210,7 +247,7 @@ def test_tokens_and_secrets_never_reach_logs_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     api = WeChatApi(wechat_runtime)
-    sandbox.faults.inject("draft/add", drop=True, when="after")
+    sandbox.faults.inject("draft/add", drop=True, times=9)
     with pytest.raises(WeChatNetworkError) as caught:
         _draft(api)
     token = api.tokens.get()
