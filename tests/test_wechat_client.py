@@ -22,6 +22,7 @@ from wxbot.wechat import (
     drafts,
     explain,
     freepublish,
+    mass_send,
     media,
 )
 
@@ -309,3 +310,20 @@ def test_draft_add_keeps_the_cover_crops(wechat_runtime: Runtime, sandbox: Sandb
     edited = drafts.DraftArticle("新标题", "作者", "", "<p>改</p>", thumb)
     drafts.update_draft(api, media_id, edited)
     assert sandbox.state.drafts[media_id].articles[0]["title"] == "新标题"
+
+
+@pytest.mark.parametrize(("setting", "outcome"), [(0, "err(30003)"), (1, "send success")])
+def test_send_ignore_reprint_comes_from_the_publish_settings(
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+    setting: int,
+    outcome: str,
+) -> None:
+    publish = wechat_config["publish"] | {"send_ignore_reprint": setting}
+    config = wechat_config | {"publish": publish}
+    api = WeChatApi(runtime_factory(config))
+    sandbox.add_original("标题", "https://mp.weixin.qq.com/s/original")
+    mass_send.send_to_followers(api, str(_draft(api)), clientmsgid=f"reprint-{setting}")
+    (send,) = sandbox.state.mass_sends
+    assert (send.send_ignore_reprint, send.outcome) == (setting, outcome)
