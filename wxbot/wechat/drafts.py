@@ -2,7 +2,7 @@
 
 https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
 https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Update_draft.html
-https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Get_draft_list.html
+https://developers.weixin.qq.com/doc/service/api/draftbox/draftmanage/api_draft_batchget
 wechatpy's ``draft.add`` rebuilds each article from eight fields and drops ``pic_crop_235_1`` and
 ``pic_crop_1_1``, so the documented payload is sent as built here.
 """
@@ -115,7 +115,7 @@ def list_drafts(
 ) -> tuple[int, list[DraftInBox]]:
     """Return the number of drafts in the box and one page of them, newest first.
 
-    https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Get_draft_list.html
+    https://developers.weixin.qq.com/doc/service/api/draftbox/draftmanage/api_draft_batchget
     """
     answer = api.post(
         "draft/batchget",
