@@ -327,3 +327,15 @@ def test_send_ignore_reprint_comes_from_the_publish_settings(
     mass_send.send_to_followers(api, str(_draft(api)), clientmsgid=f"reprint-{setting}")
     (send,) = sandbox.state.mass_sends
     assert (send.send_ignore_reprint, send.outcome) == (setting, outcome)
+
+
+def test_every_json_call_says_it_is_json(wechat_runtime: Runtime, sandbox: SandboxServer) -> None:
+    # "POST JSON" (api_getstableaccesstoken): wechatpy alone sends its bodies untyped.
+    api = WeChatApi(wechat_runtime)
+    _draft(api)
+    _list(api)
+    json_calls = [e for e in sandbox.log.entries() if e["path"] != "/cgi-bin/material/add_material"]
+    assert {e["path"] for e in json_calls} >= {
+        "/cgi-bin/stable_token", "/cgi-bin/draft/add", "/cgi-bin/freepublish/batchget",
+    }  # fmt: skip
+    assert {e["content_type"] for e in json_calls} == {"application/json"}

@@ -123,4 +123,5 @@ def _record(account: Account, call: Call, errcode: int | None, fault: str = "") 
         summary=summarize(call.body, call.files),
         errcode=errcode,
         fault=fault,
+        content_type=call.content_type,
     )
