@@ -9,7 +9,7 @@ import pytest
 from click.testing import Result
 from test_callback import NOW, WeChatSender
 
-from wxbot.callback.replies import TEXT_REPLY_MAX_BYTES, list_answer
+from wxbot.callback.replies import TEXT_REPLY_MAX_BYTES, fit_text, list_answer
 from wxbot.runtime import Runtime
 from wxbot.search.results import Item
 from wxbot.storage import followers, issue_links
@@ -191,7 +191,7 @@ def test_a_list_fits_in_a_text_reply(wechat: WeChatSender, archive: Runtime) -> 
             long_url = "https://mp.weixin.qq.com/s?__biz=" + "x" * 900 + issue_id
             issue_links.set_article_url(conn, issue_id, long_url, "sync", NOW)
     content = wechat.send("数据要素")["Content"]
-    assert len(content.encode("utf-8")) <= 2048
+    assert len(content.encode("utf-8")) <= 2047
     assert "1. 6月25日" in content
 
 
@@ -206,6 +206,28 @@ def test_a_list_of_long_headings_and_links_is_cut_to_the_text_reply_limit() -> N
     assert len(answer.text.encode("utf-8")) <= TEXT_REPLY_MAX_BYTES
     assert answer.kind == "list" and 1 <= len(answer.items) <= 5
     assert answer.text.count("<a href=") == len(answer.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("数据要素" * 170, False),  # 680 characters, 2040 bytes: fits as it is
+        ("数据要素" * 171, True),  # 2052 bytes: one character too many
+        ("数据要素" * 2000, True),  # far too long
+        ("a" + "数据要素" * 682, True),  # the cut falls inside a three-byte character
+        ("x" * 2047, False),
+        ("x" * 2048, True),  # the size reported refused
+    ],
+)
+def test_a_text_reply_is_cut_to_2047_bytes_at_a_character(text: str, cut: bool) -> None:
+    fitted = fit_text(text)
+    size = len(fitted.encode("utf-8"))
+    assert size <= 2047
+    if not cut:
+        assert fitted == text
+    else:
+        assert fitted.endswith("…") and text.startswith(fitted[:-1])
+        assert size > 2047 - 3 - 4  # as much as fits: at most one character and the ellipsis less
 
 
 # --- editors' keyword rules --------------------------------------------------------------------

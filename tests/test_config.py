@@ -89,6 +89,7 @@ def test_invalid_file_names_the_key(tmp_path: Path, toml: str, message: str) -> 
 
 #: Values that loaded before settings were typed, each with the error that now names its key.
 INVALID_VALUES = [
+    ({"publish.send_ignore_reprint": 2}, "publish.send_ignore_reprint: must be 0 or 1"),
     ({"publish.preview_openids": [1, None]}, r"publish.preview_openids\[0\]: expected str"),
     ({"publish.preview_openids": [""]}, r"publish.preview_openids\[0\]: String should have"),
     ({"brand.primary_color": "blue"}, "brand.primary_color: expected a colour like #1F4E9D"),

@@ -162,26 +162,72 @@ def test_wechat_errors_are_recorded_at_their_step_in_plain_words(
     assert calls(sandbox, path) == 1  # none of these is worth a retry
 
 
-@pytest.mark.parametrize(
-    ("when", "submits"),
-    [
-        ("after", 1),  # it went through: the re-run finds the article by its title
-        ("before", 2),  # it never arrived: the re-run finds nothing and submits again
-    ],
-)
-def test_a_submit_whose_answer_was_lost_never_publishes_twice(
-    wechat_runtime: Runtime, sandbox: SandboxServer, when: str, submits: int
+# (fault on the call, calls it gets): -1 or a dropped connection, before or after it took effect
+LOST_ANSWERS = [
+    ({"errcode": -1, "when": "before"}, 2),  # nothing was made: made again after looking
+    ({"errcode": -1, "when": "after"}, 1),  # it was made: found and adopted, not repeated
+    ({"drop": True, "when": "before"}, 2),
+    ({"drop": True, "when": "after"}, 1),
+]
+
+
+@pytest.mark.parametrize(("fault", "made"), LOST_ANSWERS)
+def test_a_lost_draft_add_still_makes_exactly_one_draft(
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: RuntimeFactory,
+    wechat_runtime: Runtime,
+    fault: dict[str, Any],
+    made: int,
 ) -> None:
-    sandbox.faults.inject("freepublish/submit", drop=True, when=when)
-    with pytest.raises(WeChatNetworkError):
-        publish_issue(wechat_runtime, ISSUE, "publish")
-    sandbox.advance(1)
+    sandbox.faults.inject("draft/add", **fault)
     record = publish_issue(wechat_runtime, ISSUE, "publish")
+    assert record.status == "done"
+    assert calls(sandbox, "draft/add") == made
+    assert len(sandbox.state.drafts) == 1  # one draft ever made, and it was the one published
+    (published,) = sandbox.state.articles.values()
+    assert (record.draft_media_id, published.urls[0]) == (
+        next(iter(sandbox.state.drafts)),
+        record.article_url,
+    )
+
+
+@pytest.mark.parametrize(("fault", "made"), LOST_ANSWERS)
+def test_a_lost_submit_still_publishes_exactly_once(
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: RuntimeFactory,
+    fault: dict[str, Any],
+    made: int,
+) -> None:
+    runtime = runtime_with(runtime_factory, wechat_config, wait_timeout=1.0)
+    ingest_paths(runtime, SAMPLES)
+    sandbox.faults.inject("freepublish/submit", **fault)
+    record = publish_issue(runtime, ISSUE, "publish")
+    assert calls(sandbox, "freepublish/submit") == made
+    assert len(sandbox.state.publishes) == 1  # one publish job in WeChat
     (article,) = sandbox.state.articles.values()
     assert (record.status, record.article_url) == ("done", article.urls[0])
-    assert calls(sandbox, "freepublish/submit") == submits
+    assert issue_links_for(runtime, [ISSUE]) == {ISSUE: article.urls[0]}
+
+
+def test_a_submit_left_unanswered_is_recovered_by_the_next_run(
+    wechat_config: dict[str, Any], sandbox: SandboxServer, runtime_factory: RuntimeFactory
+) -> None:
+    runtime = runtime_with(runtime_factory, wechat_config, wait_timeout=0.0)
+    ingest_paths(runtime, SAMPLES)
+    # It went through, but neither its answer nor the look for its article came back.
+    sandbox.faults.inject("freepublish/submit", drop=True, when="after")
+    sandbox.faults.inject("freepublish/batchget", drop=True, times=9)
+    with pytest.raises(WeChatNetworkError):
+        publish_issue(runtime, ISSUE, "publish")
+    sandbox.faults.clear()
+    sandbox.advance(1)
+    record = publish_issue(runtime, ISSUE, "publish")
+    (article,) = sandbox.state.articles.values()
+    assert (record.status, record.article_url) == ("done", article.urls[0])
+    assert calls(sandbox, "freepublish/submit") == 1
     assert record.steps[0].step == "recover"
-    assert issue_links_for(wechat_runtime, [ISSUE]) == {ISSUE: article.urls[0]}
 
 
 def test_a_refused_publish_is_explained_and_can_be_submitted_again(

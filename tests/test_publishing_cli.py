@@ -58,7 +58,7 @@ def test_a_failed_step_is_explained_with_the_full_command_to_resume(
 
 def test_status_shows_the_history(wechat_cli: Cli, sandbox: SandboxServer) -> None:
     assert "no publishing runs yet" in wechat_cli("status", ISSUE).output
-    sandbox.faults.inject("freepublish/submit", errcode=-1)
+    sandbox.faults.inject("freepublish/submit", errcode=53503)
     assert wechat_cli("publish", ISSUE, "--mode", "publish").exit_code == 1
     assert wechat_cli("publish", ISSUE, "--mode", "publish").exit_code == 0
     shown = wechat_cli("status", ISSUE)
@@ -67,7 +67,7 @@ def test_status_shows_the_history(wechat_cli: Cli, sandbox: SandboxServer) -> No
     assert shown.output.splitlines()[0] == f"{ISSUE}  article: {published.urls[0]}"
     runs = [line.split()[:4] for line in shown.output.splitlines() if line.startswith("run ")]
     assert runs == [["run", "1", "publish", "failed"], ["run", "2", "publish", "done"]]
-    assert "  submit   failed   WeChat freepublish/submit: WeChat is busy" in shown.output
+    assert "  submit   failed   WeChat freepublish/submit: WeChat's publish check" in shown.output
     assert "  upload   skipped  3 files, all already on WeChat" in shown.output
 
 

@@ -120,3 +120,35 @@ def test_delete_takes_the_article_down(slow: SandboxServer, slow_api: SandboxApi
     assert status(slow_api, publish_id)["publish_status"] == 5
     page = requests.get(done["article_detail"]["item"][0]["article_url"], timeout=5)
     assert "该内容已被发布者删除" in page.text
+
+
+@pytest.mark.parametrize(
+    ("body", "errcode", "has_content"),
+    [
+        ({"offset": 0, "count": 0}, 40097, None),  # "count: 返回素材的数量，取值在1到20之间"
+        ({"offset": 0, "count": 21}, 40097, None),
+        ({"offset": -1, "count": 5}, 40097, None),
+        ({"offset": 0, "count": 20}, 0, True),  # no_content defaults to 0: content returned
+        ({"offset": 0, "count": 1, "no_content": 1}, 0, False),
+        ({"offset": 1, "count": 20}, 0, None),  # past the one article: an empty page
+    ],
+)
+def test_freepublish_batchget_pages_as_documented(
+    slow: SandboxServer,
+    slow_api: SandboxApi,
+    body: dict[str, Any],
+    errcode: int,
+    has_content: bool | None,
+) -> None:
+    # https://developers.weixin.qq.com/doc/offiaccount/Publish/Get_publication_records.html
+    slow_api.post("freepublish/submit", {"media_id": slow_api.draft()})
+    slow.advance(60)
+    listed = slow_api.post("freepublish/batchget", body)
+    assert listed.get("errcode", 0) == errcode
+    if errcode:
+        return
+    assert listed["total_count"] == 1
+    items = [i for entry in listed["item"] for i in entry["content"]["news_item"]]
+    assert len(items) == (0 if body["offset"] else 1)
+    if has_content is not None:
+        assert ("content" in items[0]) == has_content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -135,3 +136,30 @@ def test_token_fetches_are_recorded(sandbox: SandboxServer, sandbox_api: Sandbox
     sandbox_api.fetch_token()
     stable(sandbox_api)
     assert [f.endpoint for f in sandbox.state.token_fetches] == ["token", "stable_token"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "errcode"),
+    [
+        (None, 47001),  # the body alone, as wechatpy sends it
+        ("text/plain", 47001),
+        ("application/x-www-form-urlencoded", 47001),
+        ("application/json", 0),
+        ("application/json; charset=utf-8", 0),
+    ],
+)
+def test_stable_token_takes_only_a_json_body(
+    sandbox: SandboxServer, content_type: str | None, errcode: int
+) -> None:
+    # "请求方式：POST … 请求数据格式：JSON" (api_getstableaccesstoken): a body not declared
+    # as JSON is refused; the docs name no errcode, 47001 (data format error) is the nearest.
+    body = {"grant_type": "client_credential", "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET}
+    headers = {"Content-Type": content_type} if content_type else {}
+    answer = requests.post(
+        f"{sandbox.base_url}/cgi-bin/stable_token",
+        data=json.dumps(body).encode("utf-8"),
+        headers=headers,
+        timeout=5,
+    ).json()
+    assert answer.get("errcode", 0) == errcode
+    assert ("access_token" in answer) == (errcode == 0)

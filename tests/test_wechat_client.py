@@ -22,6 +22,7 @@ from wxbot.wechat import (
     drafts,
     explain,
     freepublish,
+    mass_send,
     media,
 )
 
@@ -30,7 +31,7 @@ PLATFORM_NOTES = Path("/work/shared/wechat-platform.md")
 #: Every errcode the team's platform notes list as worth handling.
 DOCUMENTED_CODES = [
     -1, 40001, 42001, 40014, 40007, 40164, 41001, 44003, 45002, 45003, 45004, 45009, 45028,
-    45065, 45066, 45067, 45166, 48001, 53402, 53503, 53504, 53505,
+    45065, 45066, 45067, 45166, 48001, 53402, 53503, 53504, 53505, 89503, 89506, 89507,
 ]  # fmt: skip
 
 
@@ -48,6 +49,30 @@ def test_every_documented_errcode_is_explained(errcode: int) -> None:
     error = WeChatError("draft/add", errcode, "raw errmsg")
     assert str(error).startswith(f"WeChat draft/add: {explain(errcode)}")
     assert f"errcode {errcode}" in str(error)
+
+
+# (errcode, WeChat's errmsg, what the explanation must say to whoever runs wxbot)
+WHAT_TO_DO = [
+    (40164, "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6a1b",
+     ["203.0.113.7", "IP白名单", "administrator must add it"]),
+    (40164, "invalid ip 2001:db8::1, not in whitelist", ["2001:db8::1", "IP白名单"]),
+    (40164, "not in whitelist", ["outgoing IP address is not", "IP白名单"]),
+    (89503, "此次调用需要管理员确认，请耐心等候", ["administrator", "confirm", "re-run"]),
+    (89506, "该IP调用求请求已被公众号管理员拒绝，请24小时后再试", ["24 hours", "administrator"]),
+    (89507, "该IP调用求请求已被公众号管理员拒绝，请1小时后再试", ["an hour", "administrator"]),
+    (48001, "api unauthorized", ["not authorised", "接口权限", "verify the account"]),
+    (45009, "reach max api daily quota limit", ["midnight Beijing time", "reset it"]),
+    (53503, "", ["publish check", "草稿箱", "re-run"]),
+    (53504, "", ["web console", "publish it there"]),
+    (53505, "", ["saved by hand", "草稿箱"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("errcode", "errmsg", "phrases"), WHAT_TO_DO)
+def test_errors_say_what_to_do(errcode: int, errmsg: str, phrases: list[str]) -> None:
+    message = str(WeChatError("stable_token", errcode, errmsg))
+    for phrase in phrases:
+        assert phrase in message
 
 
 def test_the_table_covers_the_platform_notes() -> None:
@@ -78,7 +103,6 @@ RETRIES = [
     ("-1 twice, then ok", _upload, "material/add_material", {"errcode": -1, "times": 2}, 3, None),
     ("-1 past the retries", _upload, "material/add_material", {"errcode": -1, "times": 9}, 4, -1),
     ("dropped, then answered", _upload, "material/add_material", {"drop": True}, 2, None),
-    ("-1 on a call not safe to repeat", _draft, "draft/add", {"errcode": -1}, 1, -1),
     ("45009 is never retried", _list, "freepublish/batchget", {"errcode": 45009}, 1, 45009),
     ("45009 on draft/add", _draft, "draft/add", {"errcode": 45009}, 1, 45009),
 ]  # fmt: skip
@@ -110,14 +134,51 @@ def test_retries(
     assert len(calls(sandbox, path)) == expected_calls
 
 
-def test_a_dropped_call_that_is_not_safe_to_repeat_is_reported(
+@pytest.mark.parametrize(
+    ("fault", "adds", "looks"),
+    [
+        ({"errcode": -1, "when": "after"}, 1, 1),  # made: found in the draft box, adopted
+        ({"drop": True, "when": "after"}, 1, 1),
+        ({"errcode": -1, "when": "before"}, 2, 1),  # not made: the box has none, add again
+        ({"drop": True, "when": "before", "times": 2}, 3, 2),
+    ],
+)
+def test_a_draft_add_without_an_answer_makes_exactly_one_draft(
+    wechat_runtime: Runtime,
+    sandbox: SandboxServer,
+    fault: dict[str, Any],
+    adds: int,
+    looks: int,
+) -> None:
+    api = WeChatApi(wechat_runtime)
+    sandbox.faults.inject("draft/add", **fault)
+    media_id = _draft(api)
+    assert list(sandbox.state.drafts) == [media_id]
+    assert len(calls(sandbox, "draft/add")) == adds
+    assert len(calls(sandbox, "draft/batchget")) == looks
+
+
+def test_a_draft_add_never_answered_is_reported(
     wechat_runtime: Runtime, sandbox: SandboxServer
 ) -> None:
     api = WeChatApi(wechat_runtime)
-    sandbox.faults.inject("draft/add", drop=True, when="after")
+    sandbox.faults.inject("draft/add", drop=True, times=9)
     with pytest.raises(WeChatNetworkError, match="may or may not have taken effect"):
         _draft(api)
-    assert len(calls(sandbox, "draft/add")) == 1
+    assert len(calls(sandbox, "draft/add")) == 1 + api.retries
+    assert not sandbox.state.drafts
+
+
+def test_a_draft_is_adopted_only_with_the_same_title_cover_and_content(
+    wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    api = WeChatApi(wechat_runtime)
+    thumb = media.add_thumb(api, image_bytes(), "cover.jpg").media_id
+    article = drafts.DraftArticle("标题", "作者", "", "<p>正文</p>", thumb)
+    other = drafts.add_draft(api, drafts.DraftArticle("标题", "作者", "", "<p>别的</p>", thumb))
+    assert drafts.find_draft(api, article) is None
+    mine = drafts.add_draft(api, article)
+    assert drafts.find_draft(api, article) == mine != other
 
 
 def test_the_token_is_fetched_once_and_shared_through_the_database(
@@ -187,7 +248,7 @@ def test_tokens_and_secrets_never_reach_logs_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     api = WeChatApi(wechat_runtime)
-    sandbox.faults.inject("draft/add", drop=True, when="after")
+    sandbox.faults.inject("draft/add", drop=True, times=9)
     with pytest.raises(WeChatNetworkError) as caught:
         _draft(api)
     token = api.tokens.get()
@@ -249,3 +310,32 @@ def test_draft_add_keeps_the_cover_crops(wechat_runtime: Runtime, sandbox: Sandb
     edited = drafts.DraftArticle("新标题", "作者", "", "<p>改</p>", thumb)
     drafts.update_draft(api, media_id, edited)
     assert sandbox.state.drafts[media_id].articles[0]["title"] == "新标题"
+
+
+@pytest.mark.parametrize(("setting", "outcome"), [(0, "err(30003)"), (1, "send success")])
+def test_send_ignore_reprint_comes_from_the_publish_settings(
+    wechat_config: dict[str, Any],
+    sandbox: SandboxServer,
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+    setting: int,
+    outcome: str,
+) -> None:
+    publish = wechat_config["publish"] | {"send_ignore_reprint": setting}
+    config = wechat_config | {"publish": publish}
+    api = WeChatApi(runtime_factory(config))
+    sandbox.add_original("标题", "https://mp.weixin.qq.com/s/original")
+    mass_send.send_to_followers(api, str(_draft(api)), clientmsgid=f"reprint-{setting}")
+    (send,) = sandbox.state.mass_sends
+    assert (send.send_ignore_reprint, send.outcome) == (setting, outcome)
+
+
+def test_every_json_call_says_it_is_json(wechat_runtime: Runtime, sandbox: SandboxServer) -> None:
+    # "POST JSON" (api_getstableaccesstoken): wechatpy alone sends its bodies untyped.
+    api = WeChatApi(wechat_runtime)
+    _draft(api)
+    _list(api)
+    json_calls = [e for e in sandbox.log.entries() if e["path"] != "/cgi-bin/material/add_material"]
+    assert {e["path"] for e in json_calls} >= {
+        "/cgi-bin/stable_token", "/cgi-bin/draft/add", "/cgi-bin/freepublish/batchget",
+    }  # fmt: skip
+    assert {e["content_type"] for e in json_calls} == {"application/json"}

@@ -1,9 +1,9 @@
 """The words followers read: one article, a short list, the menu, a welcome — as plain data.
 
 Search finds issues (``wxbot.search``); this turns what it found into a follower's reply. A
-passive reply carries one news article at most, and a text reply about 2048 bytes
-(community-measured); lists are fitted to that by shortening headings, then by dropping the
-last items.
+passive reply carries one news article at most, and a text reply at most 2047 bytes
+(community-measured: 2048 has been refused); lists are fitted to that by shortening headings,
+then by dropping the last items.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from functools import cached_property
 
 from ..search.results import Item, SearchResult, clip
 
-#: Longest text reply WeChat shows, in UTF-8 bytes (community-measured).
+#: Longest text reply WeChat shows, in UTF-8 bytes: 2047 is the largest reported to work,
+#: 2048 has been refused (community-measured; the page gives no number).
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
-TEXT_REPLY_MAX_BYTES = 2048
+TEXT_REPLY_MAX_BYTES = 2047
+
+#: What a cut text ends with.
+ELLIPSIS = "…"
 
 #: Most issues a list shows.
 LIST_MAX_ITEMS = 5
@@ -115,10 +119,13 @@ def list_answer(items: Sequence[Item], header: str, footer: str, handler: str) -
 
 
 def fit_text(text: str) -> str:
-    """Return ``text`` cut to the text reply limit."""
-    while not _fits(text):
-        text = text[: len(text) - max(len(text) // 10, 1)].rstrip() + "…"
-    return text
+    """Return ``text`` cut at a character boundary to the reply's bytes, ending in an ellipsis."""
+    if _fits(text):
+        return text
+    room = TEXT_REPLY_MAX_BYTES - len(ELLIPSIS.encode("utf-8"))
+    # Decoding a byte prefix with errors="ignore" drops a character cut in half.
+    kept = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return kept.rstrip() + ELLIPSIS
 
 
 def keyword_hint(keywords: Sequence[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -32,6 +32,13 @@ class PublishSection(Section):
         2.0,
         ge=0,
         description="Seconds between looks at a submitted publish while waiting for its result.",
+    )
+    send_ignore_reprint: Literal[0, 1] = Field(
+        0,
+        description="What a mass send does when WeChat's originality check judges an article "
+        "a reprint of another account's original: 0 = stop the send (WeChat reports "
+        "err(30003)); 1 = send it anyway, as a reprint in the original's layout with its "
+        "source shown, if the original allows reprints (if not, it stops either way).",
     )
 
     @field_validator("timezone")

@@ -131,11 +131,21 @@ def _publish(
 
 
 def _submit(runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str) -> store.PublishJobRow:
-    """Submit the issue's draft for publishing and record the job."""
+    """Submit the issue's draft for publishing and record the job.
+
+    A submit that got -1 or no answer is not simply repeated: freepublish.submit first
+    watches the published list for its article (up to ``wait_timeout``) and adopts it.
+    """
+    publish = runtime.settings.publish
     with run.step("submit") as step:
         draft = _draft(runtime, api, issue_id)
+        with runtime.db.begin() as conn:
+            known = {j.article_id for j in store.publish_jobs_of(conn, api.account, issue_id)}
         try:
-            publish_id = freepublish.submit(api, draft.media_id)
+            submitted = freepublish.submit(
+                api, draft.media_id, titles=(draft.title,), known_article_ids=known - {""},
+                settle=publish.wait_timeout, poll=publish.poll_interval,
+            )  # fmt: skip
         except WeChatError as exc:
             _forget_lost_draft(runtime, api, draft, exc)
             raise
@@ -146,42 +156,56 @@ def _submit(runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str) -> sto
                     conn, api.account, draft.media_id, DraftState.SUBMITTING, runtime.now()
                 )
             raise
+        if submitted.found is not None:
+            job = _adopt_published(runtime, api, draft, submitted.found)
+            step.detail = f"a submit whose answer was lost went through: {submitted.found.url}"
+            return job
         with runtime.db.begin() as conn:
-            store.add_publish_job(conn, api.account, publish_id, draft, runtime.now())
-            job = store.get_publish_job(conn, api.account, publish_id)
-        assert job is not None
-        step.detail = f"publish_id {publish_id} (draft version {draft.version})"
+            store.add_publish_job(conn, api.account, submitted.publish_id, draft, runtime.now())
+            found_job = store.get_publish_job(conn, api.account, submitted.publish_id)
+        assert found_job is not None
+        step.detail = f"publish_id {submitted.publish_id} (draft version {draft.version})"
+    return found_job
+
+
+def _adopt_published(
+    runtime: Runtime, api: WeChatApi, draft: store.DraftRow, item: freepublish.PublishedItem
+) -> store.PublishJobRow:
+    """Record an article found published, whose submit's answer never reached us."""
+    publish_id = f"article:{item.article_id}"  # WeChat's publish_id never reached us
+    now = runtime.now()
+    with runtime.db.begin() as conn:
+        store.add_publish_job(conn, api.account, publish_id, draft, now)
+        store.finish_publish_job(
+            conn, api.account, publish_id, status=PUBLISH_SUCCESS, article_id=item.article_id,
+            article_url=item.url, fail_idx="", now=now,
+        )  # fmt: skip
+        store.set_draft_state(conn, api.account, draft.media_id, DraftState.PUBLISHED, now)
+        set_url(conn, draft.issue_id, item.url, "freepublish/batchget", runtime)
+        job = store.get_publish_job(conn, api.account, publish_id)
+    assert job is not None
     return job
 
 
 def _recover_lost_submit(
     runtime: Runtime, api: WeChatApi, run: RunLog, issue_id: str
 ) -> store.PublishJobRow | None:
-    """After a submit whose answer was lost, find its article by title; else allow a new one."""
+    """After a run whose submit got no answer, find its article by title; else allow a new one."""
     with runtime.db.begin() as conn:
         draft = store.get_draft(conn, api.account, issue_id)
+        known = {j.article_id for j in store.publish_jobs_of(conn, api.account, issue_id)}
     if draft is None or draft.state is not DraftState.SUBMITTING:
         return None
     with run.step("recover") as step:
-        _, items = freepublish.list_published(api)
-        item = next((i for i in items if i.title == draft.title and i.index == 1), None)
-        now = runtime.now()
-        with runtime.db.begin() as conn:
-            if item is None or item.deleted:
-                store.set_draft_state(conn, api.account, draft.media_id, DraftState.LIVE, now)
-                step.detail = (
-                    "the last submit got no answer and nothing was published: submit again"
+        item = freepublish.watch_for_article(api, (draft.title,), known - {""})
+        if item is None:
+            with runtime.db.begin() as conn:
+                store.set_draft_state(
+                    conn, api.account, draft.media_id, DraftState.LIVE, runtime.now()
                 )
-                return None
-            publish_id = f"article:{item.article_id}"  # WeChat's publish_id never reached us
-            store.add_publish_job(conn, api.account, publish_id, draft, now)
-            store.finish_publish_job(
-                conn, api.account, publish_id, status=PUBLISH_SUCCESS, article_id=item.article_id,
-                article_url=item.url, fail_idx="", now=now,
-            )  # fmt: skip
-            store.set_draft_state(conn, api.account, draft.media_id, DraftState.PUBLISHED, now)
-            set_url(conn, issue_id, item.url, "freepublish/batchget", runtime)
-            job = store.get_publish_job(conn, api.account, publish_id)
+            step.detail = "the last submit got no answer and nothing was published: submit again"
+            return None
+        job = _adopt_published(runtime, api, draft, item)
         step.detail = f"the last submit went through: {item.url}"
     return job
 

@@ -11,6 +11,7 @@ from typing import Any
 from . import mass, publish
 from .events import EventDispatcher
 from .faults import Faults
+from .originality import Original
 from .requestlog import RequestLog
 from .settings import SandboxSettings, account_settings
 from .state import SandboxState
@@ -86,6 +87,11 @@ class Account:
             if unknown:
                 raise ValueError(f"unknown tags: {sorted(unknown)}")
             self.state.followers.setdefault(openid, set()).update(tags)
+
+    def add_original(self, original: Original) -> None:
+        """Put another account's article into the platform's original library."""
+        with self.lock:
+            self.state.originals.append(original)
 
     def snapshot(self) -> dict[str, Any]:
         """Return the JSON-able state summary served at ``GET /sandbox/state``."""

@@ -110,6 +110,7 @@ def _call_from_request(account: Account, name: str) -> Call:
         body=body,
         files=files,
         base_url=account.public_base(),
+        content_type=request.content_type or "",
     )
 
 
@@ -122,4 +123,5 @@ def _record(account: Account, call: Call, errcode: int | None, fault: str = "") 
         summary=summarize(call.body, call.files),
         errcode=errcode,
         fault=fault,
+        content_type=call.content_type,
     )

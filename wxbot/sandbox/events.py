@@ -83,7 +83,7 @@ def mass_finished_xml(account: Account, send: MassSend) -> str:
         "FilterCount": total,
         "SentCount": total - errors,
         "ErrorCount": errors,
-        "CopyrightCheckResult": {"Count": 0, "ResultList": {}, "CheckState": 1},
+        "CopyrightCheckResult": send.copyright_check,
         "ArticleUrlResult": {
             "Count": len(urls),
             "ResultList": {

@@ -13,7 +13,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from . import events, limits
+from . import events, limits, originality
 from .drafts import live_draft
 from .protocol import ApiError, Call, Reply, ok, require
 from .publish import publish_article
@@ -67,6 +67,10 @@ def sendall(account: Account, call: Call) -> Reply:
     outcome = account.faults.take_outcome("message/mass/sendall")
     if outcome is not None and outcome.mass_status is not None:
         send.outcome = outcome.mass_status
+    verdict = originality.judge(state.originals, send.articles, send.send_ignore_reprint)
+    send.copyright_check = verdict.copyright_check
+    if verdict.stopped_status is not None:
+        send.outcome = verdict.stopped_status
     state.mass_sends.append(send)
     if is_to_all:
         draft.removed = "mass_sent"

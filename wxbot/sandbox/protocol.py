@@ -49,6 +49,7 @@ class Call:
     body: bytes = b""
     files: Mapping[str, Upload] = field(default_factory=dict)
     base_url: str = ""
+    content_type: str = ""
 
     def json(self, *, literal_unicode_escapes: bool = False) -> dict[str, Any]:
         """Return the JSON body as a dict, whatever the Content-Type, as WeChat reads it.
@@ -99,6 +100,17 @@ class Reply:
 def ok(**fields: Any) -> Reply:
     """Return the plain ``{"errcode": 0, "errmsg": "ok", ...}`` answer."""
     return Reply({"errcode": 0, "errmsg": "ok", **fields})
+
+
+def require_json_content_type(call: Call) -> None:
+    """Refuse a body not declared as JSON: the docs say "POST JSON", nothing else.
+
+    https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+    No errcode is documented for it; the sandbox answers 47001 (data format error), the
+    closest honest one.
+    """
+    if call.content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(47001, "POST JSON: Content-Type must be application/json")
 
 
 def require(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...] = str) -> Any:

@@ -71,6 +71,7 @@ class RequestLog:
         summary: Any,
         errcode: int | None,
         fault: str = "",
+        content_type: str = "",
     ) -> dict[str, Any]:
         """Add one call and log it; return the entry."""
         entry = {
@@ -82,6 +83,7 @@ class RequestLog:
             "request": summary,
             "errcode": errcode,
             "fault": fault,
+            "content_type": content_type,
         }
         with self._lock:
             self._entries.append(entry)

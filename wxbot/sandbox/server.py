@@ -11,6 +11,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .account import Account, Clock
 from .app import create_sandbox_app
 from .faults import Faults
+from .originality import Original
 from .requestlog import RequestLog
 from .settings import SandboxSettings, with_overrides
 from .state import SandboxState
@@ -137,6 +138,10 @@ class SandboxServer:
     def add_follower(self, openid: str, tags: tuple[int, ...] = ()) -> None:
         """Add a simulated follower."""
         self.account.add_follower(openid, tags)
+
+    def add_original(self, title: str, url: str, *, can_reprint: bool = True) -> None:
+        """Add another account's original: a send of an article so titled is judged a reprint."""
+        self.account.add_original(Original(title, url, can_reprint))
 
     def __enter__(self) -> SandboxServer:
         return self.start()

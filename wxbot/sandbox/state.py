@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .limits import PLATFORM_UTC_OFFSET_SECONDS
+from .originality import Original
 
 DAY_SECONDS = 86400
 
@@ -114,6 +115,10 @@ class MassSend:
     status: str = "SENDING"
     article_id: str = ""
     finished_at: float | None = None
+    #: The originality check's CopyrightCheckResult (see :mod:`.originality`).
+    copyright_check: dict[str, Any] = field(
+        default_factory=lambda: {"Count": 0, "ResultList": {}, "CheckState": 1}
+    )
 
 
 @dataclass
@@ -161,6 +166,7 @@ class SandboxState:
     deliveries: list[Delivery] = field(default_factory=list)
     followers: dict[str, set[int]] = field(default_factory=dict)
     tags: dict[int, str] = field(default_factory=dict)
+    originals: list[Original] = field(default_factory=list)
     next_number: int = 1000000001
 
     def number(self) -> int:

@@ -105,12 +105,14 @@ class SandboxApi:
         if token:
             query["access_token"] = token
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json"} if data is not None else {}
         return requests.request(
             method,
             f"{self.base_url}/cgi-bin/{name}",
             params=query,
             data=data,
             files=files,
+            headers=headers,
             timeout=timeout,
         )
 

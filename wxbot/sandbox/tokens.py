@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import limits
-from .protocol import ApiError, Call, Reply
+from .protocol import ApiError, Call, Reply, require_json_content_type
 from .state import AccessToken, TokenFetch, same_platform_day
 
 if TYPE_CHECKING:
@@ -42,7 +42,11 @@ def get_token(account: Account, call: Call) -> Reply:
 
 
 def get_stable_token(account: Account, call: Call) -> Reply:
-    """Return the current stable token while it has more than 5 minutes left, else a new one."""
+    """Return the current stable token while it has more than 5 minutes left, else a new one.
+
+    The page says POST JSON: a body without ``Content-Type: application/json`` is refused.
+    """
+    require_json_content_type(call)
     body = call.json()
     _check_credentials(account, body)
     force = body.get("force_refresh") in (True, 1, "true")

@@ -3,8 +3,9 @@
 https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Getting_Started_Guide.html
 wechatpy sends the calls; this wrapper points it at ``[wechat] api_base_url``, gives it the
 token from :class:`TokenStore`, and decides what is retried: a refused token is refreshed once
-and the call retried once; -1 and network errors are retried with backoff, but only for calls
-that are safe to repeat.
+and the call retried once; -1 and network errors are retried with backoff for calls that are
+safe to repeat, and for calls that create something (:meth:`WeChatApi.create`) only after
+looking for what the failed call may have made.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ from .token_store import FetchedToken, TokenStore
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Every JSON body goes out declared as JSON: the stable_token page says "POST JSON", and
+#: wechatpy sends its encoded bodies with no Content-Type at all.
+#: https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 #: A call: given the wechatpy client, return WeChat's decoded answer.
 Request = Callable[[WeChatClient], T]
@@ -96,6 +102,8 @@ class WeChatApi:
         self.retries = wechat.retries
         self.backoff = wechat.retry_backoff
         self.sleep = sleep
+        #: ``message/mass/sendall``'s send_ignore_reprint for this account (``[publish]``).
+        self.send_ignore_reprint: int = runtime.settings.publish.send_ignore_reprint
         self.account = account_key(wechat)
         self.tokens = TokenStore(
             runtime.db,
@@ -130,18 +138,47 @@ class WeChatApi:
                 logger.info("%s: token refused (%s); refreshing once", api, error.errcode)
                 self.tokens.refresh(self.client.last_token)
                 continue
-            busy = isinstance(error, WeChatNetworkError) or error.errcode == SYSTEM_BUSY
-            if not (busy and idempotent and attempt < self.retries):
+            if not (is_transient(error) and idempotent and attempt < self.retries):
                 raise error
             wait = self.backoff * 2**attempt
             attempt += 1
             logger.warning("%s: %s; retry %d in %.2fs", api, error, attempt, wait)
             self.sleep(wait)
 
+    def create(self, api: str, make: Callable[[], T], find: Callable[[], T | None]) -> T:
+        """Run a call that creates something (``make``) so that it never creates it twice.
+
+        After -1 or a lost answer the call may have taken effect: wait with backoff, then
+        ``find`` what it made and adopt that; only when nothing is found call again.
+        :raises WeChatError: for every other errcode, or -1 past the retries.
+        :raises WeChatNetworkError: when no answer came after the retries and nothing was found.
+        """
+        attempt = 0
+        while True:
+            try:
+                return make()
+            except (WeChatError, WeChatNetworkError) as exc:
+                if not is_transient(exc):
+                    raise
+                error = exc
+            wait = self.backoff * 2**attempt
+            logger.warning("%s: %s; looking for what it made in %.2fs", api, error, wait)
+            self.sleep(wait)
+            found = find()
+            if found is not None:
+                logger.info("%s: the failed call had taken effect; adopting what it made", api)
+                return found
+            if attempt >= self.retries:
+                raise error
+            attempt += 1
+            logger.info("%s: nothing was made; calling again (retry %d)", api, attempt)
+
     def post(self, api: str, data: Mapping[str, Any], *, idempotent: bool) -> dict[str, Any]:
         """POST a JSON body to ``/cgi-bin/{api}`` as given (no wechatpy reshaping)."""
         return self.call(
-            api, lambda c: _answer(api, c.post(api, data=dict(data))), idempotent=idempotent
+            api,
+            lambda c: _answer(api, c.post(api, data=dict(data), headers=JSON_HEADERS)),
+            idempotent=idempotent,
         )
 
     def _fetch_token(self, force_refresh: bool) -> FetchedToken:
@@ -162,6 +199,7 @@ class WeChatApi:
                 response = self.client._http.post(
                     f"{self.base_url}/cgi-bin/stable_token",
                     data=json.dumps(body).encode("utf-8"),
+                    headers=JSON_HEADERS,
                     timeout=self.timeout,
                 )
                 response.raise_for_status()
@@ -180,6 +218,11 @@ class WeChatApi:
                 raise error
             self.sleep(self.backoff * 2**attempt)
             attempt += 1
+
+
+def is_transient(error: WeChatError | WeChatNetworkError) -> bool:
+    """Return whether a failure may pass by itself: -1 (busy), or no answer at all."""
+    return isinstance(error, WeChatNetworkError) or error.errcode == SYSTEM_BUSY
 
 
 def account_key(wechat: WechatSection) -> str:

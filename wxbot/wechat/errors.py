@@ -31,6 +31,11 @@ MASS_SEND_QUOTA = 45028
 CLIENTMSGID_REPEATED = 45065
 #: The same send was retried within a minute: unanswered, not refused; try again later.
 CLIENTMSGID_TOO_FAST = 45066
+#: The caller's IP is not on the whitelist; WeChat's errmsg names it ("invalid ip 1.2.3.4 …").
+IP_NOT_WHITELISTED = 40164
+#: The call came from an IP an administrator has to confirm first (89506/89507: refused).
+#: https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+ADMIN_MUST_CONFIRM = 89503
 
 #: What each errcode means for whoever runs wxbot, and what to do about it.
 EXPLANATIONS: dict[int, str] = {
@@ -53,8 +58,8 @@ EXPLANATIONS: dict[int, str] = {
     40050: "there is no follower tag with that id",
     40097: "WeChat rejected an argument of the call",
     40125: "the AppSecret is wrong: check [wechat] secret (reset it in 开发 → 基本配置)",
-    40164: "this machine's IP address is not on the account's whitelist "
-    "(开发 → 基本配置 → IP白名单)",
+    IP_NOT_WHITELISTED: "this server's outgoing IP address{ip} is not on the account's IP "
+    "whitelist: an administrator must add it in 设置与开发 → 基本配置 → IP白名单, then re-run",
     41001: "the call carried no access_token",
     41002: "the token request carried no AppID: set [wechat] appid",
     41004: "the token request carried no AppSecret: set [wechat] secret",
@@ -70,8 +75,9 @@ EXPLANATIONS: dict[int, str] = {
     45004: "the digest is too long (at most 128 characters)",
     45005: "the 阅读原文 link is too long (at most 1 KB)",
     45008: "a draft holds at most 8 articles",
-    API_DAILY_QUOTA: "the account used up today's quota for this API; it resets at midnight "
-    "Beijing time (an administrator can reset quotas in the console)",
+    API_DAILY_QUOTA: "the account used up today's quota for this API: wait until it resets at "
+    "midnight Beijing time, or have an administrator reset it (设置与开发 → 接口权限, or "
+    "clear_quota) — the call was not made",
     API_MINUTE_LIMIT: "too many calls in a minute; wait a minute and try again",
     MASS_SEND_QUOTA: "the account has no mass-send quota left (a subscription account sends once a "
     "day; a service account 4 times a month)",
@@ -83,19 +89,34 @@ EXPLANATIONS: dict[int, str] = {
     45166: "the article content was refused: it links to sites other than mp.weixin.qq.com "
     "(print addresses as text)",
     47001: "WeChat could not read the call's data (malformed JSON)",
-    48001: "this account is not authorised for this API (unverified and personal accounts "
-    "lost freepublish in July 2025)",
+    48001: "this account is not authorised for this API: check 设置与开发 → 接口权限 "
+    "(unverified and personal accounts lost the freepublish and mass-send APIs in July 2025; "
+    "verify the account, or publish from the web console)",
     53402: "WeChat could not crop the cover",
-    53503: "WeChat's check refused this draft for publishing",
-    53504: "this draft must be published from the web console",
-    53505: "this draft must be saved by hand in the web console before publishing",
+    53503: "WeChat's publish check refused this draft: open it in the web console's draft box "
+    "(草稿箱) to see why, fix the issue, and re-run",
+    53504: "this draft can only be published from the web console: open 草稿箱 in "
+    "mp.weixin.qq.com and publish it there",
+    53505: "this draft must be saved by hand first: open it in the web console's 草稿箱, save "
+    "it, then re-run",
+    ADMIN_MUST_CONFIRM: "calls from this server's IP address need an administrator's "
+    "confirmation: the admin must approve it in the WeChat message WeChat sent them, then re-run",
+    89506: "an administrator refused calls from this server's IP address twice in 24 hours: "
+    "it is blocked for 24 hours — ask the admin to approve it, or add it to the IP whitelist",
+    89507: "an administrator refused calls from this server's IP address: it is blocked for an "
+    "hour — ask the admin to approve it next time, or add it to the IP whitelist",
     53600: "that article_id is not a published article",
 }
 
 
-def explain(errcode: int) -> str:
-    """Return what ``errcode`` means in plain words."""
-    return EXPLANATIONS.get(errcode, "see WeChat's global return codes for this errcode")
+_IP_IN_ERRMSG = re.compile(r"invalid ip ([0-9a-fA-F.:]+)")
+
+
+def explain(errcode: int, errmsg: str = "") -> str:
+    """Return what ``errcode`` means in plain words, naming the IP WeChat's ``errmsg`` quotes."""
+    text = EXPLANATIONS.get(errcode, "see WeChat's global return codes for this errcode")
+    found = _IP_IN_ERRMSG.search(errmsg)
+    return text.replace("{ip}", f" {found.group(1)}" if found else "")
 
 
 _SECRET_PARAMS = re.compile(r"(access_token|secret)(=|\"\s*:\s*\")[^&\s\"']+", re.IGNORECASE)
@@ -115,7 +136,7 @@ class WeChatError(WxbotError):
         self.api = api
         self.errcode = errcode
         self.errmsg = redact(errmsg)
-        self.explanation = explain(errcode)
+        self.explanation = explain(errcode, errmsg)
         self.data = dict(data or {})
         super().__init__(f"WeChat {api}: {self.explanation} (errcode {errcode}: {self.errmsg})")
 

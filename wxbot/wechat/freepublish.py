@@ -6,11 +6,13 @@ https://developers.weixin.qq.com/doc/offiaccount/Publish/Publish.html
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .client import WeChatApi
-from .errors import WeChatNetworkError
+from .errors import INVALID_MEDIA_ID, WeChatError, WeChatNetworkError
 from .limits import BATCHGET_COUNT_MAX, PUBLISH_STATUS_TEXT
 
 
@@ -46,15 +48,91 @@ class PublishedItem:
     deleted: bool
 
 
-def submit(api: WeChatApi, media_id: str) -> str:
-    """Publish a draft without pushing it; return the publish_id (never repeated).
+@dataclass(frozen=True)
+class Submitted:
+    """A submit WeChat accepted: its publish_id, or — when its answer was lost — the article."""
 
+    publish_id: str
+    found: PublishedItem | None = None
+
+
+def submit(
+    api: WeChatApi,
+    media_id: str,
+    *,
+    titles: Sequence[str],
+    known_article_ids: Collection[str] = (),
+    settle: float = 0.0,
+    poll: float = 1.0,
+) -> Submitted:
+    """Publish a draft without pushing it, never twice.
+
+    freepublish/submit is not safe to repeat: after -1 or a lost answer, the published list
+    (freepublish/batchget) is watched for up to ``settle`` seconds for an article with these
+    ``titles`` that is not among ``known_article_ids``; one found is adopted, else the call
+    is made again. A repeat answered 40007 means the lost call consumed the draft.
     https://developers.weixin.qq.com/doc/offiaccount/Publish/Publish.html
     """
-    answer = api.post("freepublish/submit", {"media_id": media_id}, idempotent=False)
-    if not answer.get("publish_id"):
-        raise WeChatNetworkError("freepublish/submit", "the answer carried no publish_id")
-    return str(answer["publish_id"])
+    name = "freepublish/submit"
+    lost = False
+
+    def find() -> Submitted | None:
+        nonlocal lost
+        lost = True
+        try:
+            item = watch_for_article(api, titles, known_article_ids, settle=settle, poll=poll)
+        except (WeChatError, WeChatNetworkError) as exc:
+            # The submit may have gone through: report it as unanswered, never as refused.
+            raise WeChatNetworkError(name, f"looking for its article failed: {exc}") from None
+        return Submitted("", item) if item is not None else None
+
+    def make() -> Submitted:
+        try:
+            answer = api.post(name, {"media_id": media_id}, idempotent=False)
+        except WeChatError as exc:
+            if not (lost and exc.errcode == INVALID_MEDIA_ID):
+                raise
+            found = find()
+            if found is not None:
+                return found
+            raise WeChatNetworkError(
+                name, "an earlier submit whose answer was lost took the draft, and its article "
+                "is not listed yet",
+            ) from None  # fmt: skip
+        if not answer.get("publish_id"):
+            raise WeChatNetworkError(name, "the answer carried no publish_id")
+        return Submitted(str(answer["publish_id"]))
+
+    return api.create(name, make, find)
+
+
+def watch_for_article(
+    api: WeChatApi,
+    titles: Sequence[str],
+    known_article_ids: Collection[str] = (),
+    *,
+    settle: float = 0.0,
+    poll: float = 1.0,
+) -> PublishedItem | None:
+    """Return the first item of a newly published article with ``titles``, watching ``settle`` s.
+
+    A publish shows in freepublish/batchget only once it succeeded, so a submit that took
+    effect may need a while to appear.
+    """
+    deadline = time.monotonic() + settle
+    while True:
+        _, items = list_published(api)
+        by_article: dict[str, list[PublishedItem]] = {}
+        for item in items:
+            by_article.setdefault(item.article_id, []).append(item)
+        for article_id, article in by_article.items():
+            if article_id in known_article_ids or any(i.deleted for i in article):
+                continue
+            if [i.title for i in sorted(article, key=lambda i: i.index)] == list(titles):
+                return min(article, key=lambda i: i.index)
+        if time.monotonic() >= deadline:
+            return None
+        api.sleep(min(poll, max(deadline - time.monotonic(), 0.0)))
 
 
 def get_status(api: WeChatApi, publish_id: str) -> PublishStatus:

@@ -29,7 +29,7 @@ def send_to_followers(
     *,
     clientmsgid: str,
     tag_id: int | None = None,
-    send_ignore_reprint: int = 0,
+    send_ignore_reprint: int | None = None,
 ) -> SendAccepted:
     """Send a draft to every follower, or to those carrying ``tag_id``.
 
@@ -44,7 +44,10 @@ def send_to_followers(
         "filter": {"is_to_all": True} if tag_id is None else {"is_to_all": False, "tag_id": tag_id},
         "mpnews": {"media_id": media_id},
         "msgtype": "mpnews",
-        "send_ignore_reprint": send_ignore_reprint,
+        # 1 = keep sending when judged a permitted reprint, 0 = stop; default: [publish].
+        "send_ignore_reprint": (
+            api.send_ignore_reprint if send_ignore_reprint is None else send_ignore_reprint
+        ),
         "clientmsgid": clientmsgid,
     }
     try:
