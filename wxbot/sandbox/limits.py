@@ -40,8 +40,9 @@ WECHAT_IMAGE_HOSTS = frozenset({"mmbiz.qpic.cn"})
 
 # --- drafts --------------------------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/service/api/draftbox/draftmanage/api_draft_add
-#: Crops: "以原始图片（thumb_media_id）左上角（0,0），右下角（1,1）建立平面坐标系 … 用分隔符_拼接为
-#: X1_Y1_X2_Y2，每个坐标值的精度为不超过小数点后六位数字".
+#: Crops are fractions of the thumb_media_id image, (0,0) top left to (1,1) bottom right,
+#: written X1_Y1_X2_Y2 with at most 6 decimals (the team's platform notes, "second pass"; the
+#: official wording could not be retrieved here — check it against the page above).
 CROP_MAX_DECIMALS = 6
 TITLE_MAX_CHARS = 32
 AUTHOR_MAX_CHARS = 16

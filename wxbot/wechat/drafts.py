@@ -56,8 +56,8 @@ def crop(x1: float, y1: float, x2: float, y2: float) -> str:
     """Return a crop as WeChat's ``X1_Y1_X2_Y2`` fractions of the image, 6 decimals at most.
 
     https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html: the crop is
-    measured on the ``thumb_media_id`` image from (0,0) top left to (1,1) bottom right, "每个
-    坐标值的精度为不超过小数点后六位数字".
+    measured on the ``thumb_media_id`` image from (0,0) top left to (1,1) bottom right, each
+    coordinate with at most 6 decimals (as the team's platform notes give it).
     """
     return "_".join(f"{v:.6f}".rstrip("0").rstrip(".") for v in (x1, y1, x2, y2))
 
