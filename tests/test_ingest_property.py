@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,13 @@ from wxbot.parsing import parse_bytes  # noqa: E402
 LAYOUTS = {"blank lines": dict(blank_lines=True), "indents": dict(blank_lines=False, indent=True)}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: CI draws the same 40 cases every run; a random draw once found the case below.
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     seed=st.integers(0, 100_000),
     width=st.integers(30, 45),
@@ -53,3 +60,24 @@ def test_rebuilt_paragraphs_equal_the_originals(
     assert rebuilt.summary == clean.summary
     assert [s.paragraphs for s in rebuilt.sections] == [s.paragraphs for s in clean.sections]
     assert rebuilt.to_dict(with_source=False) == clean.to_dict(with_source=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ambiguous: the page's last line is brimful and ends a sentence, and the next page "
+    "starts after the running header with a blank line — nothing tells a continued paragraph "
+    "from a new one, and the parser starts a new one (found by hypothesis, seed 323)",
+)
+def test_a_brimful_sentence_end_at_a_page_break_followed_by_a_blank_line() -> None:
+    _, text = next(synthetic_texts(1, seed=323))
+    wrapped = hard_wrapped(text, 37, blank_lines=True)
+    paged = paginated(
+        wrapped,
+        [37],
+        footer="第 {n} 页 / 共 {total} 页",
+        form_feeds=False,
+        header_on_first_page=False,
+    )
+    clean = parse_bytes(text.encode(), "issue.txt")
+    rebuilt = parse_bytes(paged.encode(), "issue.txt")
+    assert [s.paragraphs for s in rebuilt.sections] == [s.paragraphs for s in clean.sections]
