@@ -59,3 +59,16 @@ ALLOWED_LINK_HOSTS = ("mp.weixin.qq.com",)
 #: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
 COVER_RATIO = 2.35
 SQUARE_RATIO = 1.0
+
+
+def image_format(data: bytes) -> str | None:
+    """Return ``jpeg``, ``png``, ``gif`` or ``bmp`` judged from the bytes, or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if data.startswith(b"BM"):
+        return "bmp"
+    return None

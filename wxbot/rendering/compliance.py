@@ -21,6 +21,7 @@ from ..platform_limits import (
     IMAGE_MATERIAL_FORMATS,
     IMAGE_MATERIAL_MAX_BYTES,
     TITLE_MAX_CHARS,
+    image_format,
 )
 
 #: Tags WeChat's editor removes (with their content or effect), and why.
@@ -194,17 +195,6 @@ def lint_cover(cover: bytes, name: str = COVER_NAME) -> list[Problem]:
     return problems
 
 
-def image_format(data: bytes) -> str | None:
-    """Return ``jpeg``, ``png``, ``gif`` or ``bmp`` judged from the bytes, or None."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if data.startswith(b"BM"):
-        return "bmp"
-    return None
 
 
 def lint_content(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..platform_limits import CONTENT_IMAGE_MAX_BYTES, THUMB_MAX_BYTES
+from ..platform_limits import CONTENT_IMAGE_MAX_BYTES, THUMB_MAX_BYTES, image_format
 from .client import WeChatApi
 from .errors import MediaRejected, WeChatNetworkError
 from .limits import IMAGE_MATERIAL_FORMATS, IMAGE_MATERIAL_MAX_BYTES, THUMB_MATERIAL_FORMATS
@@ -27,17 +27,6 @@ class Material:
     url: str
 
 
-def image_format(data: bytes) -> str | None:
-    """Return ``jpeg``, ``png``, ``gif`` or ``bmp`` judged from the bytes, or None."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if data.startswith(b"BM"):
-        return "bmp"
-    return None
 
 
 def check_thumb(data: bytes, name: str = "thumb") -> None:
