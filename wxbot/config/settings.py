@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tomllib
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,11 @@ class Settings(BaseModel):
     schedule: ScheduleSection = ScheduleSection()
     callback: CallbackSection = CallbackSection()
     search: SearchSection = SearchSection()
+
+    @cached_property
+    def digest(self) -> str:
+        """Return a digest of every value, to key what was rendered under these settings."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
     def updated(self, overrides: Mapping[str, Any]) -> Settings:
         """Return a validated copy with some keys changed (section tables or dotted keys)."""

@@ -195,8 +195,6 @@ def lint_cover(cover: bytes, name: str = COVER_NAME) -> list[Problem]:
     return problems
 
 
-
-
 def lint_content(
     html: str,
     *,

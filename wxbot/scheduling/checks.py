@@ -22,7 +22,7 @@ _CHECKED_MAX = 32
 
 def compliance_problems(runtime: Runtime, issue: Issue) -> list[str]:
     """Return every reason WeChat would strip or reject the issue's article; empty when clean."""
-    key = (issue.id, issue.source.sha256, runtime.settings.model_dump_json())
+    key = (issue.id, issue.source.sha256, runtime.settings.digest)
     if key not in _CHECKED:
         article = render_issue(issue, runtime.settings)
         _CHECKED[key] = tuple(str(p) for p in lint_article(article, publishing=False))

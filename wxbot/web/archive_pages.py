@@ -23,7 +23,7 @@ from ..rendering.titles import article_title, date_text
 from ..runtime import get_runtime
 from ..search.archive_search import ArchiveSearch
 from ..storage import issues as issue_store
-from .rendered_pages import RETRY_AFTER_SECONDS, RenderedPages, RendererBusy, settings_key
+from .rendered_pages import RETRY_AFTER_SECONDS, RenderedPages, RendererBusy
 
 T = TypeVar("T")
 
@@ -73,11 +73,11 @@ def _pages() -> RenderedPages:
 def _kept(kind: str, issue: Issue, render: Callable[[], T]) -> T:
     """Return ``kind`` of ``issue`` as rendered for these settings, rendering it if need be.
 
-    The key holds the issue itself (a re-ingest that changes it is another key), the
+    The key names the issue's source (a re-ingest that changes it is another key), the
     settings, and the path prefix the page's links are made under.
     """
     settings = get_runtime(current_app).settings
-    key = (kind, issue, settings_key(settings), request.script_root)
+    key = (kind, issue.id, issue.source.sha256, settings.digest, request.script_root)
     return _pages().get(key, render)
 
 

@@ -11,13 +11,11 @@ stay free however many pages are asked for.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from ..config import Settings
 from ..errors import WxbotError
 
 T = TypeVar("T")
@@ -84,8 +82,3 @@ class RenderedPages:
         finally:
             self._held.slot = False
             self._slots.release()
-
-
-def settings_key(settings: Settings) -> str:
-    """Return a digest of the settings: any change to them is a change of every page."""
-    return hashlib.sha256(settings.model_dump_json().encode()).hexdigest()

@@ -27,8 +27,6 @@ class Material:
     url: str
 
 
-
-
 def check_thumb(data: bytes, name: str = "thumb") -> None:
     """Raise :class:`MediaRejected` unless ``data`` is a JPG of at most 64 KB (64,000 bytes)."""
     _check(data, name, "thumb material", THUMB_MATERIAL_FORMATS, THUMB_MAX_BYTES, inclusive=True)
