@@ -1,7 +1,8 @@
 """The demo: wxbot on embedded defaults with the sandbox standing in for WeChat.
 
 A database of its own under the instance folder (a real deployment's never gets sample
-data), the sample issues ingested, and the WeChat sandbox running in this process. The demo's
+data), the sample issues ingested, and the WeChat sandbox running as ``wxbot sandbox`` in a
+process of its own (its threads must not live in a process gunicorn forks). The demo's
 configuration is written to ``demo.toml`` beside its database, so that ``wxbot --config
 …/demo.toml jobs`` (or any other command) sees what the demo does.
 """
@@ -11,14 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .archive import IngestResult, ingest_paths
+from .errors import WxbotError
 from .local_time import local_time
 from .publishing import Progress, PublishRecord, publish_issue
 from .resources import sample_issues
@@ -28,7 +34,6 @@ from .sandbox import (
     SANDBOX_APPID,
     SANDBOX_SECRET,
     SANDBOX_TOKEN,
-    SandboxServer,
 )
 from .scheduling import Job, job_history, list_jobs, schedule_send
 
@@ -40,6 +45,54 @@ CONFIG_NAME = "demo.toml"
 #: Seconds between looks at the jobs' histories while the demo serves.
 FOLLOW_INTERVAL = 1.0
 
+#: Seconds the sandbox process may take to listen.
+SANDBOX_START_SECONDS = 30.0
+
+
+class SandboxProcess:
+    """The WeChat sandbox as ``wxbot sandbox`` in a process of its own, logging to a file.
+
+    The demo's own process becomes gunicorn's master, which forks the workers: a sandbox
+    running in threads there would be copied into every worker mid-flight (its locks too).
+    """
+
+    def __init__(self, host: str, port: int, callback_url: str, log_path: Path) -> None:
+        self.base_url = f"http://{host}:{port}"
+        self.log_path = log_path
+        # Built-in credentials and demo delays only: none of the caller's WXBOT_* settings.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WXBOT_")}
+        env |= {"WXBOT_SANDBOX__PUBLISH_DELAY": "1.0", "WXBOT_SANDBOX__MASS_SEND_DELAY": "1.0"}
+        command = [sys.executable, "-m", "wxbot.cli", "sandbox", "--host", host]
+        command += ["--port", str(port), "--callback-url", callback_url]
+        with log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+            )
+        self._wait_until_listening(host, port)
+
+    def _wait_until_listening(self, host: str, port: int) -> None:
+        deadline = time.monotonic() + SANDBOX_START_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise WxbotError(f"the WeChat sandbox did not start; its log: {self.log_path}")
+
+    def stop(self) -> None:
+        """Stop the sandbox process (and wait for it)."""
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
 
 @dataclass
 class Demo:
@@ -47,7 +100,7 @@ class Demo:
 
     folder: Path
     config_path: Path
-    sandbox: SandboxServer
+    sandbox: SandboxProcess
     base_url: str
 
     @property
@@ -73,13 +126,9 @@ def start_demo(folder: Path, host: str, port: int) -> Demo:
     for leftover in folder.glob("demo.sqlite3*"):
         leftover.unlink()
     base_url = f"http://{host}:{port}"
-    sandbox = SandboxServer(
-        host=host,
-        port=free_port(host),
-        callback_url=f"{base_url}/wechat",
-        publish_delay=1.0,
-        mass_send_delay=1.0,
-    ).start()
+    sandbox = SandboxProcess(
+        host, free_port(host), f"{base_url}/wechat", log_path=folder / "sandbox.log"
+    )
     config: dict[str, dict[str, Any]] = {
         "storage": {"database_url": f"sqlite:///{folder / 'demo.sqlite3'}"},
         "server": {"host": host, "port": port, "public_base_url": base_url},

@@ -49,7 +49,10 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     """
     # The default instance folder, found without creating (or migrating) the real database.
     folder = folder or default_instance_path() / "demo"
-    prepared = start_demo(folder, host, port)
+    try:
+        prepared = start_demo(folder, host, port)
+    except WxbotError as exc:
+        raise click.ClickException(str(exc)) from None
     env = CliEnv(config_path=str(prepared.config_path), test_config=prepared.app_config)
     runtime = env.runtime
     wxbot = f"wxbot --config {shlex.quote(str(prepared.config_path))}"
