@@ -1,23 +1,17 @@
-"""The newsletter parsers: text as extracted from the PDF, Markdown, and PDF itself."""
+"""The newsletter parsers: text as extracted from the PDF, and Markdown (PDFs: test_ingest_pdf)."""
 
 from __future__ import annotations
 
-import html
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, SAMPLES
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from editor_inputs import print_with_chromium  # noqa: E402
+from conftest import SAMPLES
 
 from wxbot.errors import IssueFormatError
 from wxbot.model import Issue
 from wxbot.parsing import parse_bytes, parse_file
-from wxbot.parsing.newsletter_text import compact
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|ZB)?")
 STRUCTURAL = {"摘要", "Contents", "参考文献"}
@@ -282,44 +276,3 @@ def test_markdown_errors_point_at_markdown_lines(mangle, line: int, message: str
         parse_bytes(mangle(MARKDOWN).encode(), "issue.md")
     assert str(caught.value).startswith(f"issue.md:{line}: "), str(caught.value)
     assert message in str(caught.value)
-
-
-#: Ideographs Noto Sans CJK SC draws with one glyph, so a PDF's text layer cannot tell them apart.
-GLYPH_TWINS = str.maketrans({"戶": "户"})
-
-
-@pytest.fixture(scope="module")
-def print_pdf(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """Return a function that typesets newsletter text as an A5 PDF with page numbers."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    folder = tmp_path_factory.mktemp("pdf")
-
-    def print_pdf(text: str) -> bytes:
-        body = "".join(f"<p>{html.escape(line) or '&nbsp;'}</p>" for line in text.splitlines())
-        return print_with_chromium(
-            "<html><head><meta charset='utf-8'><style>"
-            "@page { size: A5; margin: 15mm; @bottom-center { content: counter(page); } }"
-            "body { font-family: 'Noto Sans CJK SC'; font-size: 11pt; }"
-            "p { margin: 0 0 4pt; white-space: pre-wrap; }"
-            f"</style></head><body>{body}</body></html>",
-            folder,
-        )
-
-    return print_pdf
-
-
-@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
-def test_pdf_input_gives_the_same_issue_as_its_text(path: Path, print_pdf) -> None:  # type: ignore[no-untyped-def]
-    """A real PDF: wrapped lines and headings, page numbers, radicals for ideographs."""
-    from_text = parse_file(path)
-    from_pdf = parse_bytes(print_pdf(path.read_text(encoding="utf-8")), path.stem + ".pdf")
-    assert from_pdf.source.format == "pdf"
-    assert from_pdf.id == from_text.id
-    assert len(from_pdf.contents) == len(from_text.contents)
-
-    # Line wrapping drops the space at a break; otherwise every text is the same.
-    def texts(issue: Issue) -> list[str]:
-        return [compact(t).translate(GLYPH_TWINS) for t in model_texts(issue)]
-
-    assert texts(from_pdf) == texts(from_text)
