@@ -1,7 +1,8 @@
 """Menu clicks and the welcome, through the real signed callback.
 
 https://developers.weixin.qq.com/doc/service/guide/product/menu/Custom_Menu_Push_Events.html
-"点击菜单拉取消息时的事件推送 … Event 事件类型，CLICK; EventKey 事件KEY值，与自定义菜单接口中KEY值对应".
+"点击菜单拉取消息时的事件推送 … Event 事件类型，CLICK;
+EventKey 事件KEY值，与自定义菜单接口中KEY值对应".
 """
 
 from __future__ import annotations
