@@ -16,7 +16,7 @@ from wxbot.wechat.menus import (
     create_menu,
     current_menu,
     delete_menu,
-    menu_body,
+    push_menu,
 )
 
 #: A menu at every documented limit: names of 16 and 60 bytes, a 128-byte key, a 1024-byte url.
@@ -48,7 +48,7 @@ def api_for(
 
 
 def push(runtime: Runtime, api: WeChatApi) -> None:
-    create_menu(api, menu_body(runtime.settings.menu, f"{runtime.public_base_url()}/issues"))
+    push_menu(api, runtime.settings.menu, runtime.public_base_url())
 
 
 def test_the_default_menu_round_trips(
