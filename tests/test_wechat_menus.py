@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from wxbot.demo import push_demo_menu
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SandboxServer
 from wxbot.wechat import WeChatApi, WeChatError, explain
@@ -117,3 +118,11 @@ def test_a_busy_platform_is_retried(
     push(runtime, api)  # replacing the menu is safe to repeat
     assert len(sandbox.log.entries("/cgi-bin/menu/create")) == 3
     assert current_menu(api).is_open
+
+
+def test_the_demo_gives_the_sandbox_account_the_configured_menu(
+    api_for: Callable[..., tuple[Runtime, WeChatApi]],
+) -> None:
+    runtime, api = api_for()
+    push_demo_menu(runtime)
+    assert [b.name for b in current_menu(api).buttons] == ["最新一期", "往期检索", "官网"]

@@ -36,6 +36,8 @@ from .sandbox import (
     SANDBOX_TOKEN,
 )
 from .scheduling import Job, job_history, list_jobs, schedule_send
+from .wechat import WeChatApi
+from .wechat.menus import push_menu
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +174,11 @@ def publish_to_sandbox(
 ) -> PublishRecord:
     """Publish an issue to the sandbox (freepublish: an article URL, no push to followers)."""
     return publish_issue(runtime, issue_id, "publish", progress=progress)
+
+
+def push_demo_menu(runtime: Runtime) -> None:
+    """Give the sandbox account the ``[menu]`` menu, as ``wxbot menu push`` would."""
+    push_menu(WeChatApi(runtime), runtime.settings.menu, runtime.public_base_url())
 
 
 def schedule_demo_send(runtime: Runtime, issue_id: str, minutes: int = 2) -> Job:
