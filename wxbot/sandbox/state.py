@@ -295,14 +295,6 @@ class SandboxState:
         }
 
 
-def _alive(token: AccessToken, now: float) -> bool:
-    return now < token.expires_at and (token.revoked_at is None or now < token.revoked_at)
-
-
-def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")
-
-
 def _menu_button(button: MenuButton) -> dict[str, Any]:
     out: dict[str, Any] = {"name": button.name}
     if button.sub_buttons:
@@ -310,3 +302,11 @@ def _menu_button(button: MenuButton) -> dict[str, Any]:
     else:
         out |= {"type": button.type, "key": button.key, "url": button.url}
     return out
+
+
+def _alive(token: AccessToken, now: float) -> bool:
+    return now < token.expires_at and (token.revoked_at is None or now < token.revoked_at)
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")
