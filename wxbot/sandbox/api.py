@@ -38,13 +38,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "freepublish/batchget": Endpoint("POST", publish.batchget),
     "freepublish/getarticle": Endpoint("POST", publish.get_article),
     "freepublish/delete": Endpoint("POST", publish.delete),
-    "menu/create": Endpoint("POST", menus.create_menu),
-    "get_current_selfmenu_info": Endpoint("GET", menus.get_current_selfmenu_info),
-    "menu/delete": Endpoint("GET", menus.delete_menu),
     "message/mass/sendall": Endpoint("POST", mass.sendall),
     "message/mass/preview": Endpoint("POST", mass.preview),
     "message/mass/get": Endpoint("POST", mass.get_status),
     "message/mass/delete": Endpoint("POST", mass.delete),
+    "menu/create": Endpoint("POST", menus.create_menu),
+    "get_current_selfmenu_info": Endpoint("GET", menus.get_current_selfmenu_info),
+    "menu/delete": Endpoint("GET", menus.delete_menu),
 }
 
 

@@ -76,18 +76,6 @@ PUBLISH_USER_DELETED = 5
 PUBLISH_SYSTEM_BANNED = 6
 PUBLISH_STATUSES = frozenset(range(0, 7))
 
-# --- custom menu -------------------------------------------------------------------------
-#: https://developers.weixin.qq.com/doc/service/api/custommenu/api_createcustommenu
-#: "button 一级菜单数组，个数应为1~3个", "sub_button 二级菜单数组，个数应为1~5个";
-#: "菜单标题，不超过16个字节，子菜单不超过60个字节"; "菜单KEY值…不超过128字节";
-#: "网页链接…不超过1024字节" (older copies of the page say 40 and 256: the current page wins).
-MENU_BUTTONS_MAX = 3
-MENU_SUB_BUTTONS_MAX = 5
-MENU_NAME_MAX_BYTES = 16
-MENU_SUB_NAME_MAX_BYTES = 60
-MENU_KEY_MAX_BYTES = 128
-MENU_URL_MAX_BYTES = 1024
-
 # --- mass send -----------------------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
 CLIENTMSGID_MAX_BYTES = 64
@@ -102,6 +90,18 @@ MASS_DAILY_QUOTA_SUBSCRIPTION = 1
 #: The platform's day is China Standard Time.
 PLATFORM_UTC_OFFSET_SECONDS = 8 * 3600
 MASS_STATUSES = ("SEND_SUCCESS", "SENDING", "SEND_FAIL", "DELETE")
+
+# --- custom menu -------------------------------------------------------------------------
+#: https://developers.weixin.qq.com/doc/service/api/custommenu/api_createcustommenu
+#: "button 一级菜单数组，个数应为1~3个", "sub_button 二级菜单数组，个数应为1~5个";
+#: "菜单标题，不超过16个字节，子菜单不超过60个字节"; "菜单KEY值…不超过128字节";
+#: "网页链接…不超过1024字节" (older copies of the page say 40 and 256: the current page wins).
+MENU_BUTTONS_MAX = 3
+MENU_SUB_BUTTONS_MAX = 5
+MENU_NAME_MAX_BYTES = 16
+MENU_SUB_NAME_MAX_BYTES = 60
+MENU_KEY_MAX_BYTES = 128
+MENU_URL_MAX_BYTES = 1024
 
 # --- follower callback ---------------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html

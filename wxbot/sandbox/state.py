@@ -132,21 +132,6 @@ class Preview:
     at: float
 
 
-@dataclass(frozen=True)
-class MenuButton:
-    """One button of the custom menu: an action (type and its key, url…) or sub-buttons."""
-
-    name: str
-    type: str = ""
-    key: str = ""
-    url: str = ""
-    appid: str = ""
-    pagepath: str = ""
-    media_id: str = ""
-    article_id: str = ""
-    sub_buttons: tuple[MenuButton, ...] = ()
-
-
 @dataclass
 class Delivery:
     """One completion event and what happened when the sandbox POSTed it to the callback."""
@@ -160,6 +145,21 @@ class Delivery:
     outcome: str = "pending"  # pending, delivered, failed, skipped
     statuses: list[str] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    """One button of the custom menu: an action (type and its key, url…) or sub-buttons."""
+
+    name: str
+    type: str = ""
+    key: str = ""
+    url: str = ""
+    appid: str = ""
+    pagepath: str = ""
+    media_id: str = ""
+    article_id: str = ""
+    sub_buttons: tuple[MenuButton, ...] = ()
 
 
 @dataclass
@@ -181,9 +181,9 @@ class SandboxState:
     deliveries: list[Delivery] = field(default_factory=list)
     followers: dict[str, set[int]] = field(default_factory=dict)
     tags: dict[int, str] = field(default_factory=dict)
+    originals: list[Original] = field(default_factory=list)
     menu: list[MenuButton] | None = None  # None: no menu (never created, or deleted)
     menu_id: int = 0
-    originals: list[Original] = field(default_factory=list)
     next_number: int = 1000000001
 
     def number(self) -> int:
@@ -288,10 +288,10 @@ class SandboxState:
                 }
                 for d in self.deliveries
             ],
-            "followers": len(self.followers),
-            "tags": {str(tag_id): name for tag_id, name in self.tags.items()},
             "menu": None if self.menu is None else [_menu_button(b) for b in self.menu],
             "menu_id": self.menu_id if self.menu is not None else None,
+            "followers": len(self.followers),
+            "tags": {str(tag_id): name for tag_id, name in self.tags.items()},
         }
 
 
