@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import drafts, mass, material, publish, tokens
+from . import custom_messages, drafts, mass, material, publish, tokens
 from .protocol import ApiError, Call, Reply
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "message/mass/preview": Endpoint("POST", mass.preview),
     "message/mass/get": Endpoint("POST", mass.get_status),
     "message/mass/delete": Endpoint("POST", mass.delete),
+    "message/custom/send": Endpoint("POST", custom_messages.send),
 }
 
 

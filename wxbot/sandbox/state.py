@@ -148,6 +148,40 @@ class Delivery:
 
 
 @dataclass
+class FollowerMessage:
+    """A follower's message or event the sandbox delivered to the callback, and the answer."""
+
+    msg_id: int
+    openid: str
+    xml: str
+    at: float
+    kind: str  # message, click or subscribe: what opens a customer-service window
+    text: str = ""
+    tries: int = 0
+    statuses: list[str] = field(default_factory=list)
+    reply: str = ""
+
+
+@dataclass
+class Interaction:
+    """A follower's latest interaction: the customer-service window it opened, and its use."""
+
+    kind: str
+    at: float
+    sent: int = 0
+
+
+@dataclass
+class CustomMessage:
+    """A customer-service message the account sent to a follower (message/custom/send)."""
+
+    touser: str
+    msgtype: str
+    body: dict[str, Any]
+    at: float
+
+
+@dataclass
 class SandboxState:
     """All records of one simulated account; guarded by the account's lock."""
 
@@ -167,6 +201,9 @@ class SandboxState:
     followers: dict[str, set[int]] = field(default_factory=dict)
     tags: dict[int, str] = field(default_factory=dict)
     originals: list[Original] = field(default_factory=list)
+    follower_messages: list[FollowerMessage] = field(default_factory=list)
+    interactions: dict[str, Interaction] = field(default_factory=dict)
+    custom_messages: list[CustomMessage] = field(default_factory=list)
     next_number: int = 1000000001
 
     def number(self) -> int:
@@ -271,9 +308,20 @@ class SandboxState:
                 }
                 for d in self.deliveries
             ],
+            "custom_messages": [custom_message_view(m) for m in self.custom_messages],
             "followers": len(self.followers),
             "tags": {str(tag_id): name for tag_id, name in self.tags.items()},
         }
+
+
+def custom_message_view(message: CustomMessage) -> dict[str, Any]:
+    """Return a customer-service message as ``/sandbox/state`` shows it."""
+    return {
+        "touser": message.touser,
+        "msgtype": message.msgtype,
+        message.msgtype: message.body,
+        "at": _iso(message.at),
+    }
 
 
 def _alive(token: AccessToken, now: float) -> bool:
