@@ -303,3 +303,18 @@ def test_the_budget_stays_under_wechats_five_seconds(
 ) -> None:
     with pytest.raises(ConfigError, match="late_answer_budget"):
         make_runtime(app_config | {"callback": {"late_answer_budget": budget}})
+
+
+def test_a_worker_sends_what_a_stopped_worker_left_queued(
+    wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    # The worker that queued it died before its sender ran; gunicorn starts another.
+    follower_writes(sandbox)
+    queue(wechat_runtime, "msg:5", received=wechat_runtime.now())
+    app = create_app(wechat_runtime)
+    try:
+        wait_for(lambda: sandbox.account.state.custom_messages)
+        sent = wait_for(lambda: row(wechat_runtime, "msg:5").state == LateAnswerState.SENT)
+        assert sent and len(sandbox.account.state.custom_messages) == 1
+    finally:
+        app.extensions["wxbot.callback"].late.close()
