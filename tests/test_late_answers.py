@@ -78,6 +78,15 @@ class Wired:
         result: dict[str, Any] = answer.json()
         return result
 
+    def subscribe(self) -> dict[str, Any]:
+        """Deliver the follower's subscribe event as WeChat does."""
+        answer = requests.post(
+            f"{self.admin}/messages", json={"openid": FOLLOWER, "event": "subscribe"}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
     def custom_messages(self) -> list[dict[str, Any]]:
         """Return the customer-service messages the follower received."""
         answer = requests.get(
@@ -186,6 +195,28 @@ def test_an_answer_within_the_budget_is_the_passive_reply(wired: Wired) -> None:
     with wired.runtime.db.begin() as conn:
         assert store.get(conn, f"msg:{asked['msg_id']}") is None
     assert wired.custom_messages() == []
+
+
+def test_a_slow_welcome_goes_within_the_minute_a_subscribe_opens(
+    wired: Wired, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    latest = ArchiveSearch.latest_item
+
+    def slow(self: ArchiveSearch) -> Any:
+        assert release.wait(30), "the test never released the search"
+        return latest(self)
+
+    monkeypatch.setattr(ArchiveSearch, "latest_item", slow)
+    assert wired.subscribe()["reply"] == "success"
+    release.set()
+    (sent,) = wait_for(wired.custom_messages)
+    assert sent["msgtype"] == "text" and "最新一期" in sent["text"]["content"]
+    with wired.runtime.db.begin() as conn:
+        (late,) = store.recent(conn)
+    # 关注公众号: 3 messages within 1 minute (not a message's 48 hours).
+    assert late.deadline - late.received_at == dt.timedelta(minutes=1)
+    assert late.state == LateAnswerState.SENT
 
 
 @pytest.mark.parametrize("wired", [0], indirect=True)
