@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import drafts, mass, material, menus, publish, tokens
+from . import custom_messages, drafts, mass, material, menus, publish, tokens
 from .protocol import ApiError, Call, Reply
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "menu/create": Endpoint("POST", menus.create_menu),
     "get_current_selfmenu_info": Endpoint("GET", menus.get_current_selfmenu_info),
     "menu/delete": Endpoint("GET", menus.delete_menu),
+    "message/custom/send": Endpoint("POST", custom_messages.send),
 }
 
 
