@@ -87,4 +87,4 @@ def test_followers_and_tags_over_http(sandbox: SandboxServer, sandbox_api: Sandb
 
 
 def test_unsimulated_api(sandbox_api: SandboxApi) -> None:
-    assert sandbox_api.post("menu/create", {})["errcode"] == 48001
+    assert sandbox_api.post("menu/addconditional", {})["errcode"] == 48001

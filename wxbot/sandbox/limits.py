@@ -91,6 +91,18 @@ MASS_DAILY_QUOTA_SUBSCRIPTION = 1
 PLATFORM_UTC_OFFSET_SECONDS = 8 * 3600
 MASS_STATUSES = ("SEND_SUCCESS", "SENDING", "SEND_FAIL", "DELETE")
 
+# --- custom menu -------------------------------------------------------------------------
+#: https://developers.weixin.qq.com/doc/service/api/custommenu/api_createcustommenu
+#: "button 一级菜单数组，个数应为1~3个", "sub_button 二级菜单数组，个数应为1~5个";
+#: "菜单标题，不超过16个字节，子菜单不超过60个字节"; "菜单KEY值…不超过128字节";
+#: "网页链接…不超过1024字节" (older copies of the page say 40 and 256: the current page wins).
+MENU_BUTTONS_MAX = 3
+MENU_SUB_BUTTONS_MAX = 5
+MENU_NAME_MAX_BYTES = 16
+MENU_SUB_NAME_MAX_BYTES = 60
+MENU_KEY_MAX_BYTES = 128
+MENU_URL_MAX_BYTES = 1024
+
 # --- follower callback ---------------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
 #: WeChat waits 5 s for an answer and tries 3 times in all.
@@ -118,7 +130,20 @@ ERRMSG: dict[int, str] = {
     40009: "invalid image size",
     40012: "invalid thumb size",
     40013: "invalid appid",
+    40016: "invalid button size",
+    40017: "invalid button type",
+    40018: "invalid button name size",
+    40019: "invalid button key size",
+    40020: "invalid button url size",
+    40022: "invalid sub_menu level",
+    40023: "invalid sub button size",
+    40024: "invalid sub button type",
+    40025: "invalid sub button name size",
+    40026: "invalid sub button key size",
+    40027: "invalid sub button url size",
     40050: "invalid group id",
+    40054: "invalid sub button url domain",
+    40055: "invalid button url domain",
     40097: "invalid args",
     40125: "invalid appsecret",
     41001: "access_token missing",

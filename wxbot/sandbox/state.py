@@ -147,6 +147,21 @@ class Delivery:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MenuButton:
+    """One button of the custom menu: an action (type and its key, url…) or sub-buttons."""
+
+    name: str
+    type: str = ""
+    key: str = ""
+    url: str = ""
+    appid: str = ""
+    pagepath: str = ""
+    media_id: str = ""
+    article_id: str = ""
+    sub_buttons: tuple[MenuButton, ...] = ()
+
+
 @dataclass
 class SandboxState:
     """All records of one simulated account; guarded by the account's lock."""
@@ -167,6 +182,8 @@ class SandboxState:
     followers: dict[str, set[int]] = field(default_factory=dict)
     tags: dict[int, str] = field(default_factory=dict)
     originals: list[Original] = field(default_factory=list)
+    menu: list[MenuButton] | None = None  # None: no menu (never created, or deleted)
+    menu_id: int = 0
     next_number: int = 1000000001
 
     def number(self) -> int:
@@ -271,9 +288,19 @@ class SandboxState:
                 }
                 for d in self.deliveries
             ],
+            "menu": None if self.menu is None else [_menu_button(b) for b in self.menu],
             "followers": len(self.followers),
             "tags": {str(tag_id): name for tag_id, name in self.tags.items()},
         }
+
+
+def _menu_button(button: MenuButton) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": button.name}
+    if button.sub_buttons:
+        out["sub_buttons"] = [_menu_button(b) for b in button.sub_buttons]
+    else:
+        out |= {"type": button.type, "key": button.key, "url": button.url}
+    return out
 
 
 def _alive(token: AccessToken, now: float) -> bool:
