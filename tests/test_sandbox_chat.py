@@ -37,6 +37,7 @@ from wxbot.sandbox.conversation import (
     text_segments,
 )
 from wxbot.sandbox.events import to_xml
+from wxbot.sandbox.testing import SandboxApi
 
 NEWCOMER = "oSbx000000000000000000000004"  # the one the page offers after the 3 followers
 FOLLOWER = "oSbx000000000000000000000001"
@@ -356,3 +357,21 @@ def test_without_a_callback_url_the_follower_is_told(sandbox: SandboxServer) -> 
     answer = Chat(sandbox, "").send(FOLLOWER, "text", "最新")
     assert answer["notice"] == UNAVAILABLE
     assert answer["problem"] == "no callback_url configured: the sandbox has nowhere to send it"
+
+
+def test_the_page_shows_the_menu_the_account_created(chat_factory: Callable[..., Chat]) -> None:
+    chat = chat_factory("safe")
+    assert chat.session()["menu"] == []  # no menu/create yet: no menu
+    menu = [
+        {"type": "click", "name": "最新一期", "key": "LATEST"},
+        {"name": "往期检索", "sub_button": [{"type": "click", "name": "帮助", "key": "HELP"}]},
+        {"type": "view", "name": "官网", "url": f"{chat.wxbot_url}/issues"},
+    ]
+    assert SandboxApi(chat.sandbox.base_url).post("menu/create", {"button": menu})["errcode"] == 0
+    assert chat.session()["menu"] == [
+        {"name": "最新一期", "type": "click", "key": "LATEST"},
+        {"name": "往期检索", "sub": [{"name": "帮助", "type": "click", "key": "HELP"}]},
+        {"name": "官网", "type": "view", "url": f"{chat.wxbot_url}/issues"},
+    ]
+    helped = chat.send(FOLLOWER, "click", "HELP")
+    assert text_of(helped["replies"][0]).startswith("【")
