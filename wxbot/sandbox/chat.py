@@ -19,7 +19,10 @@ from .api import ENDPOINTS
 from .conversation import ChatError, send
 from .protocol import Call
 
-bp = Blueprint("sandbox_chat", __name__, url_prefix="/sandbox/chat")
+#: Where the page is served.
+CHAT_PATH = "/sandbox/chat"
+
+bp = Blueprint("sandbox_chat", __name__, url_prefix=CHAT_PATH)
 
 #: The endpoint the page's menu comes from.
 SELFMENU = "get_current_selfmenu_info"
