@@ -2,6 +2,9 @@
 
 Order: editors' keyword rules → built-in commands (latest, help, dates, list numbers) →
 archive search. Events route by name: subscribe, CLICK menu keys, the two job events.
+Menu clicks answer the keys ``[menu]`` may hold (:func:`wxbot.config.menu.click_action`:
+LATEST, HELP, SEARCH:<keywords>), so every key of the configured menu has an answer.
+https://developers.weixin.qq.com/doc/service/guide/product/menu/Custom_Menu_Push_Events.html
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from .. import publishing
+from ..config.menu import click_action
 from ..search.query import HELP_WORDS, LATEST_WORDS, list_number, looks_like_date, parse_date
 from ..search.results import Item
 from ..wechat.events import JobEvent
@@ -20,9 +24,6 @@ from .replies import Answer
 logger = logging.getLogger(__name__)
 
 registry = Registry()
-
-#: Menu keys (CLICK events) and the command each stands for.
-MENU_KEYS = {"LATEST": "latest", "HELP": "help"}
 
 
 def answer_message(ctx: Context) -> Answer:
@@ -111,21 +112,31 @@ def list_item(ctx: Context) -> Answer | None:
 
 @registry.event("subscribe")
 def welcome(ctx: Context) -> Answer:
-    """Welcome a new follower with the latest issue and the menu."""
+    """Welcome a new follower with the latest issue's card carrying the welcome text.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_event_pushes.html
+    "用户在关注与取消关注公众号时，微信会把这个事件推送到开发者填写的URL。方便开发者给用户下发
+    欢迎消息": the welcome is the event's one passive reply.
+    """
     greeting = ctx.runtime.settings.callback.welcome_text
     return replies.welcome(greeting, ctx.search.latest_item(), "welcome")
 
 
 @registry.event("CLICK")
 def menu_click(ctx: Context) -> Answer:
-    """Answer a menu click by its key (LATEST, HELP)."""
-    command = MENU_KEYS.get(ctx.message.event_key.upper())
-    if command == "latest":
+    """Answer a menu click by its key (EventKey): the newest issue, the help, or a search.
+
+    A key no menu of ours holds (an old menu still cached on a phone) gets the help text.
+    """
+    action = click_action(ctx.message.event_key)
+    if action is None:
+        logger.info("callback: no command for menu key %r: help", ctx.message.event_key)
+        return replies.text_answer(_help(ctx), "click")
+    if action.command == "latest":
         return latest(ctx)
-    if command == "help":
+    if action.command == "help":
         return help_menu(ctx)
-    logger.info("callback: no command for menu key %r", ctx.message.event_key)
-    return replies.silent("click")
+    return answer_query(ctx, action.query, "menu")
 
 
 @registry.event("unsubscribe", "VIEW")

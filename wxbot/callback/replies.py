@@ -192,10 +192,16 @@ def no_issue_on(date: dt.date, nearest: Sequence[Item], handler: str) -> Answer:
 
 
 def welcome(greeting: str, latest: Item | None, handler: str) -> Answer:
-    """Return the welcome a new follower gets: the greeting, the latest issue, how to ask."""
-    lines = [greeting]
-    if latest is not None:
-        heading = _safe(latest.heading)
-        lines.append(f"最新一期：{link(latest, f'{date_label(latest.issue_id)} {heading}')}")
-    lines.append("回复关键词查找往期日报，回复“帮助”查看用法。")
-    return text_answer("\n".join(lines), handler)
+    """Return the welcome a new follower gets: the latest issue's card carrying the greeting.
+
+    A passive reply is one message: the card's description carries the greeting and how to
+    ask, so both arrive at once; with no issue yet, the greeting comes as text.
+    """
+    how_to_ask = "回复关键词查找往期日报，回复“帮助”查看用法。"
+    if latest is None:
+        return text_answer(f"{greeting}\n{how_to_ask}", handler)
+    card = news_answer(latest, handler)
+    assert card.article is not None
+    description = clip(f"{greeting}\n点开阅读最新一期；{how_to_ask}", NEWS_DESCRIPTION_MAX_CHARS)
+    article = Article(card.article.title, description, card.article.picurl, card.article.url)
+    return Answer("news", handler, article=article, items=card.items)

@@ -49,7 +49,8 @@ def plain_value(value: Any) -> Any:
         seconds = value.total_seconds()
         return int(seconds) if seconds.is_integer() else seconds
     if isinstance(value, BaseModel):
-        return {k: plain_value(v) for k, v in value.model_dump().items()}
+        # Keys left at their default are left out (a menu button shows only what it uses).
+        return {k: plain_value(v) for k, v in value.model_dump(exclude_defaults=True).items()}
     if isinstance(value, list):
         return [plain_value(v) for v in value]
     if isinstance(value, SecretStr):
@@ -70,17 +71,20 @@ def example_toml() -> str:
             current = section
             lines += ["", f"[{section}]"]
         lines.append(f"# {help_text}")
-        lines.append(f"{key} = {_toml_value(plain_value(default))}")
+        lines.append(f"{key} = {_toml_value(plain_value(default), top=True)}")
     return "\n".join(lines) + "\n"
 
 
-def _toml_value(value: Any) -> str:
+def _toml_value(value: Any, *, top: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
+    if top and isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        # One table a line: inline tables must stay on one line, arrays may span several.
+        return "[\n" + "".join(f"    {_toml_value(v)},\n" for v in value) + "]"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

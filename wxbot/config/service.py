@@ -96,8 +96,8 @@ class CallbackSection(Section):
     )
     welcome_text: str = Field(
         "欢迎关注新质生产力每日动态！每天一期，追踪新质生产力的政策、产业与资本动向。",
-        description="First line of the reply to a new follower (the latest issue and the menu "
-        "follow).",
+        description="Welcome a new follower reads: the description of the latest issue's card "
+        "(followed by how to ask); sent as text while the archive has no issue.",
     )
     log_flush_seconds: float = Field(
         1.0,

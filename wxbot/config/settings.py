@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from ..errors import ConfigError
 from .account import ServerSection, StorageSection, WechatSection
 from .articles import BrandSection, CoverSection, PublishSection, RenderSection
+from .menu import MenuSection
 from .sandbox import SandboxSettings
 from .service import CallbackSection, ScheduleSection, SearchSection
 
@@ -41,6 +42,7 @@ class Settings(BaseModel):
     schedule: ScheduleSection = ScheduleSection()
     callback: CallbackSection = CallbackSection()
     search: SearchSection = SearchSection()
+    menu: MenuSection = MenuSection()
 
     @cached_property
     def digest(self) -> str:
