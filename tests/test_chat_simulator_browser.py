@@ -44,6 +44,7 @@ def browser() -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> None:
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"chat-{name}.png"))
 
@@ -75,27 +76,28 @@ def test_a_follower_chats_through_the_menu_and_the_keyboard(
         page.select_option("#follower", NEWCOMER)
         assert page.locator("#menu").is_hidden()
         page.click("#subscribe")
-        theirs.first.wait_for(timeout=REPLY_MS)
-        assert theirs.first.inner_text().startswith("欢迎关注")
+        cards.first.wait_for(timeout=REPLY_MS)
+        welcome = cards.first.locator(".card-description").inner_text()
+        assert welcome.startswith("欢迎关注"), welcome
         assert page.locator("#menu").is_visible()
         shot(page, "welcome")
 
         # the menu's 最新一期 answers with the latest issue's card
         page.click("#menu >> text=最新一期")
-        cards.first.wait_for(timeout=REPLY_MS)
-        assert cards.first.locator(".card-title").inner_text().startswith("6月25日｜")
+        cards.nth(1).wait_for(timeout=REPLY_MS)
+        assert cards.nth(1).locator(".card-title").inner_text().startswith("6月25日｜")
 
         # a keyword answers with a list, its number with that issue's card
         page.fill("#text", "数据要素")
         page.press("#text", "Enter")
-        theirs.nth(1).wait_for(timeout=REPLY_MS)
-        listed = theirs.nth(1).inner_text()
+        theirs.first.wait_for(timeout=REPLY_MS)
+        listed = theirs.first.inner_text()
         assert listed.startswith("与“数据要素”相关的日报：\n1. ")
-        first_link = theirs.nth(1).locator("a").first.get_attribute("href")
+        first_link = theirs.first.locator("a").first.get_attribute("href")
         page.fill("#text", "1")
         page.press("#text", "Enter")
-        cards.nth(1).wait_for(timeout=REPLY_MS)
-        card = cards.nth(1)
+        cards.nth(2).wait_for(timeout=REPLY_MS)
+        card = cards.nth(2)
         assert card.get_attribute("href") == first_link
         title = card.locator(".card-title").inner_text()
         shot(page, "card")
@@ -109,7 +111,7 @@ def test_a_follower_chats_through_the_menu_and_the_keyboard(
             })"""
         )
         assert found["scrollWidth"] <= PHONE["width"], "the page scrolls sideways"
-        assert found["pictures"] == [True, True]
+        assert found["pictures"] == [True, True, True]
         assert found["sent"] == ["数据要素", "1"]
 
         # the card's link opens the article

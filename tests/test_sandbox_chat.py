@@ -127,8 +127,9 @@ def test_a_follower_subscribes_searches_and_opens_an_issue(
 
     welcome = chat.send(NEWCOMER, "subscribe")
     [greeting] = welcome["replies"]
-    assert text_of(greeting).startswith("欢迎关注")
-    assert links_of(greeting) == [f"{chat.wxbot_url}/issues/2026-06-25"]
+    [latest] = greeting["articles"]
+    assert latest["description"].startswith("欢迎关注")
+    assert latest["url"] == f"{chat.wxbot_url}/issues/2026-06-25"
     assert {"openid": NEWCOMER, "following": True} in chat.session()["followers"]
 
     listed = chat.send(NEWCOMER, "text", "数据要素")
