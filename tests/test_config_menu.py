@@ -64,7 +64,10 @@ MENUS: list[tuple[list[dict[str, Any]], str | None]] = [
         "menu.buttons[0].key: 'V1001_GOOD' is not a key the callback answers: use LATEST, HELP "
         "or SEARCH:<keywords>",
     ),
-    ([{"name": "点", "type": "click"}], "menu.buttons[0]: key is missing: a click button needs one"),
+    (
+        [{"name": "点", "type": "click"}],
+        "menu.buttons[0]: key is missing: a click button needs one",
+    ),
     # "网页链接…不超过1024字节"
     ([{"name": "官网", "type": "view", "url": "https://e.com/" + "a" * 1010}], None),
     (
@@ -124,7 +127,8 @@ def test_a_menu_from_a_toml_file_and_from_the_environment(tmp_path: Path) -> Non
     path.write_text(
         "[menu]\nbuttons = [\n"
         '    { name = "最新", type = "click", key = "LATEST" },\n'
-        '    { name = "找", sub_buttons = [{ name = "算力", type = "click", key = "SEARCH:算力" }] },\n'
+        '    { name = "找", sub_buttons = [\n'
+        '        { name = "算力", type = "click", key = "SEARCH:算力" }] },\n'
         "]\n",
         encoding="utf-8",
     )

@@ -1,0 +1,83 @@
+"""The ``menu`` commands: push the ``[menu]`` section to WeChat, show or delete the live menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+from ..errors import ConfigError, WxbotError
+from ..wechat import WeChatApi
+from ..wechat.menus import CurrentMenu, MenuItem, create_menu, current_menu, delete_menu, menu_body
+from .context import CliEnv, pass_env
+
+T = TypeVar("T")
+
+
+@click.group()
+def menu() -> None:
+    """Manage the custom menu followers tap (server mode turns the console's editor off)."""
+
+
+@menu.command()
+@pass_env
+def push(env: CliEnv) -> None:
+    """Replace the account's menu with [menu] from the configuration, then show it."""
+    runtime = env.runtime
+    body = menu_body(runtime.settings.menu, f"{runtime.public_base_url()}/issues")
+    api = _api(env)
+    _run(lambda: create_menu(api, body))
+    click.echo("menu pushed; followers see it within about 5 minutes (or on re-following):")
+    _echo(_run(lambda: current_menu(api)))
+
+
+@menu.command()
+@pass_env
+def show(env: CliEnv) -> None:
+    """Show the menu followers see now, as WeChat reports it."""
+    api = _api(env)
+    _echo(_run(lambda: current_menu(api)))
+
+
+@menu.command()
+@pass_env
+def delete(env: CliEnv) -> None:
+    """Delete the account's menu (followers then see none)."""
+    api = _api(env)
+    _run(lambda: delete_menu(api))
+    click.echo("menu deleted")
+
+
+def _api(env: CliEnv) -> WeChatApi:
+    try:
+        return WeChatApi(env.runtime)
+    except ConfigError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from None
+
+
+def _run(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except WxbotError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _echo(current: CurrentMenu) -> None:
+    if not current.is_open or not current.buttons:
+        click.echo("no menu (`wxbot menu push` sends [menu])")
+        return
+    for button in current.buttons:
+        click.echo(_line(button, ""))
+        for sub in button.sub_buttons:
+            click.echo(_line(sub, "  └ "))
+
+
+def _line(item: MenuItem, indent: str) -> str:
+    if item.sub_buttons:
+        return f"{indent}{item.name}"
+    target = item.key if item.type == "click" else item.url
+    return f"{indent}{item.name}  [{item.type}] {target}".rstrip()
+
+
+COMMANDS = [menu]
