@@ -181,7 +181,9 @@ def test_each_job_step_is_printed_once_as_it_happens(
 def test_the_printed_chat_simulator_answers_through_the_demo(
     demo_process: Callable[[str, float], str],
 ) -> None:
-    callback = demo_process("^follower callback: http", 90).split()[2]
+    pushed = demo_process("^menu pushed to the sandbox: ", 90)
+    assert pushed.rstrip() == "menu pushed to the sandbox: 最新一期 · 往期检索 · 官网"
+    callback = demo_process("^follower callback: http", 30).split()[2]
     url = demo_process("^chat simulator: http", 10).split()[2]
     deadline = time.monotonic() + 30
     while True:  # the demo prints its addresses, then starts serving
@@ -193,9 +195,13 @@ def test_the_printed_chat_simulator_answers_through_the_demo(
             time.sleep(0.2)
     session = requests.get(f"{url}/session", timeout=10).json()
     assert session["mode"] == "safe"  # the demo's callback takes encrypted messages only
+    # the configured menu, as the sandbox's get_current_selfmenu_info answers it
+    latest, _, site = session["menu"]
+    assert latest == {"name": "最新一期", "type": "click", "key": "LATEST"}
+    assert site == {"name": "官网", "type": "view", "url": callback.replace("/wechat", "/issues")}
     follower = session["followers"][0]["openid"]
     answer = requests.post(
-        f"{url}/send", json={"openid": follower, "kind": "text", "value": "最新"}, timeout=30
+        f"{url}/send", json={"openid": follower, "kind": "click", "value": "LATEST"}, timeout=30
     ).json()
     assert len(answer["replies"]) == 1, answer
     [news] = answer["replies"]

@@ -37,6 +37,8 @@ from .sandbox import (
 )
 from .sandbox.chat import CHAT_PATH
 from .scheduling import Job, job_history, list_jobs, schedule_send
+from .wechat import WeChatApi
+from .wechat.menus import create_menu, menu_body
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +180,13 @@ def publish_to_sandbox(
 ) -> PublishRecord:
     """Publish an issue to the sandbox (freepublish: an article URL, no push to followers)."""
     return publish_issue(runtime, issue_id, "publish", progress=progress)
+
+
+def push_menu(runtime: Runtime) -> list[str]:
+    """Push ``[menu]`` to the sandbox, so the chat simulator shows it; return the button names."""
+    menu = runtime.settings.menu
+    create_menu(WeChatApi(runtime), menu_body(menu, f"{runtime.public_base_url()}/issues"))
+    return [button.name for button in menu.buttons]
 
 
 def schedule_demo_send(runtime: Runtime, issue_id: str, minutes: int = 2) -> Job:

@@ -15,6 +15,7 @@ from ..demo import (
     history_lengths,
     ingest_samples,
     publish_to_sandbox,
+    push_menu,
     schedule_demo_send,
     start_demo,
     start_following,
@@ -70,6 +71,10 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
         prepared.sandbox.stop()
         env.close()
         return
+    try:
+        click.echo(f"menu pushed to the sandbox: {' · '.join(push_menu(runtime))}")
+    except WxbotError as exc:  # the chat simulator then shows no menu; the rest works
+        click.echo(f"pushing the menu failed: {exc}", err=True)
     try:
         job = schedule_demo_send(runtime, latest)
         click.echo(
