@@ -167,3 +167,21 @@ class StepStatus(Vocabulary):
     SKIPPED = "skipped"
     #: It failed; its detail says why.
     FAILED = "failed"
+
+
+class LateAnswerState(Vocabulary):
+    """Where an answer sent by customer-service message (``late_answers.state``) stands."""
+
+    #: Ready to send (now, or at ``next_try_at`` after a passing failure).
+    PENDING = "pending"
+    #: Claimed by a sender until its lease ends; a sender that died mid-call leaves it here.
+    SENDING = "sending"
+    #: WeChat accepted it.
+    SENT = "sent"
+    #: Never sent: refused (45015 out of the window, 45047 over the quota…), or given up.
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        """Return whether no sender acts on the answer any more."""
+        return self in (LateAnswerState.SENT, LateAnswerState.FAILED)

@@ -15,6 +15,7 @@ from ..storage.followers import LoggedMessage
 from ..wechat import messages
 from ..wechat.messages import CallbackKeys, Message
 from .commands import answer_message
+from .late_answers import LateAnswers
 from .message_log import MessageLog
 from .registry import Context
 from .replies import Answer
@@ -42,6 +43,7 @@ class FollowerCallback:
         self.search = ArchiveSearch(runtime)
         self.log = MessageLog(runtime.db, settings.log_flush_seconds)
         self.signed_urls = SignedUrls(runtime.db, settings.timestamp_window)
+        self.late = LateAnswers(runtime, self.log)
         if self.keys.mode != "plaintext" and not self.keys.appid:
             logger.warning(
                 "callback: %s mode needs [wechat] appid to open messages", self.keys.mode
@@ -50,6 +52,7 @@ class FollowerCallback:
     def start(self) -> None:
         """Get ready to answer: index an archive that has none, load jieba in the background."""
         indexing.rebuild(self.runtime, only_if_missing=True)
+        self.late.start()
         threading.Thread(target=_load_once, name="wxbot-jieba", daemon=True).start()
 
     def handshake(self, args: Mapping[str, str]) -> str:
@@ -97,7 +100,13 @@ class FollowerCallback:
         seen, earlier = self.log.seen(message.dedupe_key, may_be_retry=may_be_retry)
         if seen:  # WeChat's retry: the same answer, nothing done again
             return earlier or messages.SILENT_REPLY
-        answer = answer_message(self._context(message, now))
+        answer = self.late.answer(
+            lambda: answer_message(self._context(message, now)),
+            message,
+            lambda late, reply: _log_row(message, late, reply, now),
+        )
+        if answer is None:  # not ready within the budget: sent by customer-service message
+            return messages.SILENT_REPLY
         reply = render(answer, message, int(now.timestamp()))
         self.log.record(_log_row(message, answer, reply, now))
         return reply

@@ -11,6 +11,7 @@ from types import FrameType
 import click
 from flask import Flask
 
+from ..callback.late_sender import LateSender, can_send, deliver_due, sender_name
 from ..errors import WxbotError
 from ..local_time import local_time
 from ..runtime import Runtime, get_runtime
@@ -33,6 +34,7 @@ from ..scheduling import (
     start_worker_thread,
     worker_name,
 )
+from ..wechat import WeChatApi
 from .context import CliEnv, pass_env
 
 #: Test-only: the step of a send at which ``wxbot worker`` kills itself with SIGKILL.
@@ -143,7 +145,8 @@ def reschedule(env: CliEnv, job_id: int, at_text: str) -> None:
 def worker(env: CliEnv, once: bool) -> None:
     """Run scheduled sends: prepare them ahead, send each once on time, record the outcome.
 
-    Runs until SIGTERM or Ctrl-C. Several workers may share one database.
+    Also sends followers the answers that were late for the callback (customer-service
+    messages). Runs until SIGTERM or Ctrl-C. Several workers may share one database.
     """
     runtime = env.runtime
     name = worker_name()
@@ -156,6 +159,10 @@ def worker(env: CliEnv, once: bool) -> None:
         done = run_due_jobs(runtime, worker=name, checkpoint=checkpoint)
         for item in done:
             report(item)
+        if can_send(runtime):
+            late = deliver_due(runtime, WeChatApi(runtime), sender=sender_name())
+            for outcome in late:
+                click.echo(f"late answer: {outcome.state}  {outcome.reason}".rstrip())
         click.echo(once_summary(runtime, len(done)))
         return
     stop_event = threading.Event()
@@ -166,7 +173,16 @@ def worker(env: CliEnv, once: bool) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(f"worker {name} running; SIGTERM or Ctrl-C stops", err=True)
-    run_worker(runtime, stop_event=stop_event, worker=name, checkpoint=checkpoint, on_report=report)
+    late_sender = LateSender(runtime) if can_send(runtime) else None
+    if late_sender is not None:
+        late_sender.wake()
+    try:
+        run_worker(
+            runtime, stop_event=stop_event, worker=name, checkpoint=checkpoint, on_report=report
+        )
+    finally:
+        if late_sender is not None:
+            late_sender.stop()
 
 
 def once_summary(runtime: Runtime, steps: int) -> str:

@@ -110,6 +110,14 @@ class CallbackSection(Section):
         gt=0,
         description="Hours a follower can still pick an item of the last list by its number.",
     )
+    late_answer_budget: float = Field(
+        4.0,
+        gt=0,
+        lt=5,
+        description="Seconds an answer may take before the callback replies `success` and sends "
+        "it by customer-service message instead (under WeChat's 5 s; needs [wechat] appid and "
+        "secret, else the callback waits for every answer).",
+    )
 
 
 class SearchSection(Section):

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from . import follower_messages
 from .account import Account
+from .state import custom_message_view
 
 bp = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox")
 
@@ -103,3 +105,44 @@ def followers() -> Response | tuple[Response, int]:
         state = account.state
         tags = {str(k): v for k, v in state.tags.items()}
         return jsonify({"followers": len(state.followers), "tags": tags})
+
+
+@bp.post("/messages")
+def messages() -> Response | tuple[Response, int]:
+    """Deliver a follower's message to the callback and answer with its reply.
+
+    ``{"openid": ..., "content": "最新"}`` a text; ``{"openid": ..., "event": "CLICK",
+    "event_key": "LATEST"}`` an event; ``{"msg_id": N}`` WeChat's retry of message N.
+    """
+    data = _body()
+    if not isinstance(data, dict):
+        return _bad("expected a JSON object")
+    account = _account()
+    try:
+        if "msg_id" in data:
+            sent = follower_messages.redeliver(account, int(data["msg_id"]))
+        elif "event" in data:
+            sent = follower_messages.send_event(
+                account, str(data["openid"]), str(data["event"]), str(data.get("event_key", ""))
+            )
+        else:
+            sent = follower_messages.send_text(account, str(data["openid"]), str(data["content"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        return _bad(f"bad follower message: {exc}")
+    return jsonify(
+        {"msg_id": sent.msg_id, "tries": sent.tries, "statuses": sent.statuses, "reply": sent.reply}
+    )
+
+
+@bp.get("/custom-messages")
+def custom_messages() -> Response:
+    """Answer the customer-service messages sent, oldest first; ``?touser=`` narrows them."""
+    touser = request.args.get("touser")
+    account = _account()
+    with account.lock:
+        sent = [
+            custom_message_view(m)
+            for m in account.state.custom_messages
+            if touser is None or m.touser == touser
+        ]
+    return jsonify({"messages": sent})

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import drafts, mass, material, menus, publish, tokens
+from . import custom_messages, drafts, mass, material, menus, publish, tokens
 from .protocol import ApiError, Call, Reply
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "message/mass/preview": Endpoint("POST", mass.preview),
     "message/mass/get": Endpoint("POST", mass.get_status),
     "message/mass/delete": Endpoint("POST", mass.delete),
+    "message/custom/send": Endpoint("POST", custom_messages.send),
     "menu/create": Endpoint("POST", menus.create_menu),
     "get_current_selfmenu_info": Endpoint("GET", menus.get_current_selfmenu_info),
     "menu/delete": Endpoint("GET", menus.delete_menu),

@@ -103,6 +103,21 @@ MENU_SUB_NAME_MAX_BYTES = 60
 MENU_KEY_MAX_BYTES = 128
 MENU_URL_MAX_BYTES = 1024
 
+# --- customer-service messages --------------------------------------------------------------
+#: https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
+#: "开发者可以在一段时间内（目前为48小时）调用客服接口" and the 下发规则 table:
+#: 用户发送消息 5条 48小时; 点击自定义菜单 3条 1分钟; 关注公众号 3条 1分钟.
+CUSTOM_MESSAGE_RULES: dict[str, tuple[int, float]] = {
+    "message": (5, 48 * 3600.0),
+    "click": (3, 60.0),
+    "subscribe": (3, 60.0),
+}
+#: Only these menu events open a window ("仅有点击推事件、扫码推事件…会触发客服接口").
+CUSTOM_MESSAGE_EVENTS = {"CLICK": "click", "subscribe": "subscribe"}
+#: One article per news message since 2018-10-12 (community-reported; more gets 45008).
+CUSTOM_NEWS_MAX_ARTICLES = 1
+CUSTOM_MESSAGE_TYPES = frozenset({"text", "news", "mpnews", "image", "voice", "video", "music"})
+
 # --- follower callback ---------------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
 #: WeChat waits 5 s for an answer and tries 3 times in all.
@@ -162,7 +177,9 @@ ERRMSG: dict[int, str] = {
     45008: "article size out of limit",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
+    45015: "response out of time limit or subscription is canceled",
     45028: "has no masssend quota",
+    45047: "out of response count limit",
     45065: "clientmsgid exist",
     45066: "same clientmsgid retry too fast",
     45067: "clientmsgid size out of limit",

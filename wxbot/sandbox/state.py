@@ -163,6 +163,40 @@ class MenuButton:
 
 
 @dataclass
+class FollowerMessage:
+    """A follower's message or event the sandbox delivered to the callback, and the answer."""
+
+    msg_id: int
+    openid: str
+    xml: str
+    at: float
+    kind: str  # message, click or subscribe: what opens a customer-service window
+    text: str = ""
+    tries: int = 0
+    statuses: list[str] = field(default_factory=list)
+    reply: str = ""
+
+
+@dataclass
+class Interaction:
+    """A follower's latest interaction: the customer-service window it opened, and its use."""
+
+    kind: str
+    at: float
+    sent: int = 0
+
+
+@dataclass
+class CustomMessage:
+    """A customer-service message the account sent to a follower (message/custom/send)."""
+
+    touser: str
+    msgtype: str
+    body: dict[str, Any]
+    at: float
+
+
+@dataclass
 class SandboxState:
     """All records of one simulated account; guarded by the account's lock."""
 
@@ -184,6 +218,9 @@ class SandboxState:
     originals: list[Original] = field(default_factory=list)
     menu: list[MenuButton] | None = None  # None: no menu (never created, or deleted)
     menu_id: int = 0
+    follower_messages: list[FollowerMessage] = field(default_factory=list)
+    interactions: dict[str, Interaction] = field(default_factory=dict)
+    custom_messages: list[CustomMessage] = field(default_factory=list)
     next_number: int = 1000000001
 
     def number(self) -> int:
@@ -289,6 +326,7 @@ class SandboxState:
                 for d in self.deliveries
             ],
             "menu": None if self.menu is None else [_menu_button(b) for b in self.menu],
+            "custom_messages": [custom_message_view(m) for m in self.custom_messages],
             "followers": len(self.followers),
             "tags": {str(tag_id): name for tag_id, name in self.tags.items()},
         }
@@ -301,6 +339,16 @@ def _menu_button(button: MenuButton) -> dict[str, Any]:
     else:
         out |= {"type": button.type, "key": button.key, "url": button.url}
     return out
+
+
+def custom_message_view(message: CustomMessage) -> dict[str, Any]:
+    """Return a customer-service message as ``/sandbox/state`` shows it."""
+    return {
+        "touser": message.touser,
+        "msgtype": message.msgtype,
+        message.msgtype: message.body,
+        "at": _iso(message.at),
+    }
 
 
 def _alive(token: AccessToken, now: float) -> bool:

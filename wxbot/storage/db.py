@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     issue_links,
     issues,
     jobs,
+    late_answers,
     migrations,
     publications,
     publish_runs,

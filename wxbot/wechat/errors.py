@@ -31,6 +31,12 @@ MASS_SEND_QUOTA = 45028
 CLIENTMSGID_REPEATED = 45065
 #: The same send was retried within a minute: unanswered, not refused; try again later.
 CLIENTMSGID_TOO_FAST = 45066
+#: A customer-service message outside the window the follower opened (48 h after a message,
+#: 1 minute after a menu click or a subscribe), or to someone who unfollowed; and one over
+#: that window's quota (5 after a message, 3 after a click). Neither passes by retrying.
+#: https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
+RESPONSE_OUT_OF_TIME = 45015
+RESPONSE_COUNT_LIMIT = 45047
 #: The caller's IP is not on the whitelist; WeChat's errmsg names it ("invalid ip 1.2.3.4 …").
 IP_NOT_WHITELISTED = 40164
 #: The call came from an IP an administrator has to confirm first (89506/89507: refused).
@@ -100,6 +106,11 @@ EXPLANATIONS: dict[int, str] = {
     CLIENTMSGID_TOO_FAST: "the same send was retried within a minute; wait a minute and re-run — "
     "the same clientmsgid makes the re-run safe",
     45067: "the clientmsgid is longer than 64 bytes",
+    RESPONSE_OUT_OF_TIME: "the follower's window for customer-service messages has closed (48 "
+    "hours after their last message, 1 minute after a menu click or a subscribe), or they "
+    "unfollowed",
+    RESPONSE_COUNT_LIMIT: "the follower's quota of customer-service messages is used up (5 per "
+    "message they send, 3 per menu click or subscribe)",
     45110: "the author is too long (at most 16 characters)",
     45166: "the article content was refused: it links to sites other than mp.weixin.qq.com "
     "(print addresses as text)",

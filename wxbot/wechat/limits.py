@@ -51,3 +51,11 @@ PUBLISH_STATUS_TEXT: dict[int, str] = {
 #: ``message/mass/get`` msg_status values.
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
 MASS_STATUSES = ("SEND_SUCCESS", "SENDING", "SEND_FAIL", "DELETE")
+
+#: Customer-service messages (``message/custom/send``) may follow a follower's message for
+#: 48 hours ("开发者可以在一段时间内（目前为48小时）调用客服接口"), 5 of them; a menu click or
+#: a subscribe opens 1 minute for 3. A news message carries one article (since 2018).
+#: https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
+CUSTOM_MESSAGE_WINDOW_SECONDS = 48 * 3600
+CUSTOM_MESSAGE_EVENT_WINDOW_SECONDS = 60
+CUSTOM_NEWS_MAX_ARTICLES = 1
