@@ -98,6 +98,7 @@ def chat_factory(
         def stop() -> None:
             server.shutdown()
             thread.join(5)
+            app.extensions["wxbot.callback"].late.close()
             app.extensions["wxbot.callback"].log.close()
 
         stops.append(stop)
@@ -357,7 +358,7 @@ def test_the_page_runs_only_its_own_script(sandbox: SandboxServer) -> None:
 def test_without_a_callback_url_the_follower_is_told(sandbox: SandboxServer) -> None:
     answer = Chat(sandbox, "").send(FOLLOWER, "text", "最新")
     assert answer["notice"] == UNAVAILABLE
-    assert answer["problem"] == "no callback_url configured: the sandbox has nowhere to send it"
+    assert answer["problem"] == "no callback_url configured: nowhere to deliver the message"
 
 
 def test_the_page_shows_the_menu_the_account_created(chat_factory: Callable[..., Chat]) -> None:

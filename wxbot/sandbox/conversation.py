@@ -4,25 +4,23 @@ What a follower's phone does, so wxbot can be tried without one. The message XML
 接收普通消息 (text, with MsgId) and 接收事件推送 (subscribe, unsubscribe, CLICK, VIEW):
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_event_pushes.html
-It is signed — and in compatible or safe mode encrypted — as completion events are
-(:func:`.events.envelope`); the passive reply (被动回复用户消息: text or news, encrypted in safe
-mode) is checked and read as WeChat would:
+It is signed — and in compatible or safe mode encrypted — and delivered by
+:mod:`.follower_messages`, as WeChat does; the passive reply (被动回复用户消息: text or news,
+encrypted in safe mode) is checked and read as WeChat would:
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from . import crypto, events
+from . import crypto, follower_messages
 
 if TYPE_CHECKING:
     from .account import Account
@@ -30,8 +28,8 @@ if TYPE_CHECKING:
 #: What WeChat shows a follower when the account's answer is missing or unusable.
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
 
-#: What a follower can send: a text message, or an event their taps make.
-KINDS = ("text", "subscribe", "unsubscribe", "click", "view")
+#: What a follower can send besides text: the events their taps make, by their documented names.
+EVENTS = {"subscribe": "subscribe", "unsubscribe": "unsubscribe", "click": "CLICK", "view": "VIEW"}
 
 #: Reply bodies that mean "no reply" (回复空串或success).
 SILENT = ("", "success")
@@ -75,85 +73,58 @@ class Exchange:
         }
 
 
-def follower_xml(
-    account: Account, openid: str, kind: str, value: str = ""
-) -> tuple[str, int | None]:
-    """Return the documented XML of a follower's message or event, and its MsgId if any.
+def check(account: Account, openid: str, kind: str, value: str = "") -> None:
+    """Refuse what a follower could not send.
 
-    ``value``: the text, the CLICK key or the VIEW URL.
-    :raises ChatError: for an unknown kind, an empty text or key, or a follower who cannot
-        send it (only followers send messages and tap the menu; only they unsubscribe).
+    :raises ChatError: for an unknown kind, an empty text, key or URL, or someone who does
+        not follow the account (only followers write, tap the menu or unsubscribe).
     """
-    if kind not in KINDS:
-        raise ChatError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind not in EVENTS and kind != "text":
+        raise ChatError(f"kind must be one of text, {', '.join(EVENTS)}, not {kind!r}")
     with account.lock:
         following = openid in account.state.followers
-        msg_id = account.state.number() if kind == "text" else None
-        now = int(account.now())
     if kind != "subscribe" and not following:
         raise ChatError(f"{openid} does not follow the account: subscribe first")
     if kind in ("text", "click", "view") and not value.strip():
         raise ChatError(f"a {kind} needs {'some text' if kind == 'text' else 'a key or URL'}")
-    fields: dict[str, Any] = {
-        "ToUserName": account.settings.original_id,
-        "FromUserName": openid,
-        "CreateTime": now,
-    }
-    if kind == "text":
-        fields |= {"MsgType": "text", "Content": value, "MsgId": msg_id}
-    else:
-        # the documented names: subscribe and unsubscribe in lower case, CLICK and VIEW upper
-        event = kind if kind.endswith("subscribe") else kind.upper()
-        fields |= {"MsgType": "event", "Event": event}
-        if kind in ("click", "view"):
-            fields["EventKey"] = value
-    return events.to_xml(fields), msg_id
 
 
 def send(account: Account, openid: str, kind: str, value: str = "") -> Exchange:
     """Send a follower's message or event to the callback as WeChat does; read the reply.
 
-    Subscribing makes ``openid`` a follower and unsubscribing forgets it, as the platform's
-    follower list does. WeChat's tries are kept: a timeout, an error or a non-200 answer is
-    tried again (same message, new nonce) up to ``callback_tries`` times.
+    ``value``: the text, the CLICK key or the VIEW URL. Delivery is
+    :mod:`.follower_messages`' (WeChat's tries, the customer-service window it opens);
+    subscribing makes ``openid`` a follower and unsubscribing forgets it, as the platform's
+    follower list does.
 
-    :raises ChatError: when the message cannot be sent (see :func:`follower_xml`).
+    :raises ChatError: when the message cannot be sent (see :func:`check`).
     """
-    xml, msg_id = follower_xml(account, openid, kind, value)
-    if kind == "subscribe":
-        account.add_follower(openid)
-    elif kind == "unsubscribe":
-        with account.lock:
-            account.state.followers.pop(openid, None)
-    exchange = Exchange(kind, xml, msg_id)
-    settings = account.settings
-    if not settings.callback_url:
-        exchange.problem = "no callback_url configured: the sandbox has nowhere to send it"
-        return exchange
-    # The lock is not held while wxbot answers: the answer may call the sandbox's API.
-    for attempt in range(1, settings.callback_tries + 1):
-        exchange.tries = attempt
-        nonce = str(secrets.randbelow(10**10))
-        query, body = events.envelope(settings, xml, openid, int(account.now()), nonce)
-        try:
-            response = requests.post(
-                settings.callback_url,
-                params=query,
-                data=body.encode("utf-8"),
-                headers={"Content-Type": "text/xml"},
-                timeout=settings.callback_timeout,
-            )
-        except requests.Timeout:
-            exchange.statuses.append("timeout")
-        except requests.RequestException as exc:
-            exchange.statuses.append(f"error: {type(exc).__name__}")
+    check(account, openid, kind, value)
+    try:
+        if kind == "text":
+            message = follower_messages.send_text(account, openid, value)
         else:
-            exchange.statuses.append(str(response.status_code))
-            if response.status_code == 200:
-                exchange.reply_xml = response.content.decode("utf-8", errors="replace")
-                _read_reply(account, exchange, response.content, openid)
-                return exchange
-    exchange.problem = f"no answer after {exchange.tries} tries: {', '.join(exchange.statuses)}"
+            message = follower_messages.send_event(account, openid, EVENTS[kind], value)
+    except follower_messages.NoCallback as exc:
+        return Exchange(kind, "", problem=str(exc))
+    except ValueError as exc:  # a sealed reply that does not open
+        return Exchange(kind, "", problem=f"the encrypted reply does not open: {exc}")
+    finally:
+        if kind == "unsubscribe":
+            with account.lock:
+                account.state.followers.pop(openid, None)
+    exchange = Exchange(
+        kind,
+        message.xml,
+        msg_id=message.msg_id if kind == "text" else None,
+        tries=message.tries,
+        statuses=message.statuses,
+    )
+    if message.statuses[-1:] != ["200"]:
+        exchange.problem = f"no answer after {message.tries} tries: {', '.join(message.statuses)}"
+        return exchange
+    exchange.reply_xml = message.answer
+    _read_reply(account, exchange, message.answer.encode("utf-8"), openid)
     return exchange
 
 

@@ -175,6 +175,7 @@ class FollowerMessage:
     tries: int = 0
     statuses: list[str] = field(default_factory=list)
     reply: str = ""
+    answer: str = ""  # the reply as the callback sent it (sealed in safe mode)
 
 
 @dataclass
