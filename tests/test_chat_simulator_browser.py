@@ -7,13 +7,20 @@ Screenshots are kept under test-artifacts/ at the top of the repository.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS
-from test_sandbox_chat import NEWCOMER, Chat, chat_factory  # noqa: F401 (a fixture)
+from test_sandbox_chat import (  # noqa: F401 (fixtures)
+    FOLLOWER,
+    NEWCOMER,
+    Chat,
+    chat_factory,
+    slow_search,
+)
 
 from wxbot.sandbox.testing import SandboxApi
 
@@ -124,4 +131,31 @@ def test_a_follower_chats_through_the_menu_and_the_keyboard(
         shot(article, "article")
     finally:
         context.close()
+    assert errors == []
+
+
+def test_a_late_answer_shows_as_a_bubble(
+    chat_factory: Callable[..., Chat],  # noqa: F811 (the imported fixture)
+    slow_search: threading.Event,  # noqa: F811 (the imported fixture)
+    browser: Any,
+) -> None:
+    chat = chat_factory("safe", callback={"late_answer_budget": 0.3})
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(chat.url, wait_until="load")
+        page.select_option("#follower", FOLLOWER)
+        page.fill("#text", "数据要素")
+        with page.expect_response(lambda r: r.url.endswith("/sandbox/chat/send")) as sent:
+            page.press("#text", "Enter")
+        assert sent.value.json()["replies"] == []  # `success` within the budget: no bubble yet
+        slow_search.set()
+        late = page.locator('.thread:not([hidden]) [data-late="true"]')
+        late.first.wait_for(timeout=REPLY_MS)
+        assert late.first.inner_text().startswith("与“数据要素”相关的日报：")
+        shot(page, "late-answer")
+    finally:
+        page.close()
     assert errors == []

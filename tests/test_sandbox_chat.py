@@ -7,6 +7,7 @@ callback_url points at it, in the message mode the test names.
 from __future__ import annotations
 
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -38,6 +39,7 @@ from wxbot.sandbox.conversation import (
 )
 from wxbot.sandbox.events import to_xml
 from wxbot.sandbox.testing import SandboxApi
+from wxbot.search.archive_search import ArchiveSearch
 
 NEWCOMER = "oSbx000000000000000000000004"  # the one the page offers after the 3 followers
 FOLLOWER = "oSbx000000000000000000000001"
@@ -53,6 +55,13 @@ class Chat:
 
     def session(self) -> dict[str, Any]:
         response = requests.get(f"{self.url}/session", timeout=10)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def inbox(self, openid: str, since: int = 0) -> dict[str, Any]:
+        response = requests.get(
+            f"{self.url}/inbox", params={"openid": openid, "since": since}, timeout=10
+        )
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -73,21 +82,28 @@ def chat_factory(
     """Return a function serving wxbot and a sandbox that calls it back in a message mode."""
     stops: list[Callable[[], None]] = []
 
-    def start(mode: str = "safe", wxbot_token: str = SANDBOX_TOKEN) -> Chat:
+    def start(
+        mode: str = "safe", wxbot_token: str = SANDBOX_TOKEN, **sections: dict[str, Any]
+    ) -> Chat:
         port = free_port("127.0.0.1")
         base_url = f"http://127.0.0.1:{port}"
         sandbox = sandbox_factory(callback_url=f"{base_url}/wechat", message_mode=mode)
-        config = app_config | {
-            "server": {"public_base_url": base_url},
-            "wechat": {
-                "appid": SANDBOX_APPID,
-                "secret": SANDBOX_SECRET,
-                "token": wxbot_token,
-                "encoding_aes_key": SANDBOX_AES_KEY,
-                "message_mode": mode,
-                "api_base_url": sandbox.base_url,
-            },
-        }
+        config = (
+            app_config
+            | {
+                "server": {"public_base_url": base_url},
+                "wechat": {
+                    "appid": SANDBOX_APPID,
+                    "secret": SANDBOX_SECRET,
+                    "token": wxbot_token,
+                    "encoding_aes_key": SANDBOX_AES_KEY,
+                    "message_mode": mode,
+                    "api_base_url": sandbox.base_url,
+                    "retry_backoff": 0.01,
+                },
+            }
+            | sections
+        )
         runtime = runtime_factory(config)
         assert all(r.ok for r in ingest_paths(runtime, sample_issues()))
         app = create_app(runtime)
@@ -377,3 +393,43 @@ def test_the_page_shows_the_menu_the_account_created(chat_factory: Callable[...,
     ]
     helped = chat.send(FOLLOWER, "click", "HELP")
     assert text_of(helped["replies"][0]).startswith("【")
+
+
+@pytest.fixture
+def slow_search(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make every archive search wait until the returned event is set."""
+    release = threading.Event()
+    search = ArchiveSearch.search
+
+    def slow(self: ArchiveSearch, query: str, top: int = 5) -> Any:
+        assert release.wait(30), "the test never released the search"
+        return search(self, query, top)
+
+    monkeypatch.setattr(ArchiveSearch, "search", slow)
+    return release
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Return ``check()`` once it is truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_a_late_answer_reaches_the_chat(
+    chat_factory: Callable[..., Chat], slow_search: threading.Event
+) -> None:
+    chat = chat_factory("safe", callback={"late_answer_budget": 0.3})
+    asked = chat.send(FOLLOWER, "text", "数据要素")
+    assert (asked["replies"], asked["notice"], asked["statuses"]) == ([], "", ["200"])
+    assert chat.inbox(FOLLOWER) == {"messages": [], "next": 0}
+    slow_search.set()
+    [late] = wait_for(lambda: chat.inbox(FOLLOWER)["messages"])
+    # the same list the passive reply would have carried, links and all
+    assert text_of(late).startswith("与“数据要素”相关的日报：\n1. ")
+    assert links_of(late)[0].startswith(f"{chat.wxbot_url}/issues/")
+    assert chat.inbox(FOLLOWER, since=1) == {"messages": [], "next": 1}
+    assert chat.inbox("oSbx000000000000000000000002")["messages"] == []

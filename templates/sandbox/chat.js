@@ -4,6 +4,9 @@
 
 const BASE = '/sandbox/chat';
 const threads = new Map(); // openid -> its conversation's element
+const received = new Map(); // openid -> how many customer-service messages it has shown
+const POLL_MS = 1500;
+let polling = false;
 let session = {followers: [], menu: []};
 
 function el(tag, className, text) {
@@ -71,9 +74,30 @@ function card(article) {
   return box;
 }
 
-function showReply(reply) {
-  if (reply.type === 'text') show(textBubble(reply.segments));
-  else if (reply.type === 'news') reply.articles.forEach((a) => show(card(a)));
+function showReply(reply, late) {
+  const nodes = reply.type === 'news' ? reply.articles.map(card) : [textBubble(reply.segments)];
+  for (const node of nodes) {
+    if (late) node.dataset.late = 'true';
+    show(node);
+  }
+}
+
+// Late answers: the callback answered `success` and sends the answer by customer-service message.
+async function poll() {
+  const openid = follower();
+  if (polling || !openid) return;
+  polling = true;
+  try {
+    const since = received.get(openid) || 0;
+    const query = new URLSearchParams({openid, since});
+    const answer = await (await fetch(`${BASE}/inbox?${query}`)).json();
+    if (openid === follower() && (received.get(openid) || 0) === since) {
+      received.set(openid, answer.next);
+      answer.messages.forEach((message) => showReply(message, true));
+    }
+  } finally {
+    polling = false;
+  }
 }
 
 async function send(kind, value) {
@@ -87,7 +111,7 @@ async function send(kind, value) {
     notice(answer.error);
     return null;
   }
-  answer.replies.forEach(showReply);
+  answer.replies.forEach((reply) => showReply(reply, false));
   if (answer.notice) notice(`${answer.notice}（${answer.problem}）`);
   return answer;
 }
@@ -194,5 +218,5 @@ document.addEventListener('DOMContentLoaded', () => {
     input.value = '';
     send('text', text);
   });
-  load();
+  load().then(() => setInterval(poll, POLL_MS));
 });

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from ..resources import templates_dir
 from .account import Account, follower_openid
 from .api import ENDPOINTS
-from .conversation import ChatError, send
+from .conversation import ChatError, late_bubble, send
 from .protocol import Call
 
 #: Where the page is served.
@@ -98,6 +98,20 @@ def send_message() -> Response | tuple[Response, int]:
     except ChatError as exc:
         return jsonify({"error": str(exc)}), 400
     return jsonify(exchange.as_dict())
+
+
+@bp.get("/inbox")
+def inbox() -> Response:
+    """Answer the customer-service messages to ``?openid=`` from number ``?since=`` on.
+
+    Late answers arrive this way: the callback said ``success`` and sent the answer later.
+    """
+    openid = request.args.get("openid", "")
+    since = max(0, request.args.get("since", default=0, type=int))
+    account = _account()
+    with account.lock:
+        sent = [m for m in account.state.custom_messages if m.touser == openid]
+    return jsonify({"messages": [late_bubble(m) for m in sent[since:]], "next": len(sent)})
 
 
 def chat_followers(account: Account) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from . import crypto, follower_messages
 
 if TYPE_CHECKING:
     from .account import Account
+    from .state import CustomMessage
 
 #: What WeChat shows a follower when the account's answer is missing or unusable.
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
@@ -218,6 +219,19 @@ def bubble(fields: dict[str, Any]) -> dict[str, Any]:
             raise ReplyError(f"ArticleCount {fields.get('ArticleCount')!r} for {len(items)} items")
         return {"type": "news", "articles": [_card(item) for item in items]}
     raise ReplyError(f"the simulator does not show {msg_type or 'untyped'} replies")
+
+
+def late_bubble(message: CustomMessage) -> dict[str, Any]:
+    """Return what a customer-service message (客服消息: text or news) shows the follower."""
+    body = message.body
+    if message.msgtype == "text":
+        return {"type": "text", "segments": text_segments(str(body.get("content", "")))}
+    if message.msgtype == "news":
+        articles = [a for a in body.get("articles", []) if isinstance(a, dict)]
+        keys = {"title": "Title", "description": "Description", "picurl": "PicUrl", "url": "Url"}
+        cards = [_card({keys[k]: str(v) for k, v in a.items() if k in keys}) for a in articles]
+        return {"type": "news", "articles": cards}
+    return {"type": "text", "segments": [{"text": f"[{message.msgtype}]"}]}
 
 
 def _card(item: dict[str, str]) -> dict[str, str]:
