@@ -6,10 +6,14 @@ callback_url points at it, in the message mode the test names.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -433,3 +437,21 @@ def test_a_late_answer_reaches_the_chat(
     assert links_of(late)[0].startswith(f"{chat.wxbot_url}/issues/")
     assert chat.inbox(FOLLOWER, since=1) == {"messages": [], "next": 1}
     assert chat.inbox("oSbx000000000000000000000002")["messages"] == []
+
+
+def test_wxbot_sandbox_prints_the_chat_page_for_a_callback_url(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WXBOT_")}
+    command = [sys.executable, "-m", "wxbot.cli", "sandbox", "--port", "0"]
+    command += ["--callback-url", "http://127.0.0.1:9/wechat"]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        base_url = lines[0].split()[-1]
+        assert lines[3].strip() == f"chat as a follower: {base_url}/sandbox/chat", lines
+        assert requests.get(f"{base_url}/sandbox/chat", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        assert proc.stdout is not None
+        proc.stdout.close()

@@ -72,8 +72,6 @@ def page_file(name: str) -> Response:
 def session() -> Response:
     """Answer who may chat (the followers and one newcomer), the menu, and where messages go."""
     account = _account()
-    if not account.base_url:
-        account.base_url = request.host_url.rstrip("/")
     return jsonify(
         {
             "account": account.settings.account_name,
