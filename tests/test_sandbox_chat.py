@@ -42,7 +42,7 @@ from wxbot.sandbox.conversation import (
     text_segments,
 )
 from wxbot.sandbox.events import to_xml
-from wxbot.sandbox.testing import SandboxApi
+from wxbot.sandbox.testing import EventSink, SandboxApi
 from wxbot.search.archive_search import ArchiveSearch
 
 NEWCOMER = "oSbx000000000000000000000004"  # the one the page offers after the 3 followers
@@ -455,3 +455,28 @@ def test_wxbot_sandbox_prints_the_chat_page_for_a_callback_url(tmp_path: Path) -
         proc.wait(10)
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+def test_what_the_callback_receives_is_signed_and_sealed(
+    sandbox_factory: Callable[..., SandboxServer], event_sink: EventSink
+) -> None:
+    sandbox = sandbox_factory(callback_url=event_sink.url)  # a key and no mode: safe
+    chat = Chat(sandbox, "")
+    answer = chat.send(FOLLOWER, "text", "最新")
+    assert (answer["replies"], answer["notice"]) == ([], "")  # `success`: nothing to show
+    [post] = event_sink.received
+    q = post.query
+    assert q["signature"] == crypto.signature(SANDBOX_TOKEN, q["timestamp"], q["nonce"])
+    assert q["openid"] == FOLLOWER and q["encrypt_type"] == "aes"
+    envelope = ET.fromstring(post.body)
+    assert [child.tag for child in envelope] == ["ToUserName", "Encrypt"]  # nothing in the clear
+    sealed = envelope.findtext("Encrypt") or ""
+    assert q["msg_signature"] == crypto.signature(SANDBOX_TOKEN, q["timestamp"], q["nonce"], sealed)
+    plain, appid = crypto.decrypt(SANDBOX_AES_KEY, sealed)
+    assert (plain.decode(), appid) == (answer["request"], SANDBOX_APPID)
+
+    event_sink.fail_next(3, status=500)
+    failed = chat.send(FOLLOWER, "click", "LATEST")
+    assert failed["notice"] == UNAVAILABLE
+    assert failed["problem"] == "no answer after 3 tries: 500, 500, 500"
+    assert len(event_sink.received) == 4
