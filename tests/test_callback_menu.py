@@ -11,8 +11,10 @@ import itertools
 from typing import Any
 
 import pytest
-from test_callback import NOW, WeChatSender, reply_fields
+from conftest import make_runtime
+from test_callback import NOW, WeChatSender, reply_fields, wechat_config
 
+from wxbot.app import create_app
 from wxbot.config import Settings
 from wxbot.runtime import Runtime
 
@@ -117,3 +119,19 @@ def test_before_the_first_issue_the_welcome_is_text(client: Any) -> None:
     assert reply["MsgType"] == "text"
     assert reply["Content"].startswith(WELCOME)
     assert "帮助" in reply["Content"]
+
+
+def test_in_safe_mode_clicks_and_the_welcome_arrive_encrypted(
+    app_config: dict[str, Any], archive: Runtime
+) -> None:
+    runtime = make_runtime(app_config | {"wechat": wechat_config("safe")})
+    app = create_app(runtime)
+    try:
+        sender = WeChatSender(app.test_client())
+        for name, key in (("subscribe", ""), ("CLICK", "SEARCH:软银")):
+            xml = sender.event_xml(name, key, create_time=next(_SECONDS))
+            card = sender.open_reply(sender.post_encrypted(xml))["Articles"]["item"]
+            assert card["Url"].endswith(f"/issues/{LATEST}"), name
+    finally:
+        app.extensions["wxbot.callback"].log.close()
+        runtime.close()

@@ -181,9 +181,7 @@ def test_each_job_step_is_printed_once_as_it_happens(
 def test_the_printed_chat_simulator_answers_through_the_demo(
     demo_process: Callable[[str, float], str],
 ) -> None:
-    pushed = demo_process("^menu pushed to the sandbox: ", 90)
-    assert pushed.rstrip() == "menu pushed to the sandbox: 最新一期 · 往期检索 · 官网"
-    callback = demo_process("^follower callback: http", 30).split()[2]
+    callback = demo_process("^follower callback: http", 90).split()[2]
     url = demo_process("^chat simulator: http", 10).split()[2]
     deadline = time.monotonic() + 30
     while True:  # the demo prints its addresses, then starts serving

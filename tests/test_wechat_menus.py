@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from wxbot.demo import push_demo_menu
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SandboxServer
 from wxbot.wechat import WeChatApi, WeChatError, explain
@@ -16,7 +17,7 @@ from wxbot.wechat.menus import (
     create_menu,
     current_menu,
     delete_menu,
-    menu_body,
+    push_menu,
 )
 
 #: A menu at every documented limit: names of 16 and 60 bytes, a 128-byte key, a 1024-byte url.
@@ -48,7 +49,7 @@ def api_for(
 
 
 def push(runtime: Runtime, api: WeChatApi) -> None:
-    create_menu(api, menu_body(runtime.settings.menu, f"{runtime.public_base_url()}/issues"))
+    push_menu(api, runtime.settings.menu, runtime.public_base_url())
 
 
 def test_the_default_menu_round_trips(
@@ -117,3 +118,11 @@ def test_a_busy_platform_is_retried(
     push(runtime, api)  # replacing the menu is safe to repeat
     assert len(sandbox.log.entries("/cgi-bin/menu/create")) == 3
     assert current_menu(api).is_open
+
+
+def test_the_demo_gives_the_sandbox_account_the_configured_menu(
+    api_for: Callable[..., tuple[Runtime, WeChatApi]],
+) -> None:
+    runtime, api = api_for()
+    push_demo_menu(runtime)
+    assert [b.name for b in current_menu(api).buttons] == ["最新一期", "往期检索", "官网"]

@@ -38,7 +38,7 @@ from .sandbox import (
 from .sandbox.chat import CHAT_PATH
 from .scheduling import Job, job_history, list_jobs, schedule_send
 from .wechat import WeChatApi
-from .wechat.menus import create_menu, menu_body
+from .wechat.menus import push_menu
 
 logger = logging.getLogger(__name__)
 
@@ -182,11 +182,9 @@ def publish_to_sandbox(
     return publish_issue(runtime, issue_id, "publish", progress=progress)
 
 
-def push_menu(runtime: Runtime) -> list[str]:
-    """Push ``[menu]`` to the sandbox, so the chat simulator shows it; return the button names."""
-    menu = runtime.settings.menu
-    create_menu(WeChatApi(runtime), menu_body(menu, f"{runtime.public_base_url()}/issues"))
-    return [button.name for button in menu.buttons]
+def push_demo_menu(runtime: Runtime) -> None:
+    """Give the sandbox account the ``[menu]`` menu, as ``wxbot menu push`` would."""
+    push_menu(WeChatApi(runtime), runtime.settings.menu, runtime.public_base_url())
 
 
 def schedule_demo_send(runtime: Runtime, issue_id: str, minutes: int = 2) -> Job:

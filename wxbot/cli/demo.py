@@ -15,7 +15,7 @@ from ..demo import (
     history_lengths,
     ingest_samples,
     publish_to_sandbox,
-    push_menu,
+    push_demo_menu,
     schedule_demo_send,
     start_demo,
     start_following,
@@ -72,10 +72,6 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
         env.close()
         return
     try:
-        click.echo(f"menu pushed to the sandbox: {' · '.join(push_menu(runtime))}")
-    except WxbotError as exc:  # the chat simulator then shows no menu; the rest works
-        click.echo(f"pushing the menu failed: {exc}", err=True)
-    try:
         job = schedule_demo_send(runtime, latest)
         click.echo(
             f"scheduled a mass send of {latest} at {local_time(job.send_at, runtime.tz)} "
@@ -83,6 +79,11 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
         )
     except WxbotError as exc:
         click.echo(f"scheduling failed: {exc}", err=True)
+    try:
+        push_demo_menu(runtime)
+        click.echo(f"menu pushed to the sandbox ([menu]; `{wxbot} menu show` lists it)")
+    except WxbotError as exc:
+        click.echo(f"menu push failed: {exc}", err=True)
     click.echo("")
     click.echo(f"archive index: {prepared.base_url}/issues")
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")

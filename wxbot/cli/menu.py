@@ -9,7 +9,7 @@ import click
 
 from ..errors import ConfigError, WxbotError
 from ..wechat import WeChatApi
-from ..wechat.menus import CurrentMenu, MenuItem, create_menu, current_menu, delete_menu, menu_body
+from ..wechat.menus import CurrentMenu, MenuItem, current_menu, delete_menu, push_menu
 from .context import CliEnv, pass_env
 
 T = TypeVar("T")
@@ -25,9 +25,8 @@ def menu() -> None:
 def push(env: CliEnv) -> None:
     """Replace the account's menu with [menu] from the configuration, then show it."""
     runtime = env.runtime
-    body = menu_body(runtime.settings.menu, f"{runtime.public_base_url()}/issues")
     api = _api(env)
-    _run(lambda: create_menu(api, body))
+    _run(lambda: push_menu(api, runtime.settings.menu, runtime.public_base_url()))
     click.echo("menu pushed; followers see it within about 5 minutes (or on re-following):")
     _echo(_run(lambda: current_menu(api)))
 

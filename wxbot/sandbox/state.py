@@ -327,6 +327,7 @@ class SandboxState:
                 for d in self.deliveries
             ],
             "menu": None if self.menu is None else [_menu_button(b) for b in self.menu],
+            "menu_id": self.menu_id if self.menu is not None else None,
             "custom_messages": [custom_message_view(m) for m in self.custom_messages],
             "followers": len(self.followers),
             "tags": {str(tag_id): name for tag_id, name in self.tags.items()},

@@ -55,6 +55,11 @@ def _button(button: MenuButton | MenuAction, archive_url: str) -> dict[str, Any]
     return {"type": "view", "name": button.name, "url": button.url or archive_url}
 
 
+def push_menu(api: WeChatApi, section: MenuSection, public_base_url: str) -> None:
+    """Replace the account's menu with ``[menu]``; empty view urls open ``/issues`` there."""
+    create_menu(api, menu_body(section, f"{public_base_url.rstrip('/')}/issues"))
+
+
 def create_menu(api: WeChatApi, body: Mapping[str, Any]) -> None:
     """Replace the account's menu with ``body`` (see :func:`menu_body`).
 
