@@ -76,9 +76,12 @@ class Wired:
 
 @pytest.fixture
 def wired(
-    sandbox_factory: Callable[..., SandboxServer], app_config: dict[str, Any]
+    request: pytest.FixtureRequest,
+    sandbox_factory: Callable[..., SandboxServer],
+    app_config: dict[str, Any],
 ) -> Iterator[Wired]:
-    """Return wxbot (budget 0.3 s, both samples archived) served to a sandbox in safe mode."""
+    """Return wxbot (budget 0.3 s, or the test's param) served to a sandbox in safe mode."""
+    budget = getattr(request, "param", 0.3)
     port = free_port("127.0.0.1")
     sandbox = sandbox_factory(callback_url=f"http://127.0.0.1:{port}/wechat", callback_timeout=5.0)
     wechat = {
@@ -86,7 +89,9 @@ def wired(
         "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
         "retry_backoff": 0.01,
     }  # fmt: skip
-    runtime = make_runtime(app_config | {"wechat": wechat, "callback": {"late_answer_budget": 0.3}})
+    runtime = make_runtime(
+        app_config | {"wechat": wechat, "callback": {"late_answer_budget": budget}}
+    )
     ingest_paths(runtime, SAMPLES)
     app = create_app(runtime)
     server = make_server("127.0.0.1", port, app, threaded=True)
@@ -165,6 +170,16 @@ def test_a_slow_answer_arrives_once_by_customer_service_message(
 def test_an_answer_within_the_budget_is_the_passive_reply(wired: Wired) -> None:
     asked = wired.say("最新")
     assert "<MsgType><![CDATA[news]]></MsgType>" in asked["reply"]
+    with wired.runtime.db.begin() as conn:
+        assert store.get(conn, f"msg:{asked['msg_id']}") is None
+    assert wired.custom_messages() == []
+
+
+@pytest.mark.parametrize("wired", [0], indirect=True)
+def test_a_budget_of_0_waits_for_every_answer(wired: Wired, slow_search: threading.Event) -> None:
+    threading.Timer(1.0, slow_search.set).start()
+    asked = wired.say("数据要素")
+    assert asked["reply"] != "success" and "数据要素" in asked["reply"]
     with wired.runtime.db.begin() as conn:
         assert store.get(conn, f"msg:{asked['msg_id']}") is None
     assert wired.custom_messages() == []
@@ -297,9 +312,24 @@ def test_worker_once_sends_queued_late_answers(
     assert len(sandbox.account.state.custom_messages) == 1
 
 
-@pytest.mark.parametrize("budget", [0, -1, 5, 6.5])
+@pytest.mark.parametrize("budget", [-1, 5, 6.5])
 def test_the_budget_stays_under_wechats_five_seconds(
     app_config: dict[str, Any], budget: float
 ) -> None:
     with pytest.raises(ConfigError, match="late_answer_budget"):
         make_runtime(app_config | {"callback": {"late_answer_budget": budget}})
+
+
+def test_a_worker_sends_what_a_stopped_worker_left_queued(
+    wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    # The worker that queued it died before its sender ran; gunicorn starts another.
+    follower_writes(sandbox)
+    queue(wechat_runtime, "msg:5", received=wechat_runtime.now())
+    app = create_app(wechat_runtime)
+    try:
+        wait_for(lambda: sandbox.account.state.custom_messages)
+        sent = wait_for(lambda: row(wechat_runtime, "msg:5").state == LateAnswerState.SENT)
+        assert sent and len(sandbox.account.state.custom_messages) == 1
+    finally:
+        app.extensions["wxbot.callback"].late.close()

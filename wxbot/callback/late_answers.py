@@ -52,7 +52,7 @@ class LateAnswers:
         self.log = log
         self.budget = runtime.settings.callback.late_answer_budget
         #: Without API credentials nothing can be sent late: every answer is waited for.
-        self.enabled = can_send(runtime)
+        self.enabled = self.budget > 0 and can_send(runtime)
         self.sender = LateSender(runtime)
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()

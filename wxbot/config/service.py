@@ -112,11 +112,11 @@ class CallbackSection(Section):
     )
     late_answer_budget: float = Field(
         4.0,
-        gt=0,
+        ge=0,
         lt=5,
         description="Seconds an answer may take before the callback replies `success` and sends "
         "it by customer-service message instead (under WeChat's 5 s; needs [wechat] appid and "
-        "secret, else the callback waits for every answer).",
+        "secret); 0 = wait for every answer, never send one late.",
     )
 
 
