@@ -126,3 +126,14 @@ def test_the_demo_gives_the_sandbox_account_the_configured_menu(
     runtime, api = api_for()
     push_demo_menu(runtime)
     assert [b.name for b in current_menu(api).buttons] == ["最新一期", "往期检索", "官网"]
+
+
+#: menu/create's errcodes (global return codes): each is explained, naming what to fix.
+MENU_ERRCODES = [40016, 40017, 40018, 40019, 40020, 40022, 40023, 40024, 40025, 40026, 40027,
+                 40054, 40055]  # fmt: skip
+
+
+@pytest.mark.parametrize("errcode", MENU_ERRCODES)
+def test_every_menu_errcode_is_explained(errcode: int) -> None:
+    assert explain(errcode) != explain(999999)
+    assert "button" in explain(errcode) or "menu" in explain(errcode)
