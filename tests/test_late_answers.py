@@ -36,17 +36,29 @@ from wxbot.storage import followers
 from wxbot.storage import late_answers as store
 from wxbot.storage.followers import LoggedMessage
 from wxbot.wechat import WeChatApi
+from wxbot.wechat.messages import RETRY_AFTER_SECONDS
 
 #: A seeded follower of the sandbox (``follower_openid(2)``).
 FOLLOWER = "oSbx000000000000000000000002"
 
 
+class Clock:
+    """wxbot's clock: the real time, moved on by what WeChat waits before a retry."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta(0)
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+
 class Wired:
     """wxbot served over HTTP and the sandbox delivering followers' messages to it."""
 
-    def __init__(self, sandbox: SandboxServer, runtime: Runtime) -> None:
+    def __init__(self, sandbox: SandboxServer, runtime: Runtime, clock: Clock) -> None:
         self.sandbox = sandbox
         self.runtime = runtime
+        self.clock = clock
         self.admin = f"{sandbox.base_url}/sandbox"
 
     def say(self, content: str) -> dict[str, Any]:
@@ -59,7 +71,8 @@ class Wired:
         return result
 
     def retry(self, msg_id: int) -> dict[str, Any]:
-        """Deliver message ``msg_id`` again, as WeChat's retry does."""
+        """Deliver message ``msg_id`` again, as WeChat's retry does (5 s later, to wxbot)."""
+        self.clock.offset += dt.timedelta(seconds=RETRY_AFTER_SECONDS)
         answer = requests.post(f"{self.admin}/messages", json={"msg_id": msg_id}, timeout=30)
         assert answer.status_code == 200, answer.text
         result: dict[str, Any] = answer.json()
@@ -89,16 +102,16 @@ def wired(
         "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
         "retry_backoff": 0.01,
     }  # fmt: skip
-    runtime = make_runtime(
-        app_config | {"wechat": wechat, "callback": {"late_answer_budget": budget}}
-    )
+    clock = Clock()
+    config = {"wechat": wechat, "callback": {"late_answer_budget": budget}, "clock": clock}
+    runtime = make_runtime(app_config | config)
     ingest_paths(runtime, SAMPLES)
     app = create_app(runtime)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Wired(sandbox, runtime)
+        yield Wired(sandbox, runtime, clock)
     finally:
         server.shutdown()
         thread.join(5)
@@ -188,7 +201,14 @@ def test_a_budget_of_0_waits_for_every_answer(wired: Wired, slow_search: threadi
 # --- the sender: failures recorded, transient ones retried --------------------------------------
 
 
-def queue(runtime: Runtime, key: str, *, received: dt.datetime, openid: str = FOLLOWER) -> None:
+def queue(
+    runtime: Runtime,
+    key: str,
+    *,
+    received: dt.datetime,
+    openid: str = FOLLOWER,
+    content: str = "最新一期",
+) -> None:
     """Queue a late text answer to message ``key``, as the callback does."""
     logged = LoggedMessage(
         dedupe_key=key, openid=openid, msg_type="text", query="最新", handler="latest",
@@ -199,7 +219,7 @@ def queue(runtime: Runtime, key: str, *, received: dt.datetime, openid: str = FO
             conn,
             logged,
             msgtype="text",
-            payload=json.dumps({"content": "最新一期"}),
+            payload=json.dumps({"content": content}),
             received_at=received,
             deadline=received + dt.timedelta(hours=48),
         )
@@ -299,6 +319,29 @@ def test_each_answer_is_claimed_by_one_sender(wechat_runtime: Runtime) -> None:
     with wechat_runtime.db.begin_write() as conn:
         assert len(store.abandon_stale(conn, lease, late_sender.ABANDONED)) == 3
     assert row(wechat_runtime, "msg:0").state == LateAnswerState.FAILED
+
+
+def test_senders_in_parallel_send_each_answer_once(
+    wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    follower_writes(sandbox)
+    sandbox.account.state.interactions[FOLLOWER].sent = -100  # room for every answer
+    now = wechat_runtime.now()
+    for n in range(8):
+        queue(wechat_runtime, f"msg:{n}", received=now, content=f"answer {n}")
+    outcomes: list[Any] = []
+
+    def send(name: str) -> None:
+        outcomes.extend(deliver_due(wechat_runtime, WeChatApi(wechat_runtime), sender=name))
+
+    senders = [threading.Thread(target=send, args=(f"sender{i}",)) for i in range(3)]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(60)
+    sent = sorted(m.body["content"] for m in sandbox.account.state.custom_messages)
+    assert sent == [f"answer {n}" for n in range(8)]
+    assert [o.state for o in outcomes] == [LateAnswerState.SENT] * 8
 
 
 def test_worker_once_sends_queued_late_answers(

@@ -66,8 +66,16 @@ def secrets_in(log: str, folder: Path) -> list[str]:
 
 @pytest.fixture
 def demo_env() -> dict[str, str]:
-    """Return the environment of a demo run: the test's own, plus a known Flask secret key."""
-    return dict(os.environ) | {"WXBOT_SERVER__SECRET_KEY": SECRET_KEY}
+    """Return the environment of a demo run: the test's own, plus a known Flask secret key.
+
+    Every answer is waited for (late_answer_budget 0): on a loaded machine a cold worker's
+    first phrase needing jieba can take over 4 s, and would be answered `success` and sent
+    late, where this test wants each reply sealed in safe mode.
+    """
+    return dict(os.environ) | {
+        "WXBOT_SERVER__SECRET_KEY": SECRET_KEY,
+        "WXBOT_CALLBACK__LATE_ANSWER_BUDGET": "0",
+    }
 
 
 def test_a_demo_run_logs_no_secret(tmp_path: Path, demo_env: dict[str, str]) -> None:

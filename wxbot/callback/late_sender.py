@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: Tries of one answer in all, and the wait before the second (doubling after).
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF = dt.timedelta(seconds=2)
-#: Answers claimed at a time by one sender.
+#: Answers one look at the queue sends at most (each claimed on its own).
 BATCH = 20
 #: Longest wait of an idle sender thread before it looks at the queue again.
 POLL_SECONDS = 30.0
@@ -66,13 +66,21 @@ def deliver_due(
 ) -> list[Outcome]:
     """Send every late answer that is due now; return what each came to."""
     now = now or runtime.now()
-    lease = dt.timedelta(seconds=api.timeout * 2 + 10)
+    # Long enough for one call with a token fetch and a refresh: claimed one at a time, so a
+    # lease never runs out while the answer waits behind others.
+    lease = dt.timedelta(seconds=api.timeout * (api.retries + 4) + 10)
     with runtime.db.begin_write() as conn:
         abandoned = store.abandon_stale(conn, now, ABANDONED)
-        claimed = store.claim_due(conn, now, sender, now + lease, BATCH)
     if abandoned:
         logger.warning("%d late answer(s) not sent: %s", len(abandoned), ABANDONED)
-    return [_deliver(runtime, api, row, sender, now) for row in claimed]
+    outcomes: list[Outcome] = []
+    while len(outcomes) < BATCH:
+        with runtime.db.begin_write() as conn:
+            claimed = store.claim_due(conn, now, sender, now + lease, limit=1)
+        if not claimed:
+            break
+        outcomes.append(_deliver(runtime, api, claimed[0], sender, now))
+    return outcomes
 
 
 def _deliver(
