@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner, Result
 from conftest import make_runtime
 from test_scheduling_rules import START, Clock, local
@@ -175,3 +176,33 @@ def test_each_job_step_is_printed_once_as_it_happens(
     clock.advance(minutes=1)
     run_due_jobs(runtime)
     assert new_job_steps(runtime, seen) == []
+
+
+def test_the_printed_chat_simulator_answers_through_the_demo(
+    demo_process: Callable[[str, float], str],
+) -> None:
+    callback = demo_process("^follower callback: http", 90).split()[2]
+    url = demo_process("^chat simulator: http", 10).split()[2]
+    deadline = time.monotonic() + 30
+    while True:  # the demo prints its addresses, then starts serving
+        try:
+            requests.get(callback, timeout=5)
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, f"{callback} never answered"
+            time.sleep(0.2)
+    session = requests.get(f"{url}/session", timeout=10).json()
+    assert session["mode"] == "safe"  # the demo's callback takes encrypted messages only
+    # the configured menu, as the sandbox's get_current_selfmenu_info answers it
+    latest, _, site = session["menu"]
+    assert latest == {"name": "最新一期", "type": "click", "key": "LATEST"}
+    assert site == {"name": "官网", "type": "view", "url": callback.replace("/wechat", "/issues")}
+    follower = session["followers"][0]["openid"]
+    answer = requests.post(
+        f"{url}/send", json={"openid": follower, "kind": "click", "value": "LATEST"}, timeout=30
+    ).json()
+    assert len(answer["replies"]) == 1, answer
+    [news] = answer["replies"]
+    card_url = news["articles"][0]["url"]
+    assert card_url.endswith("/issues/2026-06-25")
+    assert requests.get(card_url, timeout=10).status_code == 200

@@ -35,6 +35,7 @@ from .sandbox import (
     SANDBOX_SECRET,
     SANDBOX_TOKEN,
 )
+from .sandbox.chat import CHAT_PATH
 from .scheduling import Job, job_history, list_jobs, schedule_send
 from .wechat import WeChatApi
 from .wechat.menus import push_menu
@@ -84,6 +85,11 @@ class SandboxProcess:
                 time.sleep(0.1)
         self.stop()
         raise WxbotError(f"the WeChat sandbox did not start; its log: {self.log_path}")
+
+    @property
+    def chat_url(self) -> str:
+        """Return the chat simulator's page: try the account as one of its followers."""
+        return f"{self.base_url}{CHAT_PATH}"
 
     def stop(self) -> None:
         """Stop the sandbox process (and wait for it)."""

@@ -89,6 +89,7 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")
     click.echo(f"phone preview: {prepared.base_url}/issues/{latest}/preview")
     click.echo(f"follower callback: {prepared.base_url}/wechat")
+    click.echo(f"chat simulator: {prepared.sandbox.chat_url} (chat as a follower)")
     _serve(prepared, env, host, port)
 
 

@@ -9,6 +9,7 @@ import click
 
 from ..errors import ConfigError
 from ..sandbox import SandboxServer
+from ..sandbox.chat import CHAT_PATH
 from ..sandbox.settings import account_settings, with_overrides
 from .context import CliEnv, pass_env
 
@@ -43,6 +44,8 @@ def sandbox(env: CliEnv, host: str | None, port: int | None, callback_url: str |
     click.echo(f"WeChat API sandbox on {server.base_url}")
     click.echo(f"  appid {settings.appid}, events: {settings.callback_url or 'not delivered'}")
     click.echo(f"  state {server.base_url}/sandbox/state, log {server.base_url}/sandbox/log")
+    if settings.callback_url:
+        click.echo(f"  chat as a follower: {server.base_url}{CHAT_PATH}")
     click.echo(f'  set [wechat] api_base_url = "{server.base_url}"; Ctrl-C stops')
     try:
         threading.Event().wait()

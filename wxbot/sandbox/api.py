@@ -42,10 +42,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "message/mass/preview": Endpoint("POST", mass.preview),
     "message/mass/get": Endpoint("POST", mass.get_status),
     "message/mass/delete": Endpoint("POST", mass.delete),
+    "message/custom/send": Endpoint("POST", custom_messages.send),
     "menu/create": Endpoint("POST", menus.create_menu),
     "get_current_selfmenu_info": Endpoint("GET", menus.get_current_selfmenu_info),
     "menu/delete": Endpoint("GET", menus.delete_menu),
-    "message/custom/send": Endpoint("POST", custom_messages.send),
 }
 
 

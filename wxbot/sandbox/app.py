@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from . import admin, pages
+from . import admin, chat, pages
 from .account import Account, Clock
 from .api import dispatch
 from .faults import Fault, normalize_path
@@ -40,6 +40,7 @@ def create_sandbox_app(
     app.extensions["wxbot_sandbox"] = account
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(chat.bp)
     app.add_url_rule("/cgi-bin/<path:name>", "cgi_bin", _cgi_bin(account), methods=["GET", "POST"])
     return app
 

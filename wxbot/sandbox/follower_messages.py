@@ -101,6 +101,7 @@ def _post(account: Account, message: FollowerMessage) -> FollowerMessage:
         else:
             message.statuses.append(str(response.status_code))
             if response.status_code == 200:
+                message.answer = response.text
                 message.reply = _opened(account, response.text)
                 return message
         if attempt < settings.callback_tries:

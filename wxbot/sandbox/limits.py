@@ -102,6 +102,7 @@ MENU_NAME_MAX_BYTES = 16
 MENU_SUB_NAME_MAX_BYTES = 60
 MENU_KEY_MAX_BYTES = 128
 MENU_URL_MAX_BYTES = 1024
+
 # --- customer-service messages --------------------------------------------------------------
 #: https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
 #: "开发者可以在一段时间内（目前为48小时）调用客服接口" and the 下发规则 table:

@@ -175,6 +175,7 @@ class FollowerMessage:
     tries: int = 0
     statuses: list[str] = field(default_factory=list)
     reply: str = ""
+    answer: str = ""  # the reply as the callback sent it (sealed in safe mode)
 
 
 @dataclass
@@ -340,6 +341,8 @@ def _menu_button(button: MenuButton) -> dict[str, Any]:
     else:
         out |= {"type": button.type, "key": button.key, "url": button.url}
     return out
+
+
 def custom_message_view(message: CustomMessage) -> dict[str, Any]:
     """Return a customer-service message as ``/sandbox/state`` shows it."""
     return {
