@@ -77,7 +77,10 @@ def mass_finished_xml(account: Account, send: MassSend) -> str:
     errors = 0 if send.status == "SEND_SUCCESS" else total
     urls = account.state.articles[send.article_id].urls if send.article_id else []
     fields = _header(account, "MASSSENDJOBFINISH") | {
-        "MsgID": send.msg_id,
+        # The documentation does not promise that MsgID is sendall's msg_id, and field reports
+        # show other numbers: the sandbox sends msg_data_id's, so a client matching msg_id
+        # alone misses the event (message/mass/get is how a client must reconcile).
+        "MsgID": send.msg_data_id,
         "Status": send.outcome,
         "TotalCount": total,
         "FilterCount": total,
