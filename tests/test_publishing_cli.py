@@ -78,7 +78,7 @@ def test_sync_reports_how_many_urls_it_filled_in(wechat_cli: Cli, sandbox: Sandb
     sandbox.advance(1)
     result = wechat_cli("sync")
     assert result.exit_code == 0, result.output
-    assert result.output == "1 article URLs added or changed\n"
+    assert result.output == "0 mass sends finished; 1 article URLs added or changed\n"
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_a_send_to_all_consumes_the_draft(api: SandboxApi) -> None:
 def test_a_tag_send_reaches_the_tag_only_and_consumes_the_draft(
     server: SandboxServer, api: SandboxApi
 ) -> None:
-    """"被群发或发布后，该素材将从草稿箱中移除": the documentation excludes no tag send."""
+    """ "被群发或发布后，该素材将从草稿箱中移除": the documentation excludes no tag send."""
     media_id = api.draft()
     assert sendall(api, media_id, "editors", to_all=False)["errcode"] == 0
     assert len(server.state.mass_sends[0].recipients) == 1

@@ -32,6 +32,7 @@ from ..wechat.errors import (
     SYSTEM_BUSY,
     WeChatError,
 )
+from ..wechat.limits import CLIENTMSGID_RETRY_AFTER
 from .model import StepReport
 from .policy import SchedulePolicy
 
@@ -65,6 +66,7 @@ def run_due_jobs(
     reports = _send_due(runtime, policy, worker, step)
     reports += _prepare_upcoming(runtime, policy)
     reports += _follow_outcomes(runtime, policy)
+    _reconcile_sends(runtime, policy)
     return reports
 
 
@@ -115,9 +117,12 @@ def _send_claimed(
     try:
         step("during_call")
         outcome = publishing.send_mass(
-            runtime, row.issue_id, clientmsgid=row.clientmsgid, tag_id=row.tag_id
-        )
+            runtime, row.issue_id, clientmsgid=row.clientmsgid, tag_id=row.tag_id,
+            wait_out_minute=False,
+        )  # fmt: skip
     except WeChatError as exc:
+        if publishing.is_unanswered(exc):  # it may have gone out: ask again past the minute
+            return _retry_later(runtime, policy, worker, row, str(exc), unanswered=True)
         if exc.errcode in RETRY_ERRCODES:
             return _retry_later(runtime, policy, worker, row, str(exc))
         if exc.errcode == INVALID_MEDIA_ID:  # deleted in the console: made again
@@ -128,7 +133,7 @@ def _send_claimed(
     except (publishing.PublishError, ComplianceError) as exc:  # the draft is not usable
         return _retry_later(runtime, policy, worker, row, str(exc), prepare_again=True)
     except WxbotError as exc:  # no answer: the call may have taken effect; same clientmsgid
-        return _retry_later(runtime, policy, worker, row, str(exc))
+        return _retry_later(runtime, policy, worker, row, str(exc), unanswered=True)
     except Exception as exc:  # a bug or an outage must not lose the job: it is retried
         logger.exception("job %d: sending failed unexpectedly", row.id)
         return _retry_later(runtime, policy, worker, row, f"{type(exc).__name__}: {exc}")
@@ -191,8 +196,12 @@ def _retry_later(
     error: str,
     *,
     prepare_again: bool = False,
+    unanswered: bool = False,
 ) -> StepReport:
-    retry_at = runtime.now() + policy.retry_interval
+    delay = policy.retry_interval
+    if unanswered:  # sooner, WeChat answers the same clientmsgid 45066, which tells nothing
+        delay = max(delay, dt.timedelta(seconds=CLIENTMSGID_RETRY_AFTER))
+    retry_at = runtime.now() + delay
     values: dict[str, object] = {"lease_until": retry_at, "error": error}
     if prepare_again:
         values["prepared_revision"] = None
@@ -373,6 +382,16 @@ def _follow_outcome(
             return None
     logger.info("job %d (issue %s) %s: %s", row.id, row.issue_id, state, detail)
     return StepReport(row.id, row.issue_id, state, detail)
+
+
+def _reconcile_sends(runtime: Runtime, policy: SchedulePolicy) -> None:
+    """Ask WeChat how sends made directly went (jobs' sends are followed above), at its pace."""
+    try:
+        publishing.reconcile_mass_sends(
+            runtime, checked_before=runtime.now() - policy.status_interval, direct_only=True
+        )
+    except WxbotError as exc:
+        logger.warning("reconciling mass sends failed: %s", exc)
 
 
 def _counts(record: MassSendRow | None) -> str:

@@ -84,7 +84,7 @@ EXPLANATIONS: dict[int, str] = {
     CLIENTMSGID_REPEATED: "a send with this clientmsgid was already accepted in the last 24 hours",
     CLIENTMSGID_TOO_FAST: "the same send was retried within a minute; wait a minute and re-run — "
     "the same clientmsgid makes the re-run safe",
-    45067: "the clientmsgid is longer than 64 bytes",
+    45067: "the clientmsgid is too long (64 bytes are documented; 34 characters have been refused)",
     45110: "the author is too long (at most 16 characters)",
     45166: "the article content was refused: it links to sites other than mp.weixin.qq.com "
     "(print addresses as text)",
