@@ -150,14 +150,18 @@ def test_prepares_ahead_then_sends_once_at_the_time(
     assert events(rt, job) == ["scheduled", "prepared", "claimed", "submitted", "sent", "sent"]
 
 
-def test_the_event_alone_finishes_a_send(rt: Runtime, clock: Clock, sandbox: SandboxServer) -> None:
+@pytest.mark.parametrize("event_id", ["msg_id", "msg_data_id"])  # MsgID is not promised
+def test_the_event_alone_finishes_a_send(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer, event_id: str
+) -> None:
     job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"), tag_id=100)
     assert actions(rt) == [(job.id, "prepared")]  # sooner than prepare_ahead: at once
     clock.advance(minutes=10)
     assert actions(rt) == [(job.id, "submitted")]
     [send] = sends_of(sandbox, job)
     assert (send.is_to_all, send.tag_id) == (False, 100)
-    on_wechat_event(rt, MassSendJobFinish(str(send.msg_id), "err(30003)", 1, 0, 0, 1))
+    msg_id = str(getattr(send, event_id))
+    on_wechat_event(rt, MassSendJobFinish(msg_id, "err(30003)", 1, 0, 0, 1))
     job = get_job(rt, job.id)  # at once: no worker step in between
     assert (job.state, job.total_count, job.error_count) == (JobState.FAILED, 1, 1)
     assert "err(30003)" in (job.error or "")
@@ -449,7 +453,7 @@ def test_an_issue_changed_after_preparation_is_prepared_again(
 def test_a_tag_send_consumes_the_draft_and_the_next_job_makes_it_again(
     rt: Runtime, clock: Clock, sandbox: SandboxServer
 ) -> None:
-    """"被群发或发布后，该素材将从草稿箱中移除": a tag send too; never resend a stale media_id."""
+    """A tag send is a 群发 too: "被群发或发布后，该素材将从草稿箱中移除"."""
     sandbox.account.add_tag(101, "读者")
     first = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"), tag_id=100)
     second = schedule_send(rt, "2026-06-25", local("2026-06-25 07:20"), tag_id=101)
