@@ -26,6 +26,7 @@ from wxbot.publishing import (
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.account import EDITORS_TAG, follower_openid
+from wxbot.sandbox.testing import SandboxApi
 from wxbot.storage import publications
 from wxbot.wechat import WeChatError, WeChatNetworkError, account_key, explain
 from wxbot.wechat.events import ArticleUrl, MassSendJobFinish
@@ -267,3 +268,25 @@ def test_the_database_refuses_a_second_send_racing_the_first(wechat_runtime: Run
             conn, account, "worker-1", wechat_runtime.now(), status="refused", errcode=45028
         )
     begin("worker-2")  # a refused send reached no one
+
+
+def test_a_gone_draft_after_an_unanswered_call_is_never_reported_sent(
+    sandbox_factory: Callable[..., SandboxServer],
+    app_config: dict[str, Any],
+    runtime_factory: RuntimeFactory,
+) -> None:
+    """40007 on a call that may have gone out: re-making the draft could send twice."""
+    sandbox = sandbox_factory(clientmsgid_retry_interval=60)
+    runtime = runtime_on(runtime_factory, sandbox, app_config)
+    waiting_on(runtime, sandbox)
+    sandbox.faults.inject("message/mass/sendall", drop=True, times=2)  # never reaches WeChat
+    with pytest.raises(WeChatNetworkError):
+        publish_issue(runtime, ISSUE, "mass")
+    (draft,) = sandbox.state.live_drafts()
+    SandboxApi(sandbox.base_url).post("draft/delete", {"media_id": draft.media_id})
+    with pytest.raises(PublishError, match="may have gone out.*群发记录"):
+        publish_issue(runtime, ISSUE, "mass")
+    assert sandbox.state.mass_sends == []
+    assert len(sandbox.log.entries("draft/add")) == 1
+    record = mass_send_record(runtime, default_clientmsgid(ISSUE, "all", 1))
+    assert record is not None and record.status != "accepted"
