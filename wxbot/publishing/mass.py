@@ -203,12 +203,14 @@ class _Call:
 
     def remake_draft(self) -> store.DraftRow:
         """Make the issue's draft anew: the last one was consumed, or deleted in the console."""
-        prepare_draft(self.runtime, self.api, self.run, get_issue(self.runtime, self.issue_id))
-        with self.runtime.db.begin() as conn:
-            draft = store.get_draft(conn, self.api.account, self.issue_id)
-        if draft is None or not draft.state.in_box:
-            raise PublishError(f"issue {self.issue_id}: its draft could not be made again")
-        return draft
+        issue = get_issue(self.runtime, self.issue_id)
+        made = prepare_draft(self.runtime, self.api, self.run, issue)
+        # This very draft, not whatever the record says now: another worker may be making and
+        # sending its own.
+        return store.DraftRow(
+            self.issue_id, made.media_id, made.version, made.content_sha256, made.title,
+            DraftState.LIVE, self.runtime.now(),
+        )  # fmt: skip
 
 
 def _call(call: _Call, draft: store.DraftRow) -> mass_send.SendAccepted:
