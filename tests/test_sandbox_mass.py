@@ -49,7 +49,7 @@ def sendall(
 
 
 def msg_status(api: SandboxApi, msg_id: int) -> str:
-    return str(api.post("message/mass/get", {"msg_id": msg_id})["msg_status"])
+    return str(api.post("message/mass/get", {"msg_id": str(msg_id)})["msg_status"])
 
 
 def test_send_to_all_then_success(server: SandboxServer, api: SandboxApi) -> None:
@@ -196,7 +196,17 @@ def test_refused_requests(api: SandboxApi) -> None:
         },
     )
     assert unknown_tag["errcode"] == 40050
-    assert api.post("message/mass/get", {"msg_id": 1})["errcode"] == 40097
+    assert api.post("message/mass/get", {"msg_id": "1"})["errcode"] == 40059
+
+
+def test_mass_get_takes_the_msg_id_as_a_string(server: SandboxServer, api: SandboxApi) -> None:
+    """The page: msg_id "string 是 群发消息后返回的消息id"; 40059 "参数 msg_id 传参有误"."""
+    msg_id = sendall(api, api.draft(), "issue-2025-01-02")["msg_id"]
+    assert api.post("message/mass/get", {"msg_id": str(msg_id)}) == {
+        "msg_id": msg_id, "msg_status": "SENDING",
+    }  # fmt: skip
+    assert api.post("message/mass/get", {"msg_id": msg_id})["errcode"] == 40059
+    assert api.post("message/mass/get", {})["errcode"] == 40059
 
 
 def test_preview_goes_to_one_follower(server: SandboxServer, api: SandboxApi) -> None:

@@ -178,7 +178,9 @@ def test_masssendjobfinish_at_the_callback_finishes_the_job_without_a_poll(
     runtime_factory: Callable[[dict[str, Any]], Runtime],
     clock: Clock,
 ) -> None:
-    sandbox = sandbox_factory(clock=clock, mass_daily_quota=50, callback_url=event_sink.url)
+    sandbox = sandbox_factory(
+        clock=clock, mass_daily_quota=50, callback_url=event_sink.url, mass_event_msg_id="msg_id"
+    )
     wechat = {
         "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "token": SANDBOX_TOKEN,
         "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
@@ -216,6 +218,41 @@ def test_masssendjobfinish_at_the_callback_finishes_the_job_without_a_poll(
     env.close()
     assert listed.exit_code == 0, listed.output
     assert f"everyone  sent 3/3, errors 0  {url}" in listed.output
+    rt.db.dispose()
+
+
+def test_an_event_naming_no_known_send_has_the_worker_ask_at_once(
+    sandbox_factory: Callable[..., SandboxServer],
+    event_sink: EventSink,
+    app_config: dict[str, Any],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+    clock: Clock,
+) -> None:
+    """As documented, MsgID matches neither msg_id nor msg_data_id: message/mass/get tells."""
+    sandbox = sandbox_factory(clock=clock, mass_daily_quota=50, callback_url=event_sink.url)
+    wechat = {
+        "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "token": SANDBOX_TOKEN,
+        "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
+        "retry_backoff": 0.01,
+    }  # fmt: skip
+    schedule = {"daily_quota": 0, "status_interval": 86400}  # no poll of its own for a day
+    rt = runtime_factory(app_config | {"clock": clock, "wechat": wechat, "schedule": schedule})
+    app = create_app(rt)
+    assert all(r.ok for r in ingest_paths(rt, sample_issues()))
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"))
+    assert actions(rt) == [(job.id, "prepared")]
+    clock.advance(minutes=10)
+    assert actions(rt) == [(job.id, "submitted")]
+    sandbox.advance(1)
+    [post] = event_sink.wait(1)
+    answer = app.test_client().post(
+        post.path, query_string=post.query, data=post.body, content_type=post.content_type
+    )
+    assert answer.status_code == 200
+    assert get_job(rt, job.id).state == JobState.SUBMITTED  # the event named no send of ours
+    assert actions(rt) == [(job.id, JobState.SENT)]  # asked at once, not a day later
+    [asked] = sandbox.log.entries("message/mass/get")
+    assert asked["request"] == {"msg_id": get_job(rt, job.id).msg_id}
     rt.db.dispose()
 
 

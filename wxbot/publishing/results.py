@@ -72,8 +72,15 @@ def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinis
     now = runtime.now()
     with runtime.db.begin_write() as conn:
         send = store.mass_send_of_event(conn, account, str(event.msg_id))
-        if send is None:  # not ours, or not an id we know: message/mass/get reconciles it
-            logger.info("mass send %s is not one of ours; ignored", event.msg_id)
+        if send is None:
+            # Not ours, or an id WeChat gave only the event (its documented example matches
+            # neither msg_id nor msg_data_id): some send ended, so the worker asks
+            # message/mass/get about every submitted job at its next step.
+            due = job_store.look_at_outcomes_now(conn, now)
+            logger.info(
+                "MASSSENDJOBFINISH %s matches no send of ours; %d submitted jobs to be asked "
+                "about with message/mass/get", event.msg_id, due,
+            )  # fmt: skip
             return
         outcome = SendStatus.SUCCESS if event.succeeded else SendStatus.FAILED
         found = [a.url for a in sorted(event.articles, key=lambda a: a.index) if a.url]

@@ -123,6 +123,7 @@ ERRMSG: dict[int, str] = {
     40012: "invalid thumb size",
     40013: "invalid appid",
     40050: "invalid group id",
+    40059: "invalid msg id",
     40097: "invalid args",
     40125: "invalid appsecret",
     41001: "access_token missing",

@@ -54,6 +54,7 @@ def sendall(account: Account, call: Call) -> Reply:
     send = MassSend(
         msg_id=state.number(),
         msg_data_id=state.number(),
+        event_msg_id=state.number(),
         media_id=media_id,
         clientmsgid=clientmsgid,
         clientmsgid_given=bool(given),
@@ -119,8 +120,19 @@ def preview(account: Account, call: Call) -> Reply:
 
 
 def get_status(account: Account, call: Call) -> Reply:
-    """Answer a mass send's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
-    send = _find(account, require(call.json(), "msg_id", (str, int)))
+    """Answer a mass send's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE.
+
+    The page types the request's ``msg_id`` as a string, "群发消息后返回的消息id" (sendall's
+    msg_id, not MASSSENDJOBFINISH's MsgID), and answers 40059 "invalid msg id" for a wrong
+    one; its example answer carries the msg_id as a number.
+    https://developers.weixin.qq.com/doc/service/api/notify/message/api_massmsgget
+    """
+    msg_id = call.json().get("msg_id")
+    if not isinstance(msg_id, str) or not msg_id.isdigit():
+        raise ApiError(40059, "msg_id must be the string sendall answered")
+    send = account.state.mass_send(int(msg_id))
+    if send is None:
+        raise ApiError(40059)
     return Reply({"msg_id": send.msg_id, "msg_status": send.status})
 
 

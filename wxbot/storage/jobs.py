@@ -306,6 +306,17 @@ def awaiting_outcome(conn: Connection, now: dt.datetime) -> list[JobRow]:
     return [_job(r) for r in conn.execute(query)]
 
 
+def look_at_outcomes_now(conn: Connection, now: dt.datetime) -> int:
+    """Make every submitted job's outcome due a look at ``now``; return how many were not."""
+    result = conn.execute(
+        send_jobs.update()
+        .where(send_jobs.c.state.in_(JobState.where(lambda s: s.awaits_outcome)))
+        .where(send_jobs.c.check_after > now)
+        .values(check_after=now)
+    )
+    return int(result.rowcount)
+
+
 def job_of_send(conn: Connection, clientmsgid: str) -> JobRow | None:
     """Return the job that makes the send with ``clientmsgid``; None for a send made directly."""
     query = select(*_JOB_COLUMNS).where(send_jobs.c.clientmsgid == clientmsgid)

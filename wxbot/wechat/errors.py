@@ -56,6 +56,7 @@ EXPLANATIONS: dict[int, str] = {
     40013: "the AppID is wrong: check [wechat] appid",
     INVALID_ACCESS_TOKEN: "the access_token is malformed; wxbot refreshed it once",
     40050: "there is no follower tag with that id",
+    40059: "WeChat knows no mass send by this msg_id (give the msg_id sendall answered)",
     40097: "WeChat rejected an argument of the call",
     40125: "the AppSecret is wrong: check [wechat] secret (reset it in 开发 → 基本配置)",
     IP_NOT_WHITELISTED: "this server's outgoing IP address{ip} is not on the account's IP "
