@@ -214,9 +214,12 @@ def test_two_workers_send_fifty_due_jobs_exactly_once(
     with sandbox.account.lock:
         accepted = [m.clientmsgid for m in sandbox.state.mass_sends]
         media_ids = [m.media_id for m in sandbox.state.mass_sends]
+        drafts = len(sandbox.state.drafts)
     assert sorted(accepted) == sorted(j.clientmsgid for j in jobs)  # each once, none lost
-    # Every send consumes its draft (a tag send too): each went out on a draft of its own.
-    assert len(set(media_ids)) == len(jobs)
+    # Every send consumes its draft (a tag send too): each went out on a draft of its own,
+    # made by one worker while the other waited, so no call was spent on a draft just taken.
+    assert len(set(media_ids)) == drafts == len(jobs)
+    assert len(sandbox.log.entries("message/mass/sendall")) == len(jobs)
     senders = {
         entry.worker.split(":")[1]
         for job in jobs

@@ -502,6 +502,29 @@ def test_a_tag_send_consumes_the_draft_and_the_next_job_makes_it_again(
     assert 40007 not in [e["errcode"] for e in sandbox.log.entries("message/mass/sendall")]
 
 
+def test_one_worker_at_a_time_makes_and_sends_an_issues_draft(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    """Each send consumes the draft: a second worker waits, then makes a draft of its own."""
+    sandbox.account.add_tag(101, "读者")
+    first = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"), tag_id=100)
+    second = schedule_send(rt, "2026-06-25", local("2026-06-25 07:10"), tag_id=101)
+    assert actions(rt) == [(first.id, "prepared")]
+    clock.advance(minutes=10)
+    meanwhile: list[list[tuple[int, str]]] = []
+
+    def other_worker(step: str) -> None:  # the other worker's step, while this one sends
+        if step == "during_call" and not meanwhile:
+            meanwhile.append(actions(rt, worker="other"))
+
+    assert actions(rt, worker="one", checkpoint=other_worker) == [(first.id, "submitted")]
+    assert meanwhile == [[(second.id, "waiting")]]
+    assert actions(rt, worker="other") == [(second.id, "submitted")]
+    assert len({m.media_id for m in sandbox.state.mass_sends}) == 2
+    assert len(sandbox.log.entries("draft/add")) == 2
+    assert [e["errcode"] for e in sandbox.log.entries("message/mass/sendall")] == [0, 0]
+
+
 def test_a_send_made_directly_uses_the_days_quota(
     rt: Runtime, runtime_with: Callable[..., Runtime], sandbox: SandboxServer
 ) -> None:

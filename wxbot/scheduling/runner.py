@@ -89,9 +89,21 @@ def _send_due(
             return reports
         step("after_claim")
         report = _send_claimed(runtime, policy, worker, row, step)
-        if report.action == "waiting":
+        if report.action == "waiting" or _others_wait(runtime, report):
             waiting.add(row.issue_id)
         reports.append(report)
+
+
+def _others_wait(runtime: Runtime, report: StepReport) -> bool:
+    """Return whether another worker waits to send the issue this worker just sent.
+
+    Each send of an issue needs the issue's claim (its draft is consumed), so this worker
+    leaves the issue's next send to its next step and the other worker gets a turn.
+    """
+    if report.action != "submitted":
+        return False
+    with runtime.db.begin() as conn:
+        return job_store.issue_has_released_jobs(conn, report.issue_id, runtime.now())
 
 
 def _send_claimed(
@@ -105,12 +117,35 @@ def _send_claimed(
     record = publishing.mass_send_record(runtime, row.clientmsgid)
     if now - row.send_at > policy.max_delay and not (record and record.msg_id):
         return _miss(runtime, policy, worker, row, record, now)
+    # Every send consumes its draft (a tag send too), so an issue's draft is prepared, made
+    # again and sent by one worker at a time: the one holding the issue's prepare claim.
+    hold = now + policy.lease
+    with runtime.db.begin_write() as conn:
+        taken = job_store.claim_issue_prepare(conn, row.issue_id, now, hold)
+    if not taken:
+        return _release(runtime, worker, row, "another worker is preparing or sending its issue")
+    try:
+        return _send_holding_issue(runtime, policy, worker, row, record, step, hold)
+    finally:
+        with runtime.db.begin_write() as conn:
+            job_store.release_issue_prepare(conn, row.issue_id, hold)
+
+
+def _send_holding_issue(
+    runtime: Runtime,
+    policy: SchedulePolicy,
+    worker: str,
+    row: job_store.JobRow,
+    record: MassSendRow | None,
+    step: Checkpoint,
+    hold: dt.datetime,
+) -> StepReport:
+    """Prepare the job's draft if need be, then send it (the issue's claim held until ``hold``)."""
     # Prepare only while no call for this job can have gone through: after one, the draft
     # may be consumed, and a retry must repeat the first call exactly.
     if record is None or record.status is SendStatus.REFUSED:
         try:
-            if not _ready(runtime, policy, row):
-                return _release(runtime, worker, row, "another worker is preparing the draft")
+            _ready(runtime, policy, row, hold)
         except Exception as exc:
             error = f"preparing failed: {exc}"
             return _retry_later(runtime, policy, worker, row, error, prepare_again=True)
@@ -281,25 +316,26 @@ def _prepare_upcoming(runtime: Runtime, policy: SchedulePolicy) -> list[StepRepo
     return reports
 
 
-def _ready(runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow) -> bool:
-    """Make sure the job's issue has its current draft; False while another worker makes it."""
+def _ready(
+    runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow, hold: dt.datetime
+) -> None:
+    """Make sure the job's issue has its current draft (the issue's claim held until ``hold``).
+
+    A draft an earlier send consumed is made again by the send itself, under the same claim.
+    """
     revision = _revision(runtime, row.issue_id)
-    now = runtime.now()
-    with runtime.db.begin_write() as conn:
+    with runtime.db.begin() as conn:
         fresh = job_store.get_job(conn, row.id)
-        if fresh is not None and fresh.prepared_revision == revision:
-            return True
-        if not job_store.claim_issue_prepare(conn, row.issue_id, now, now + policy.lease):
-            return False
+    if fresh is not None and fresh.prepared_revision == revision:
+        return
     try:
-        _prepare(runtime, row)
+        _prepare(runtime, row, hold=hold)
     except Exception as exc:
         _prepare_failed(runtime, policy, row, str(exc) or type(exc).__name__)
         raise
-    return True
 
 
-def _prepare(runtime: Runtime, row: job_store.JobRow) -> str:
+def _prepare(runtime: Runtime, row: job_store.JobRow, *, hold: dt.datetime | None = None) -> str:
     revision = _revision(runtime, row.issue_id)
     prepared = publishing.prepare_issue(
         runtime,
@@ -310,7 +346,7 @@ def _prepare(runtime: Runtime, row: job_store.JobRow) -> str:
     detail = f"revision {revision}, draft {prepared.media_id} ({prepared.action})"
     with runtime.db.begin_write() as conn:
         # One draft serves every job of the issue (to everyone, to tags).
-        for job_id in job_store.mark_prepared(conn, row.issue_id, revision, now):
+        for job_id in job_store.mark_prepared(conn, row.issue_id, revision, now, hold=hold):
             job_store.add_log(conn, job_id, now, "prepared", detail)
     logger.info("job %d: issue %s prepared (%s)", row.id, row.issue_id, detail)
     return detail
