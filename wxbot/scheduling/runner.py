@@ -345,7 +345,7 @@ def _prepare(runtime: Runtime, row: job_store.JobRow, *, hold: dt.datetime | Non
     now = runtime.now()
     detail = f"revision {revision}, draft {prepared.media_id} ({prepared.action})"
     with runtime.db.begin_write() as conn:
-        # One draft serves every job of the issue (to everyone, to tags).
+        # Ready for every job of the issue; the first send consumes it, the next makes it again.
         for job_id in job_store.mark_prepared(conn, row.issue_id, revision, now, hold=hold):
             job_store.add_log(conn, job_id, now, "prepared", detail)
     logger.info("job %d: issue %s prepared (%s)", row.id, row.issue_id, detail)
