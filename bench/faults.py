@@ -60,8 +60,10 @@ FAULT_KINDS = ("errcode -1", "errcode 45009", "token expired", "drop before", "d
 CALL_TIMEOUT = 2.0
 #: Fault-free publishes, alternating modes; the fastest of each mode is the floor.
 FLOOR_RUNS = 6
-#: Seconds before a re-run: past the sandbox's pause before a clientmsgid may be retried
-#: (``clientmsgid_retry_interval``, 0.2 s here, a minute on WeChat), as 45066 tells the editor.
+#: The sandbox's pause before a clientmsgid may be retried (``clientmsgid_retry_interval``):
+#: a minute on WeChat, 0.2 s here.
+RETRY_INTERVAL = 0.2
+#: Seconds before a re-run: past that pause, as 45066 tells the editor.
 RERUN_PAUSE = 0.5
 KILL_STEPS = ("before_claim", "after_claim", "during_call", "after_call", "random moment")
 #: Bound on every wait for a worker.
@@ -190,7 +192,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def kill_trials(settings: dict[str, Any], folder: Path, trials: int, seed: int) -> dict[str, Any]:
     """Kill a worker mid-send ``trials`` times; return duplicates, losses and the steps hit."""
     rng = random.Random(seed)
-    with SandboxServer(mass_daily_quota=10_000, clientmsgid_retry_interval=0.2) as sandbox:
+    sandbox_settings = {"mass_daily_quota": 10_000, "clientmsgid_retry_interval": RETRY_INTERVAL}
+    with SandboxServer(**sandbox_settings) as sandbox:
         settings = settings | {"wechat": settings["wechat"] | {"api_base_url": sandbox.base_url}}
         settings["schedule"] = {
             "min_lead": 0, "daily_quota": 0, "poll_interval": 0.05,
@@ -264,11 +267,13 @@ def main() -> None:
             "publish": {"poll_interval": 0.05, "wait_timeout": 10.0},
         }  # fmt: skip
         with SandboxServer(publish_delay=0.0, mass_send_delay=0.0, mass_daily_quota=10_000,
-                           clientmsgid_retry_interval=0.2) as sandbox:  # fmt: skip
+                           clientmsgid_retry_interval=RETRY_INTERVAL) as sandbox:  # fmt: skip
             overrides = settings | {
                 "wechat": settings["wechat"] | {"api_base_url": sandbox.base_url}
             }
             runtime = load_runtime(overrides=overrides, instance_path=folder / "instance")
+            # wxbot waits past WeChat's minute after a lost sendall answer: here, the sandbox's.
+            runtime.sleep = lambda seconds: time.sleep(seconds * RETRY_INTERVAL / 60)
             paths = write_synthetic(folder / "issues", args.runs + FLOOR_RUNS, seed=args.seed)
             ids = [r.issue_id for r in ingest_paths(runtime, paths) if r.issue_id]
             part1 = fault_runs(runtime, sandbox, ids, args.runs, args.seed)

@@ -78,7 +78,7 @@ def test_sync_reports_how_many_urls_it_filled_in(wechat_cli: Cli, sandbox: Sandb
     sandbox.advance(1)
     result = wechat_cli("sync")
     assert result.exit_code == 0, result.output
-    assert result.output == "1 article URLs added or changed\n"
+    assert result.output == "0 mass sends finished; 1 article URLs added or changed\n"
 
 
 @pytest.mark.parametrize(
@@ -173,3 +173,20 @@ def test_issues_shows_how_far_each_issue_has_gone(
         zip(["2026-06-25", ISSUE], states, strict=True)
     )
     assert "新质生产力每日动态" not in listing.output  # the series name is not repeated per row
+
+
+def test_sync_learns_how_a_direct_mass_send_went_without_a_server(
+    wechat_cli: Cli, sandbox: SandboxServer
+) -> None:
+    """No callback server hears MASSSENDJOBFINISH: ``wxbot sync`` asks message/mass/get."""
+    assert wechat_cli("publish", ISSUE, "--mode", "mass").exit_code == 0
+    (send,) = sandbox.state.mass_sends
+    assert f"mass     all msg_id {send.msg_id}: accepted" in wechat_cli("status", ISSUE).output
+    sandbox.advance(1)  # WeChat finishes the send; its event reaches no one
+    result = wechat_cli("sync")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 mass sends finished;")
+    assert f"mass     all msg_id {send.msg_id}: success" in wechat_cli("status", ISSUE).output
+    (asked,) = sandbox.log.entries("message/mass/get")
+    assert asked["request"] == {"msg_id": str(send.msg_id)}  # a string, as documented
+    assert wechat_cli("sync").output.startswith("0 mass sends finished;")  # nothing left

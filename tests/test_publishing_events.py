@@ -12,7 +12,7 @@ from flask import Flask
 from wxbot.app import create_app
 from wxbot.archive import ingest_paths
 from wxbot.links import issue_links_for
-from wxbot.publishing import issue_status, mass_send_record, publish_issue
+from wxbot.publishing import issue_status, mass_send_record, publish_issue, reconcile_mass_sends
 from wxbot.runtime import get_runtime
 from wxbot.sandbox import (
     SANDBOX_AES_KEY,
@@ -24,12 +24,21 @@ from wxbot.sandbox import (
 from wxbot.sandbox.testing import EventSink
 
 
-@pytest.fixture
+@pytest.fixture(params=["msg_id", "own"])
 def wired(
-    sandbox_factory: Callable[..., SandboxServer], event_sink: EventSink, app_config: dict[str, Any]
+    request: pytest.FixtureRequest,
+    sandbox_factory: Callable[..., SandboxServer],
+    event_sink: EventSink,
+    app_config: dict[str, Any],
 ) -> Iterator[tuple[SandboxServer, Flask]]:
-    """Return a sandbox that posts its events to a sink, and a wxbot app sharing its secrets."""
-    sandbox = sandbox_factory(callback_url=event_sink.url)  # safe mode: events are encrypted
+    """Return a sandbox that posts its events to a sink, and a wxbot app sharing its secrets.
+
+    Its MASSSENDJOBFINISH carries sendall's msg_id, or (as the documentation's example) an id
+    of its own.
+    """
+    sandbox = sandbox_factory(  # safe mode: events are encrypted
+        callback_url=event_sink.url, mass_event_msg_id=request.param
+    )
     wechat = {
         "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "token": SANDBOX_TOKEN,
         "encoding_aes_key": SANDBOX_AES_KEY, "api_base_url": sandbox.base_url,
@@ -59,14 +68,24 @@ def test_completion_events_fill_in_urls_and_counts(
         assert answer.status_code == 200
 
     urls = {a.source: a.urls[0] for a in sandbox.state.articles.values()}
-    assert issue_links_for(runtime, ["2026-06-13", "2026-06-25"]) == {
-        "2026-06-13": urls["freepublish"],
-        "2026-06-25": urls["mass"],
-    }
     (job,) = issue_status(runtime, "2026-06-13").publish_jobs
     assert (job.status, job.article_url) == (0, urls["freepublish"])
     record = mass_send_record(runtime, sent.msg_id)
     assert record is not None
+    if sandbox.settings.mass_event_msg_id == "own":
+        # The event names the send by an id wxbot never saw: message/mass/get tells its end.
+        assert record.status == "accepted"
+        assert reconcile_mass_sends(runtime) == 1
+        record = mass_send_record(runtime, sent.msg_id)
+        assert record is not None and (record.status, record.article_url) == ("success", "")
+        links = issue_links_for(runtime, ["2026-06-13", "2026-06-25"])
+        assert links["2026-06-13"] == urls["freepublish"]
+        assert links["2026-06-25"] != urls["mass"]  # its own page: the URL came with the event
+        return
+    assert issue_links_for(runtime, ["2026-06-13", "2026-06-25"]) == {
+        "2026-06-13": urls["freepublish"],
+        "2026-06-25": urls["mass"],
+    }
     assert (record.status, record.total_count, record.sent_count, record.error_count) == (
         "success", 3, 3, 0,
     )  # fmt: skip

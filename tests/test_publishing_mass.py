@@ -26,8 +26,9 @@ from wxbot.publishing import (
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.account import EDITORS_TAG, follower_openid
+from wxbot.sandbox.testing import SandboxApi
 from wxbot.storage import publications
-from wxbot.wechat import WeChatError, account_key, explain
+from wxbot.wechat import WeChatError, WeChatNetworkError, account_key, explain
 from wxbot.wechat.events import ArticleUrl, MassSendJobFinish
 
 ISSUE = "2026-06-13"
@@ -119,7 +120,10 @@ def test_an_issue_never_goes_twice_to_one_audience(
     assert to_tag.audience == f"tag:{tag_id}" and not to_tag.duplicate
     with pytest.raises(AlreadySent, match=f"already went to tag:{tag_id}"):
         send_mass(runtime, ISSUE, clientmsgid="editors-again", tag_id=tag_id)
-    to_all = send_mass(runtime, ISSUE, clientmsgid="everyone")  # the draft is still live
+    # "被群发或发布后，该素材将从草稿箱中移除": the tag send consumed the draft; it is made again.
+    to_all = send_mass(runtime, ISSUE, clientmsgid="everyone")
+    first, second = (s.media_id for s in sandbox.state.mass_sends)
+    assert first != second and len(sandbox.log.entries("draft/add")) == 2
     with pytest.raises(AlreadySent, match="already went to all"):
         send_mass(runtime, ISSUE, clientmsgid="everyone-again")
     repeat = send_mass(runtime, ISSUE, clientmsgid="everyone")
@@ -128,37 +132,52 @@ def test_an_issue_never_goes_twice_to_one_audience(
     assert [s.tag_id for s in sandbox.state.mass_sends] == [tag_id, None]
 
 
+def waiting_on(runtime: Runtime, sandbox: SandboxServer) -> list[float]:
+    """Make the runtime wait in sandbox time; return the waits it makes."""
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        sandbox.advance(seconds)
+
+    runtime.sleep = wait
+    return waits
+
+
 @pytest.mark.parametrize(
-    ("retry_interval", "runs"),
+    ("lost_answers", "runs"),
     [
-        (0.0, 1),  # the client's own retry is told 45065 and the first msg_id
-        (60.0, 2),  # WeChat wants a minute (45066): the re-run a minute later is told 45065
+        (1, 1),  # asked again past the minute: told 45065 and the first msg_id
+        (2, 2),  # that answer lost too: left unconfirmed; the re-run is told 45065
     ],
 )
 def test_a_send_whose_answer_was_lost_is_retried_into_exactly_one_send(
     sandbox_factory: Callable[..., SandboxServer],
     app_config: dict[str, Any],
     runtime_factory: RuntimeFactory,
-    retry_interval: float,
+    lost_answers: int,
     runs: int,
 ) -> None:
-    sandbox = sandbox_factory(clientmsgid_retry_interval=retry_interval)
+    sandbox = sandbox_factory(clientmsgid_retry_interval=60)  # 45066 within the minute
     runtime = runtime_on(runtime_factory, sandbox, app_config)
-    sandbox.faults.inject("message/mass/sendall", drop=True, when="after")
+    waits = waiting_on(runtime, sandbox)
+    sandbox.faults.inject("message/mass/sendall", drop=True, when="after", times=lost_answers)
     if runs == 2:
-        with pytest.raises(WeChatError, match="wait a minute and re-run") as caught:
+        with pytest.raises(WeChatNetworkError):
             publish_issue(runtime, ISSUE, "mass")
-        assert caught.value.errcode == 45066
         unconfirmed = mass_send_record(runtime, default_clientmsgid(ISSUE, "all", 1))
         assert unconfirmed is not None and unconfirmed.status == "unconfirmed"
         with pytest.raises(AlreadySent, match="got no answer"):
             send_mass(runtime, ISSUE, clientmsgid="a-new-send")
-        sandbox.advance(61)
     record = publish_issue(runtime, ISSUE, "mass")
     (send,) = sandbox.state.mass_sends
     assert record.msg_id == str(send.msg_id)
     assert mass_send_record(runtime, record.msg_id).status == "accepted"  # type: ignore[union-attr]
-    assert [e["errcode"] for e in sandbox.log.entries("message/mass/sendall")][-1] == 45065
+    errcodes = [e["errcode"] for e in sandbox.log.entries("message/mass/sendall")]
+    assert 45066 not in errcodes and errcodes[-1] == 45065
+    assert len(errcodes) == lost_answers + 1 and all(w > 60 for w in waits)
+    steps = [s.step for s in record.steps]
+    assert "wait" in steps or runs == 2
 
 
 @pytest.mark.parametrize(
@@ -174,7 +193,7 @@ def test_default_clientmsgid(
     issue_id: str, audience: str, version: int, expected: str | None
 ) -> None:
     clientmsgid = default_clientmsgid(issue_id, audience, version)
-    assert len(clientmsgid.encode("utf-8")) <= 64
+    assert len(clientmsgid.encode("utf-8")) <= 32  # 45067 has been seen from 34
     assert clientmsgid == (expected or clientmsgid)
     assert clientmsgid == default_clientmsgid(issue_id, audience, version)
     assert clientmsgid != default_clientmsgid(issue_id, audience, version + 1)
@@ -249,3 +268,25 @@ def test_the_database_refuses_a_second_send_racing_the_first(wechat_runtime: Run
             conn, account, "worker-1", wechat_runtime.now(), status="refused", errcode=45028
         )
     begin("worker-2")  # a refused send reached no one
+
+
+def test_a_gone_draft_after_an_unanswered_call_is_never_reported_sent(
+    sandbox_factory: Callable[..., SandboxServer],
+    app_config: dict[str, Any],
+    runtime_factory: RuntimeFactory,
+) -> None:
+    """40007 on a call that may have gone out: re-making the draft could send twice."""
+    sandbox = sandbox_factory(clientmsgid_retry_interval=60)
+    runtime = runtime_on(runtime_factory, sandbox, app_config)
+    waiting_on(runtime, sandbox)
+    sandbox.faults.inject("message/mass/sendall", drop=True, times=2)  # never reaches WeChat
+    with pytest.raises(WeChatNetworkError):
+        publish_issue(runtime, ISSUE, "mass")
+    (draft,) = sandbox.state.live_drafts()
+    SandboxApi(sandbox.base_url).post("draft/delete", {"media_id": draft.media_id})
+    with pytest.raises(PublishError, match="may have gone out.*群发记录"):
+        publish_issue(runtime, ISSUE, "mass")
+    assert sandbox.state.mass_sends == []
+    assert len(sandbox.log.entries("draft/add")) == 1
+    record = mass_send_record(runtime, default_clientmsgid(ISSUE, "all", 1))
+    assert record is not None and record.status != "accepted"

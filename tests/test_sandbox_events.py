@@ -8,6 +8,7 @@ import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
+import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxbot.sandbox import (
@@ -80,7 +81,7 @@ def test_mass_event_in_safe_mode_is_encrypted(
     server = sandbox_factory(callback_url=event_sink.url)  # a key and no mode: safe
     api = SandboxApi(server.base_url)
     body = {"filter": {"is_to_all": True}, "mpnews": {"media_id": api.draft()}, "msgtype": "mpnews"}
-    msg_id = api.post("message/mass/sendall", body)["msg_id"]
+    answer = api.post("message/mass/sendall", body)
     server.advance(1)
     (post,) = event_sink.wait(1)
     q = post.query
@@ -96,7 +97,8 @@ def test_mass_event_in_safe_mode_is_encrypted(
     assert appid == SANDBOX_APPID
     event = ET.fromstring(xml)
     assert event.findtext("Event") == "MASSSENDJOBFINISH"
-    assert event.findtext("MsgID") == str(msg_id)
+    # As in the documentation's example: an id of its own, neither msg_id nor msg_data_id.
+    assert event.findtext("MsgID") not in (str(answer["msg_id"]), str(answer["msg_data_id"]))
     assert event.findtext("Status") == "send success"
     followers = str(len(server.state.followers))
     assert event.findtext("TotalCount") == followers
@@ -107,6 +109,28 @@ def test_mass_event_in_safe_mode_is_encrypted(
     assert (event.findtext("ArticleUrlResult/ResultList/item/ArticleUrl") or "").startswith(
         f"{server.base_url}/s/"
     )
+
+
+@pytest.mark.parametrize("setting", ["own", "msg_id"])
+def test_mass_event_msg_id(
+    sandbox_factory: Callable[..., SandboxServer], event_sink: EventSink, setting: str
+) -> None:
+    """The documented example's MsgID 1000001625 is neither sendall's msg_id nor msg_data_id."""
+    server = sandbox_factory(
+        callback_url=event_sink.url, message_mode="plaintext", mass_event_msg_id=setting
+    )
+    api = SandboxApi(server.base_url)
+    body = {"filter": {"is_to_all": True}, "mpnews": {"media_id": api.draft()}, "msgtype": "mpnews"}
+    answer = api.post("message/mass/sendall", body)
+    server.advance(1)
+    server.advance(1)  # delivered once, however often time moves on
+    (post,) = event_sink.wait(1)
+    msg_id = ET.fromstring(post.body).findtext("MsgID") or ""
+    sent = {str(answer["msg_id"]), str(answer["msg_data_id"])}
+    if setting == "own":
+        assert msg_id.isdigit() and msg_id not in sent
+    else:
+        assert msg_id == str(answer["msg_id"])
 
 
 def test_compatible_mode_sends_both(

@@ -49,7 +49,7 @@ def sendall(
 
 
 def msg_status(api: SandboxApi, msg_id: int) -> str:
-    return str(api.post("message/mass/get", {"msg_id": msg_id})["msg_status"])
+    return str(api.post("message/mass/get", {"msg_id": str(msg_id)})["msg_status"])
 
 
 def test_send_to_all_then_success(server: SandboxServer, api: SandboxApi) -> None:
@@ -69,11 +69,15 @@ def test_a_send_to_all_consumes_the_draft(api: SandboxApi) -> None:
     assert sendall(api, media_id, "second")["errcode"] == 40007
 
 
-def test_a_tag_send_reaches_the_tag_only(server: SandboxServer, api: SandboxApi) -> None:
+def test_a_tag_send_reaches_the_tag_only_and_consumes_the_draft(
+    server: SandboxServer, api: SandboxApi
+) -> None:
+    """ "被群发或发布后，该素材将从草稿箱中移除": the documentation excludes no tag send."""
     media_id = api.draft()
     assert sendall(api, media_id, "editors", to_all=False)["errcode"] == 0
     assert len(server.state.mass_sends[0].recipients) == 1
-    assert "news_item" in api.post("draft/get", {"media_id": media_id})
+    assert api.post("draft/get", {"media_id": media_id})["errcode"] == 40007
+    assert sendall(api, media_id, "editors-again", to_all=False)["errcode"] == 40007
 
 
 def test_same_clientmsgid_gets_the_first_msg_id(server: SandboxServer, api: SandboxApi) -> None:
@@ -86,7 +90,7 @@ def test_same_clientmsgid_gets_the_first_msg_id(server: SandboxServer, api: Sand
     assert repeat["msg_id"] == first["msg_id"]
     server.advance(24 * 3600)
     api.renew_token()
-    assert sendall(api, media_id, "issue-42", to_all=False)["errcode"] == 0
+    assert sendall(api, api.draft(), "issue-42", to_all=False)["errcode"] == 0
 
 
 def test_default_clientmsgid_is_scope_and_content(server: SandboxServer, api: SandboxApi) -> None:
@@ -102,9 +106,17 @@ def test_default_clientmsgid_is_scope_and_content(server: SandboxServer, api: Sa
 
 @pytest.mark.parametrize(
     ("clientmsgid", "errcode"),
-    [("a" * 64, 0), ("a" * 65, 45067), ("期" * 22, 45067)],  # 22 characters, 66 bytes
+    [
+        ("a" * 32, 0),
+        ("a" * 33, 0),
+        ("a" * 34, 45067),  # refused in the field although 64 bytes are documented
+        ("a" * 36, 45067),
+        ("a" * 64, 45067),
+        ("期" * 11, 0),  # 11 characters, 33 bytes: 33 bytes pass…
+        ("期" * 12, 45067),  # …36 bytes do not
+    ],
 )
-def test_clientmsgid_at_most_64_bytes(api: SandboxApi, clientmsgid: str, errcode: int) -> None:
+def test_clientmsgid_lengths(api: SandboxApi, clientmsgid: str, errcode: int) -> None:
     assert sendall(api, api.draft(), clientmsgid)["errcode"] == errcode
 
 
@@ -184,7 +196,17 @@ def test_refused_requests(api: SandboxApi) -> None:
         },
     )
     assert unknown_tag["errcode"] == 40050
-    assert api.post("message/mass/get", {"msg_id": 1})["errcode"] == 40097
+    assert api.post("message/mass/get", {"msg_id": "1"})["errcode"] == 40059
+
+
+def test_mass_get_takes_the_msg_id_as_a_string(server: SandboxServer, api: SandboxApi) -> None:
+    """The page: msg_id "string 是 群发消息后返回的消息id"; 40059 "参数 msg_id 传参有误"."""
+    msg_id = sendall(api, api.draft(), "issue-2025-01-02")["msg_id"]
+    assert api.post("message/mass/get", {"msg_id": str(msg_id)}) == {
+        "msg_id": msg_id, "msg_status": "SENDING",
+    }  # fmt: skip
+    assert api.post("message/mass/get", {"msg_id": msg_id})["errcode"] == 40059
+    assert api.post("message/mass/get", {})["errcode"] == 40059
 
 
 def test_preview_goes_to_one_follower(server: SandboxServer, api: SandboxApi) -> None:

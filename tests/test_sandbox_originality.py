@@ -55,7 +55,8 @@ def test_a_send_judged_a_reprint_follows_send_ignore_reprint(
     answer = api.post("message/mass/sendall", body)
     assert answer["errcode"] == 0  # the check is asynchronous: the submission is accepted
     (post,) = event_sink.wait(1)
-    assert api.post("message/mass/get", {"msg_id": answer["msg_id"]})["msg_status"] == msg_status
+    asked = api.post("message/mass/get", {"msg_id": str(answer["msg_id"])})
+    assert asked["msg_status"] == msg_status
     root = ET.fromstring(post.body)
     assert root.findtext("Status") == status
     assert root.findtext("CopyrightCheckResult/CheckState") == check_state

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ class Runtime:
     db: Database
     instance_path: Path
     clock: Clock = field(default=system_clock)
+    #: How a command waits out a delay WeChat imposes (tests pass the sandbox's clock).
+    sleep: Callable[[float], None] = field(default=time.sleep)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -134,7 +134,7 @@ class DraftState(Vocabulary):
     SUBMITTING = "submitting"
     #: Published: WeChat consumed it.
     PUBLISHED = "published"
-    #: Mass-sent to every follower: WeChat consumed it.
+    #: Mass-sent, to every follower or to a tag: WeChat consumed it.
     MASS_SENT = "mass_sent"
     #: WeChat no longer has it (40007: deleted in the console, or consumed unseen).
     GONE = "gone"

@@ -8,7 +8,13 @@ import click
 
 from ..errors import WxbotError
 from ..local_time import local_time
-from ..publishing import MODES, issue_status, publish_issue, sync_article_urls
+from ..publishing import (
+    MODES,
+    issue_status,
+    publish_issue,
+    reconcile_mass_sends,
+    sync_article_urls,
+)
 from ..runtime import Runtime
 from ..storage.publish_runs import StepRow
 from ..wechat import WeChatError
@@ -134,12 +140,13 @@ def status(env: CliEnv, issue_id: str, runs: int) -> None:
 @click.command()
 @pass_env
 def sync(env: CliEnv) -> None:
-    """Fill in the article URLs of published issues from WeChat (freepublish/batchget)."""
+    """Learn from WeChat how unfinished mass sends went, and fill in published article URLs."""
     try:
+        ended = reconcile_mass_sends(env.runtime)
         changed = sync_article_urls(env.runtime)
     except WxbotError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{changed} article URLs added or changed")
+    click.echo(f"{ended} mass sends finished; {changed} article URLs added or changed")
 
 
 COMMANDS = [publish, status, sync]

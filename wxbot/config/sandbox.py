@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import (
     Field,
     SecretStr,
@@ -70,6 +72,12 @@ class SandboxSettings(Section):
         1, ge=0, description="Successful mass sends allowed per day (1 for a subscription account)."
     )
     followers: int = Field(3, ge=0, description="Number of simulated followers.")
+    mass_event_msg_id: Literal["own", "msg_id"] = Field(
+        "own",
+        description="What MASSSENDJOBFINISH's MsgID carries: own = an id of its own, as the "
+        "documentation's example shows (it matches neither msg_id nor msg_data_id); msg_id = "
+        "sendall's msg_id, what clients written against older samples expect.",
+    )
     clientmsgid_retry_interval: float = Field(
         60,
         ge=0,

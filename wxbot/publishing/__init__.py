@@ -8,6 +8,7 @@ reported in plain words and a re-run resumes where the last one stopped.
 from .mass import (
     audience_of,
     default_clientmsgid,
+    is_unanswered,
     mass_send_record,
     mass_send_status,
     mass_sends_by_clientmsgid,
@@ -26,7 +27,7 @@ from .records import (
     PublishFailed,
     PublishRecord,
 )
-from .results import on_wechat_event, sync_article_urls
+from .results import on_wechat_event, reconcile_mass_sends, sync_article_urls
 
 __all__ = [
     "MODES",
@@ -41,6 +42,7 @@ __all__ = [
     "PublishRecord",
     "audience_of",
     "default_clientmsgid",
+    "is_unanswered",
     "issue_status",
     "mass_send_record",
     "mass_send_status",
@@ -49,6 +51,7 @@ __all__ = [
     "on_wechat_event",
     "prepare_issue",
     "publish_issue",
+    "reconcile_mass_sends",
     "send_mass",
     "sync_article_urls",
 ]

@@ -2,15 +2,24 @@
 
 Each send is recorded before the call (``sending``) and after it (``accepted``, ``refused``,
 or ``unconfirmed`` when no answer came): :class:`~wxbot.states.SendStatus`. A retry with the
-same clientmsgid is safe: WeChat answers 45065 with the first msg_id. A second send of an
+same clientmsgid is safe: WeChat answers 45065 with the first msg_id — but only after a
+minute; sooner it answers 45066, which says nothing. So a call without an answer is repeated
+once, past the minute (the scheduler instead retries the job later). A second send of an
 issue to an audience it already reached (or may have reached) is refused here, whatever
 clientmsgid it carries.
+
+"上传到草稿箱中的素材被群发或发布后，该素材将从草稿箱中移除" — any 群发, a tag send too: a send
+consumes its draft, and a send that finds its draft gone (40007) has it made again and is
+retried once, unless an earlier call of it may have gone out.
+https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+https://developers.weixin.qq.com/doc/service/api/draftbox/draftmanage/api_draft_add
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
@@ -19,9 +28,11 @@ from ..runtime import Runtime
 from ..states import DraftState, RunStatus, SendStatus
 from ..storage import publications as store
 from ..wechat import WeChatApi, WeChatError, WeChatNetworkError, account_key, mass_send
-from ..wechat.errors import CLIENTMSGID_TOO_FAST, INVALID_MEDIA_ID
-from ..wechat.limits import CLIENTMSGID_MAX_BYTES
+from ..wechat.errors import CLIENTMSGID_TOO_FAST, INVALID_MEDIA_ID, SYSTEM_BUSY
+from ..wechat.limits import CLIENTMSGID_MAX_BYTES, CLIENTMSGID_RETRY_AFTER
+from .prepare import prepare_draft
 from .records import AlreadySent, MassSendOutcome, MassSendStatus, PublishError, RunLog, run_log
+from .results import record_mass_status
 
 
 def audience_of(tag_id: int | None) -> str:
@@ -32,20 +43,37 @@ def audience_of(tag_id: int | None) -> str:
 def default_clientmsgid(issue_id: str, audience: str, draft_version: int = 1) -> str:
     """Return the clientmsgid of sending draft version ``draft_version`` of an issue to an audience.
 
-    At most 64 bytes: readable (``wxbot:2026-06-13:all:v1``) when it fits, else hashed.
+    At most 32 bytes (longer ones have been refused with 45067): readable
+    (``wxbot:2026-06-13:all:v1``) when it fits, else hashed.
     """
     readable = f"wxbot:{issue_id}:{audience}:v{draft_version}"
     if len(readable.encode("utf-8")) <= CLIENTMSGID_MAX_BYTES:
         return readable
-    return "wxbot:" + hashlib.sha256(readable.encode("utf-8")).hexdigest()[:48]
+    prefix = "wxbot:"
+    digest = hashlib.sha256(readable.encode("utf-8")).hexdigest()
+    return prefix + digest[: CLIENTMSGID_MAX_BYTES - len(prefix)]
+
+
+def is_unanswered(error: Exception) -> bool:
+    """Return whether a failed sendall may have gone out: no answer, "busy", or "too fast"."""
+    if isinstance(error, WeChatNetworkError):
+        return True
+    return isinstance(error, WeChatError) and error.errcode in (SYSTEM_BUSY, CLIENTMSGID_TOO_FAST)
 
 
 def send_mass(
-    runtime: Runtime, issue_id: str, *, clientmsgid: str, tag_id: int | None = None
+    runtime: Runtime,
+    issue_id: str,
+    *,
+    clientmsgid: str,
+    tag_id: int | None = None,
+    wait_out_minute: bool = True,
 ) -> MassSendOutcome:
     """Send the issue's prepared draft to every follower (or to a tag) with that clientmsgid.
 
     A clientmsgid WeChat already accepted returns its first msg_id with ``duplicate=True``.
+    :param wait_out_minute: when the call gets no answer, wait past WeChat's minute
+        (``runtime.sleep``) and repeat it; the scheduler passes False and retries the job later.
     :raises AlreadySent: when another send of the issue reached (or may have reached) the
         same audience.
     :raises PublishError: when the issue has no draft in the box (prepare it first).
@@ -55,7 +83,10 @@ def send_mass(
     get_issue(runtime, issue_id)
     api = WeChatApi(runtime)
     with run_log(runtime, issue_id, "send") as run:
-        outcome = send_prepared(runtime, api, run, issue_id, clientmsgid=clientmsgid, tag_id=tag_id)
+        outcome = send_prepared(
+            runtime, api, run, issue_id, clientmsgid=clientmsgid, tag_id=tag_id,
+            wait_out_minute=wait_out_minute,
+        )  # fmt: skip
         run.finish(
             RunStatus.DONE,
             f"msg_id {outcome.msg_id}" + (" (duplicate)" if outcome.duplicate else ""),
@@ -71,6 +102,7 @@ def send_prepared(
     *,
     clientmsgid: str,
     tag_id: int | None,
+    wait_out_minute: bool = True,
 ) -> MassSendOutcome:
     """Run the ``sendall`` step within ``run`` (see :func:`send_mass`)."""
     audience = audience_of(tag_id)
@@ -93,18 +125,23 @@ def send_prepared(
             return MassSendOutcome(issue_id, clientmsgid, record.msg_id, audience, tag_id, True)
         if blocking is not None:
             raise AlreadySent(_already_sent(issue_id, audience, blocking))
-        if record is not None and record.status.is_unanswered:
+        may_have_gone = record is not None and record.status.is_unanswered
+        if may_have_gone:
+            assert record is not None
             # The last call may have gone through: repeat it exactly, for the 45065 answer.
             draft = store.DraftRow(
                 issue_id, record.draft_media_id, record.draft_version, "", "", DraftState.LIVE,
                 record.updated_at,
             )  # fmt: skip
-        elif draft is None or not draft.state.in_box:
+        elif draft is None:
             raise PublishError(
-                f"issue {issue_id} has no draft in WeChat's draft box "
-                f"({'never prepared' if draft is None else draft.state}); prepare it first"
+                f"issue {issue_id} has no draft in WeChat's draft box (never prepared); "
+                "prepare it first"
             )
-        accepted = _call(runtime, api, issue_id, clientmsgid, tag_id, audience, draft)
+        call = _Call(runtime, api, run, issue_id, clientmsgid, tag_id, audience)
+        if not may_have_gone and not draft.state.in_box:  # consumed by an earlier send
+            draft = call.remake_draft()
+        accepted = call.until_answered(draft, may_have_gone=may_have_gone, wait=wait_out_minute)
         text = f"msg_id {accepted.msg_id} to {audience}"
         if accepted.duplicate:
             step.skip(f"{text}: WeChat had already accepted clientmsgid {clientmsgid}")
@@ -115,15 +152,70 @@ def send_prepared(
     )
 
 
-def _call(
-    runtime: Runtime,
-    api: WeChatApi,
-    issue_id: str,
-    clientmsgid: str,
-    tag_id: int | None,
-    audience: str,
-    draft: store.DraftRow,
-) -> mass_send.SendAccepted:
+@dataclass(frozen=True)
+class _Call:
+    """One sendall of an issue to an audience under one clientmsgid, made until answered."""
+
+    runtime: Runtime
+    api: WeChatApi
+    run: RunLog
+    issue_id: str
+    clientmsgid: str
+    tag_id: int | None
+    audience: str
+
+    def until_answered(
+        self, draft: store.DraftRow, *, may_have_gone: bool, wait: bool
+    ) -> mass_send.SendAccepted:
+        """Make the call; past the minute once more if unanswered, on a re-made draft if gone."""
+        waited = remade = False
+        while True:
+            try:
+                return _call(self, draft)
+            except (WeChatError, WeChatNetworkError) as exc:
+                if is_unanswered(exc):
+                    may_have_gone = True
+                    if not wait or waited:
+                        raise
+                    waited = True
+                    self._wait_out_minute(exc)
+                elif not isinstance(exc, WeChatError) or exc.errcode != INVALID_MEDIA_ID or remade:
+                    raise
+                elif may_have_gone:
+                    raise PublishError(
+                        f"the draft of issue {self.issue_id} is gone (40007), and an earlier "
+                        f"sendall of it (clientmsgid {self.clientmsgid}) got no answer: it may "
+                        "have gone out and consumed the draft. Check 群发记录 in the console "
+                        "before sending it again"
+                    ) from exc
+                else:
+                    remade = True
+                    draft = self.remake_draft()
+
+    def _wait_out_minute(self, error: Exception) -> None:
+        self.run.record(
+            "wait",
+            f"no answer from sendall ({error}); WeChat refuses the same clientmsgid within a "
+            f"minute (45066), so wxbot waits {CLIENTMSGID_RETRY_AFTER:.0f} s and asks again "
+            f"with clientmsgid {self.clientmsgid} (it sends at most once)",
+        )
+        self.runtime.sleep(CLIENTMSGID_RETRY_AFTER)
+
+    def remake_draft(self) -> store.DraftRow:
+        """Make the issue's draft anew: the last one was consumed, or deleted in the console."""
+        issue = get_issue(self.runtime, self.issue_id)
+        made = prepare_draft(self.runtime, self.api, self.run, issue)
+        # This very draft, not whatever the record says now: another worker may be making and
+        # sending its own.
+        return store.DraftRow(
+            self.issue_id, made.media_id, made.version, made.content_sha256, made.title,
+            DraftState.LIVE, self.runtime.now(),
+        )  # fmt: skip
+
+
+def _call(call: _Call, draft: store.DraftRow) -> mass_send.SendAccepted:
+    runtime, api, issue_id, clientmsgid = call.runtime, call.api, call.issue_id, call.clientmsgid
+    tag_id, audience = call.tag_id, call.audience
     try:
         with runtime.db.begin_write() as conn:
             store.begin_mass_send(
@@ -139,7 +231,7 @@ def _call(
             api, draft.media_id, clientmsgid=clientmsgid, tag_id=tag_id
         )
     except (WeChatError, WeChatNetworkError) as exc:
-        unanswered = isinstance(exc, WeChatNetworkError) or exc.errcode == CLIENTMSGID_TOO_FAST
+        unanswered = is_unanswered(exc)
         errcode = exc.errcode if isinstance(exc, WeChatError) else None
         with runtime.db.begin() as conn:
             store.update_mass_send(
@@ -158,8 +250,8 @@ def _call(
             conn, api.account, clientmsgid, now, status=SendStatus.ACCEPTED, msg_id=accepted.msg_id,
             msg_data_id=accepted.msg_data_id,
         )  # fmt: skip
-        if tag_id is None:  # "after a to-all send the draft's media_id is consumed"
-            store.set_draft_state(conn, api.account, draft.media_id, DraftState.MASS_SENT, now)
+        # "被群发或发布后，该素材将从草稿箱中移除": to all or to a tag, the draft is consumed.
+        store.set_draft_state(conn, api.account, draft.media_id, DraftState.MASS_SENT, now)
     return accepted
 
 
@@ -183,12 +275,9 @@ def mass_send_status(runtime: Runtime, msg_id: str) -> MassSendStatus:
     status = mass_send.get_status(api, msg_id)
     with runtime.db.begin() as conn:
         record = store.get_mass_send(conn, api.account, msg_id)
-        answer = MassSendStatus(msg_id, status)
-        if record is not None and answer.outcome and record.status != answer.outcome:
-            store.update_mass_send(
-                conn, api.account, record.clientmsgid, runtime.now(), status=answer.outcome
-            )
-    return answer
+    if record is not None:
+        record_mass_status(runtime, api.account, record.clientmsgid, status, finish_job=False)
+    return MassSendStatus(msg_id, status)
 
 
 def mass_send_record(runtime: Runtime, key: str) -> store.MassSendRow | None:

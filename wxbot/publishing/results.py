@@ -2,9 +2,13 @@
 
 An article URL comes from ``freepublish/get``, a PUBLISHJOBFINISH or MASSSENDJOBFINISH event,
 or ``freepublish/batchget``; whichever arrives, it lands in ``issue_links`` (the follower
-search links to it). MASSSENDJOBFINISH also finishes the scheduled job that made the send (the
-scheduler's status poll is the fallback when no event comes). Events may come twice: handling
-one again changes nothing.
+search links to it). MASSSENDJOBFINISH also finishes the scheduled job that made the send. Its
+``MsgID`` is not documented to be sendall's ``msg_id`` (field reports show other numbers), so it
+is matched by msg_id or msg_data_id, and every send still unfinished is asked about with
+``message/mass/get`` (:func:`reconcile_mass_sends`, from ``wxbot sync`` and the worker) — the
+outcome is learned even when no event is matched or no server runs. Events may come twice:
+handling one again changes nothing.
+https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
 """
 
 from __future__ import annotations
@@ -14,15 +18,17 @@ import logging
 
 from sqlalchemy import Connection
 
+from ..errors import WxbotError
 from ..runtime import Runtime
 from ..states import DraftState, JobState, SendStatus
 from ..storage import issue_links
 from ..storage import jobs as job_store
 from ..storage import publications as store
-from ..wechat import WeChatApi, account_key, freepublish
+from ..wechat import WeChatApi, account_key, freepublish, mass_send
 from ..wechat.events import MassSendJobFinish, PublishJobFinish
 from ..wechat.freepublish import PublishStatus
 from ..wechat.limits import BATCHGET_COUNT_MAX, PUBLISH_PUBLISHING, PUBLISH_SUCCESS
+from .records import MassSendStatus
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +71,16 @@ def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinis
         return
     now = runtime.now()
     with runtime.db.begin_write() as conn:
-        send = store.get_mass_send(conn, account, str(event.msg_id))
-        if send is None or send.msg_id != str(event.msg_id):
-            logger.info("mass send %s is not one of ours; ignored", event.msg_id)
+        send = store.mass_send_of_event(conn, account, str(event.msg_id))
+        if send is None:
+            # Not ours, or an id WeChat gave only the event (its documented example matches
+            # neither msg_id nor msg_data_id): some send ended, so the worker asks
+            # message/mass/get about every submitted job at its next step.
+            due = job_store.look_at_outcomes_now(conn, now)
+            logger.info(
+                "MASSSENDJOBFINISH %s matches no send of ours; %d submitted jobs to be asked "
+                "about with message/mass/get", event.msg_id, due,
+            )  # fmt: skip
             return
         outcome = SendStatus.SUCCESS if event.succeeded else SendStatus.FAILED
         found = [a.url for a in sorted(event.articles, key=lambda a: a.index) if a.url]
@@ -81,14 +94,70 @@ def on_wechat_event(runtime: Runtime, event: PublishJobFinish | MassSendJobFinis
         if event.succeeded and found:
             set_url(conn, send.issue_id, found[0], "MASSSENDJOBFINISH", runtime)
         if send.total_count is None:  # the first delivery of this event
-            _finish_job(conn, send.clientmsgid, outcome, event, now)
+            detail = f"sent {event.sent_count}/{event.total_count}, errors {event.error_count}"
+            _finish_job(conn, send.clientmsgid, outcome, detail, event.status, now)
+
+
+def reconcile_mass_sends(
+    runtime: Runtime, *, checked_before: dt.datetime | None = None, direct_only: bool = False
+) -> int:
+    """Ask WeChat (``message/mass/get``) how every unfinished send went; return how many ended.
+
+    A send that ended finishes the scheduled job that made it, if one did.
+    :param checked_before: only ask about sends not looked at since then (the worker's pace).
+    :param direct_only: leave out the sends of scheduled jobs (the worker follows those).
+    """
+    api = WeChatApi(runtime)
+    with runtime.db.begin() as conn:
+        pending = store.unfinished_mass_sends(conn, api.account, checked_before=checked_before)
+        if direct_only:
+            pending = [s for s in pending if job_store.job_of_send(conn, s.clientmsgid) is None]
+    ended = 0
+    for send in pending:
+        try:
+            msg_status = mass_send.get_status(api, send.msg_id)
+        except WxbotError as exc:
+            logger.warning("mass send %s: message/mass/get failed: %s", send.msg_id, exc)
+            continue
+        if record_mass_status(runtime, api.account, send.clientmsgid, msg_status, finish_job=True):
+            ended += 1
+    logger.info("sync: %d of %d unfinished mass sends ended", ended, len(pending))
+    return ended
+
+
+def record_mass_status(
+    runtime: Runtime, account: str, clientmsgid: str, msg_status: str, *, finish_job: bool
+) -> SendStatus | None:
+    """Store what ``message/mass/get`` said of a send; return its final status once it ended.
+
+    :param finish_job: also finish the scheduled job that made the send (the worker's own
+        outcome poll finishes its jobs itself).
+    """
+    outcome = MassSendStatus(clientmsgid, msg_status).outcome
+    now = runtime.now()
+    with runtime.db.begin_write() as conn:
+        send = store.get_mass_send(conn, account, clientmsgid)
+        if send is None:
+            return None
+        if outcome is None or send.status.is_final:
+            store.update_mass_send(conn, account, clientmsgid, now)  # looked at: now
+            return outcome
+        error = "" if outcome.reached_followers else f"message/mass/get: {msg_status}"
+        store.update_mass_send(
+            conn, account, clientmsgid, now, status=outcome, error=error, finished_at=now
+        )
+        if finish_job:
+            _finish_job(conn, clientmsgid, outcome, f"message/mass/get: {msg_status}",
+                        msg_status, now)  # fmt: skip
+    return outcome
 
 
 def _finish_job(
     conn: Connection,
     clientmsgid: str,
     status: SendStatus,
-    event: MassSendJobFinish,
+    detail: str,
+    wechat_status: str,
     now: dt.datetime,
 ) -> None:
     """Finish the scheduled job that made the send, or (finished by a poll) log its counts."""
@@ -96,8 +165,7 @@ def _finish_job(
     state = status.job_state
     if job is None or state is None or not job.msg_id:
         return  # a send made directly, or its job is not yet recorded as submitted
-    error = None if state is JobState.SENT else f"WeChat reports the send failed ({event.status})"
-    detail = f"sent {event.sent_count}/{event.total_count}, errors {event.error_count}"
+    error = None if state is JobState.SENT else f"WeChat reports the send failed ({wechat_status})"
     if job_store.finish(conn, job, state, error=error, detail=detail, now=now):
         logger.info("job %d (issue %s) %s: %s", job.id, job.issue_id, state, detail)
 

@@ -91,7 +91,7 @@ def upload_article_media(
         if (item.kind, item.sha256) in known:
             continue
         row = _upload(api, item)
-        with runtime.db.begin() as conn:
+        with runtime.db.begin_write() as conn:  # reads, then writes: take the lock first
             store.record_media(conn, api.account, row, len(item.data), runtime.now())
         known[(item.kind, item.sha256)] = row
         uploaded += 1

@@ -77,7 +77,7 @@ def mass_finished_xml(account: Account, send: MassSend) -> str:
     errors = 0 if send.status == "SEND_SUCCESS" else total
     urls = account.state.articles[send.article_id].urls if send.article_id else []
     fields = _header(account, "MASSSENDJOBFINISH") | {
-        "MsgID": send.msg_id,
+        "MsgID": _event_msg_id(account, send),
         "Status": send.outcome,
         "TotalCount": total,
         "FilterCount": total,
@@ -92,6 +92,21 @@ def mass_finished_xml(account: Account, send: MassSend) -> str:
         },
     }
     return to_xml(fields)
+
+
+def _event_msg_id(account: Account, send: MassSend) -> int:
+    """Return the MsgID of a send's MASSSENDJOBFINISH.
+
+    The page calls it "群发的消息ID" and its example's 1000001625 is neither the msg_id
+    (34182) nor the msg_data_id (206227730) of its sendall example; field reports show
+    1000000046 and 1000000338 beside sendall msg_ids of 3147494276. So by default it is an id
+    of its own, which a client cannot match (it asks ``message/mass/get``); ``msg_id`` puts
+    sendall's msg_id there instead, as clients written against older samples expect.
+    https://developers.weixin.qq.com/doc/service/guide/product/message/Batch_Sends.html
+    """
+    if account.settings.mass_event_msg_id == "msg_id":
+        return send.msg_id
+    return send.event_msg_id
 
 
 def _header(account: Account, event: str) -> dict[str, Any]:

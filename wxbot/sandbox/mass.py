@@ -1,7 +1,8 @@
 """Mass send: ``message/mass/sendall``, ``preview``, ``get``, ``delete``.
 
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
-Order of checks on sendall: the 60-a-minute rate, the clientmsgid (length, then the 24 h
+Order of checks on sendall: the 60-a-minute rate, the clientmsgid (length — refused from
+34 bytes, as reported in the field, though 64 are documented — then the 24 h
 dedupe — so a retry of an accepted send is told 45065 even though its draft is consumed),
 the draft, then the daily quota.
 """
@@ -38,7 +39,7 @@ def sendall(account: Account, call: Call) -> Reply:
     given = body.get("clientmsgid")
     if given is not None and not isinstance(given, str):
         raise ApiError(40097, "clientmsgid must be a string")
-    if given and len(given.encode("utf-8")) > limits.CLIENTMSGID_MAX_BYTES:
+    if given and _too_long(given):
         raise ApiError(45067)
     # Without one, "后台默认以群发范围和群发内容的摘要值做为clientmsgid".
     clientmsgid = given or _default_clientmsgid(body["filter"], media_id)
@@ -53,6 +54,7 @@ def sendall(account: Account, call: Call) -> Reply:
     send = MassSend(
         msg_id=state.number(),
         msg_data_id=state.number(),
+        event_msg_id=state.number(),
         media_id=media_id,
         clientmsgid=clientmsgid,
         clientmsgid_given=bool(given),
@@ -72,8 +74,9 @@ def sendall(account: Account, call: Call) -> Reply:
     if verdict.stopped_status is not None:
         send.outcome = verdict.stopped_status
     state.mass_sends.append(send)
-    if is_to_all:
-        draft.removed = "mass_sent"
+    # "上传到草稿箱中的素材被群发或发布后，该素材将从草稿箱中移除": any 群发, a tag send too.
+    # https://developers.weixin.qq.com/doc/service/api/draftbox/draftmanage/api_draft_add
+    draft.removed = "mass_sent"
     logger.info("mass send %s of %s to %d followers", send.msg_id, media_id, len(recipients))
     return Reply(
         {
@@ -117,8 +120,19 @@ def preview(account: Account, call: Call) -> Reply:
 
 
 def get_status(account: Account, call: Call) -> Reply:
-    """Answer a mass send's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
-    send = _find(account, require(call.json(), "msg_id", (str, int)))
+    """Answer a mass send's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE.
+
+    The page types the request's ``msg_id`` as a string, "群发消息后返回的消息id" (sendall's
+    msg_id, not MASSSENDJOBFINISH's MsgID), and answers 40059 "invalid msg id" for a wrong
+    one; its example answer carries the msg_id as a number.
+    https://developers.weixin.qq.com/doc/service/api/notify/message/api_massmsgget
+    """
+    msg_id = call.json().get("msg_id")
+    if not isinstance(msg_id, str) or not msg_id.isdigit():
+        raise ApiError(40059, "msg_id must be the string sendall answered")
+    send = account.state.mass_send(int(msg_id))
+    if send is None:
+        raise ApiError(40059)
     return Reply({"msg_id": send.msg_id, "msg_status": send.status})
 
 
@@ -183,6 +197,11 @@ def _refuse_repeat(account: Account, clientmsgid: str, now: float) -> None:
         if age < account.settings.clientmsgid_retry_interval:
             raise ApiError(45066)
         raise ApiError(45065, msg_id=send.msg_id)
+
+
+def _too_long(clientmsgid: str) -> bool:
+    size = len(clientmsgid.encode("utf-8"))
+    return size > limits.CLIENTMSGID_MAX_BYTES or size >= limits.CLIENTMSGID_REFUSED_FROM
 
 
 def _default_clientmsgid(scope: Any, media_id: str) -> str:

@@ -101,6 +101,8 @@ class MassSend:
 
     msg_id: int
     msg_data_id: int
+    #: MASSSENDJOBFINISH's MsgID (see :func:`wxbot.sandbox.events.mass_finished_xml`).
+    event_msg_id: int
     media_id: str
     clientmsgid: str
     clientmsgid_given: bool

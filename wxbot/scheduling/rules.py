@@ -73,8 +73,9 @@ def schedule_send(
                 "duplicate": False,
             },
         )
-        # ≤ 64 bytes; the random part keeps two databases on one account apart.
-        clientmsgid = f"wxbot-job{job_id}-{secrets.token_hex(8)}"
+        # ≤ 32 bytes (45067 has been seen from 34); the random part keeps two databases on one
+        # account apart.
+        clientmsgid = f"wxbot-job{job_id}-{secrets.token_hex(6)}"
         job_store.transition(conn, job_id, [JobState.SCHEDULED], {"clientmsgid": clientmsgid})
         job_store.add_log(conn, job_id, now, "scheduled", _when(runtime, send_at))
     logger.info("scheduled job %d: issue %s at %s", job_id, issue_id, send_at.isoformat())

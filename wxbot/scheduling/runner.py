@@ -32,6 +32,7 @@ from ..wechat.errors import (
     SYSTEM_BUSY,
     WeChatError,
 )
+from ..wechat.limits import CLIENTMSGID_RETRY_AFTER
 from .model import StepReport
 from .policy import SchedulePolicy
 
@@ -65,6 +66,7 @@ def run_due_jobs(
     reports = _send_due(runtime, policy, worker, step)
     reports += _prepare_upcoming(runtime, policy)
     reports += _follow_outcomes(runtime, policy)
+    _reconcile_sends(runtime, policy)
     return reports
 
 
@@ -87,9 +89,21 @@ def _send_due(
             return reports
         step("after_claim")
         report = _send_claimed(runtime, policy, worker, row, step)
-        if report.action == "waiting":
+        if report.action == "waiting" or _others_wait(runtime, report):
             waiting.add(row.issue_id)
         reports.append(report)
+
+
+def _others_wait(runtime: Runtime, report: StepReport) -> bool:
+    """Return whether another worker waits to send the issue this worker just sent.
+
+    Each send of an issue needs the issue's claim (its draft is consumed), so this worker
+    leaves the issue's next send to its next step and the other worker gets a turn.
+    """
+    if report.action != "submitted":
+        return False
+    with runtime.db.begin() as conn:
+        return job_store.issue_has_released_jobs(conn, report.issue_id, runtime.now())
 
 
 def _send_claimed(
@@ -103,21 +117,47 @@ def _send_claimed(
     record = publishing.mass_send_record(runtime, row.clientmsgid)
     if now - row.send_at > policy.max_delay and not (record and record.msg_id):
         return _miss(runtime, policy, worker, row, record, now)
+    # Every send consumes its draft (a tag send too), so an issue's draft is prepared, made
+    # again and sent by one worker at a time: the one holding the issue's prepare claim.
+    hold = now + policy.lease
+    with runtime.db.begin_write() as conn:
+        taken = job_store.claim_issue_prepare(conn, row.issue_id, now, hold)
+    if not taken:
+        return _release(runtime, worker, row, "another worker is preparing or sending its issue")
+    try:
+        return _send_holding_issue(runtime, policy, worker, row, record, step, hold)
+    finally:
+        with runtime.db.begin_write() as conn:
+            job_store.release_issue_prepare(conn, row.issue_id, hold)
+
+
+def _send_holding_issue(
+    runtime: Runtime,
+    policy: SchedulePolicy,
+    worker: str,
+    row: job_store.JobRow,
+    record: MassSendRow | None,
+    step: Checkpoint,
+    hold: dt.datetime,
+) -> StepReport:
+    """Prepare the job's draft if need be, then send it (the issue's claim held until ``hold``)."""
     # Prepare only while no call for this job can have gone through: after one, the draft
     # may be consumed, and a retry must repeat the first call exactly.
     if record is None or record.status is SendStatus.REFUSED:
         try:
-            if not _ready(runtime, policy, row):
-                return _release(runtime, worker, row, "another worker is preparing the draft")
+            _ready(runtime, policy, row, hold)
         except Exception as exc:
             error = f"preparing failed: {exc}"
             return _retry_later(runtime, policy, worker, row, error, prepare_again=True)
     try:
         step("during_call")
         outcome = publishing.send_mass(
-            runtime, row.issue_id, clientmsgid=row.clientmsgid, tag_id=row.tag_id
-        )
+            runtime, row.issue_id, clientmsgid=row.clientmsgid, tag_id=row.tag_id,
+            wait_out_minute=False,
+        )  # fmt: skip
     except WeChatError as exc:
+        if publishing.is_unanswered(exc):  # it may have gone out: ask again past the minute
+            return _retry_later(runtime, policy, worker, row, str(exc), unanswered=True)
         if exc.errcode in RETRY_ERRCODES:
             return _retry_later(runtime, policy, worker, row, str(exc))
         if exc.errcode == INVALID_MEDIA_ID:  # deleted in the console: made again
@@ -128,7 +168,7 @@ def _send_claimed(
     except (publishing.PublishError, ComplianceError) as exc:  # the draft is not usable
         return _retry_later(runtime, policy, worker, row, str(exc), prepare_again=True)
     except WxbotError as exc:  # no answer: the call may have taken effect; same clientmsgid
-        return _retry_later(runtime, policy, worker, row, str(exc))
+        return _retry_later(runtime, policy, worker, row, str(exc), unanswered=True)
     except Exception as exc:  # a bug or an outage must not lose the job: it is retried
         logger.exception("job %d: sending failed unexpectedly", row.id)
         return _retry_later(runtime, policy, worker, row, f"{type(exc).__name__}: {exc}")
@@ -191,8 +231,12 @@ def _retry_later(
     error: str,
     *,
     prepare_again: bool = False,
+    unanswered: bool = False,
 ) -> StepReport:
-    retry_at = runtime.now() + policy.retry_interval
+    delay = policy.retry_interval
+    if unanswered:  # sooner, WeChat answers the same clientmsgid 45066, which tells nothing
+        delay = max(delay, dt.timedelta(seconds=CLIENTMSGID_RETRY_AFTER))
+    retry_at = runtime.now() + delay
     values: dict[str, object] = {"lease_until": retry_at, "error": error}
     if prepare_again:
         values["prepared_revision"] = None
@@ -272,25 +316,26 @@ def _prepare_upcoming(runtime: Runtime, policy: SchedulePolicy) -> list[StepRepo
     return reports
 
 
-def _ready(runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow) -> bool:
-    """Make sure the job's issue has its current draft; False while another worker makes it."""
+def _ready(
+    runtime: Runtime, policy: SchedulePolicy, row: job_store.JobRow, hold: dt.datetime
+) -> None:
+    """Make sure the job's issue has its current draft (the issue's claim held until ``hold``).
+
+    A draft an earlier send consumed is made again by the send itself, under the same claim.
+    """
     revision = _revision(runtime, row.issue_id)
-    now = runtime.now()
-    with runtime.db.begin_write() as conn:
+    with runtime.db.begin() as conn:
         fresh = job_store.get_job(conn, row.id)
-        if fresh is not None and fresh.prepared_revision == revision:
-            return True
-        if not job_store.claim_issue_prepare(conn, row.issue_id, now, now + policy.lease):
-            return False
+    if fresh is not None and fresh.prepared_revision == revision:
+        return
     try:
-        _prepare(runtime, row)
+        _prepare(runtime, row, hold=hold)
     except Exception as exc:
         _prepare_failed(runtime, policy, row, str(exc) or type(exc).__name__)
         raise
-    return True
 
 
-def _prepare(runtime: Runtime, row: job_store.JobRow) -> str:
+def _prepare(runtime: Runtime, row: job_store.JobRow, *, hold: dt.datetime | None = None) -> str:
     revision = _revision(runtime, row.issue_id)
     prepared = publishing.prepare_issue(
         runtime,
@@ -300,8 +345,8 @@ def _prepare(runtime: Runtime, row: job_store.JobRow) -> str:
     now = runtime.now()
     detail = f"revision {revision}, draft {prepared.media_id} ({prepared.action})"
     with runtime.db.begin_write() as conn:
-        # One draft serves every job of the issue (to everyone, to tags).
-        for job_id in job_store.mark_prepared(conn, row.issue_id, revision, now):
+        # Ready for every job of the issue; the first send consumes it, the next makes it again.
+        for job_id in job_store.mark_prepared(conn, row.issue_id, revision, now, hold=hold):
             job_store.add_log(conn, job_id, now, "prepared", detail)
     logger.info("job %d: issue %s prepared (%s)", row.id, row.issue_id, detail)
     return detail
@@ -373,6 +418,16 @@ def _follow_outcome(
             return None
     logger.info("job %d (issue %s) %s: %s", row.id, row.issue_id, state, detail)
     return StepReport(row.id, row.issue_id, state, detail)
+
+
+def _reconcile_sends(runtime: Runtime, policy: SchedulePolicy) -> None:
+    """Ask WeChat how sends made directly went (jobs' sends are followed above), at its pace."""
+    try:
+        publishing.reconcile_mass_sends(
+            runtime, checked_before=runtime.now() - policy.status_interval, direct_only=True
+        )
+    except WxbotError as exc:
+        logger.warning("reconciling mass sends failed: %s", exc)
 
 
 def _counts(record: MassSendRow | None) -> str:

@@ -306,6 +306,17 @@ def awaiting_outcome(conn: Connection, now: dt.datetime) -> list[JobRow]:
     return [_job(r) for r in conn.execute(query)]
 
 
+def look_at_outcomes_now(conn: Connection, now: dt.datetime) -> int:
+    """Make every submitted job's outcome due a look at ``now``; return how many were not."""
+    result = conn.execute(
+        send_jobs.update()
+        .where(send_jobs.c.state.in_(JobState.where(lambda s: s.awaits_outcome)))
+        .where(send_jobs.c.check_after > now)
+        .values(check_after=now)
+    )
+    return int(result.rowcount)
+
+
 def job_of_send(conn: Connection, clientmsgid: str) -> JobRow | None:
     """Return the job that makes the send with ``clientmsgid``; None for a send made directly."""
     query = select(*_JOB_COLUMNS).where(send_jobs.c.clientmsgid == clientmsgid)
@@ -343,18 +354,51 @@ def finish(
 
 
 def mark_prepared(
-    conn: Connection, issue_id: str, revision: int | None, now: dt.datetime
+    conn: Connection,
+    issue_id: str,
+    revision: int | None,
+    now: dt.datetime,
+    *,
+    hold: dt.datetime | None = None,
 ) -> list[int]:
-    """Record that the issue's draft is ready at ``revision`` for its waiting jobs; return them."""
+    """Record that the issue's draft is ready at ``revision`` for its waiting jobs; return them.
+
+    :param hold: keep the issue's prepare claim until then (its draft is about to be sent),
+        instead of giving it up.
+    """
     return _update_live_jobs(
         conn,
         issue_id,
         prepared_at=now,
         prepared_revision=revision,
         prepare_error=None,
-        prepare_after=None,
+        prepare_after=hold,
         updated_at=now,
     )
+
+
+def release_issue_prepare(conn: Connection, issue_id: str, lease_until: dt.datetime) -> None:
+    """Give up the prepare claim on an issue taken until ``lease_until``, if still held.
+
+    A claim that ran out and was taken by another worker, or turned into a failed
+    preparation's retry time, carries another time and is left alone.
+    """
+    conn.execute(
+        send_jobs.update()
+        .where(_live_jobs(issue_id), send_jobs.c.prepare_after == lease_until)
+        .values(prepare_after=None)
+    )
+
+
+def issue_has_released_jobs(conn: Connection, issue_id: str, now: dt.datetime) -> bool:
+    """Return whether a job of the issue was given back by a worker and is due again."""
+    query = select(send_jobs.c.id).where(
+        send_jobs.c.issue_id == issue_id,
+        send_jobs.c.state == JobState.CLAIMED,
+        send_jobs.c.claimed_by.is_(None),
+        send_jobs.c.lease_until <= now,
+    )
+    return conn.execute(query.limit(1)).first() is not None
 
 
 def mark_prepare_failed(

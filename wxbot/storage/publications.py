@@ -383,6 +383,34 @@ def get_mass_send(conn: Connection, account: str, key: str) -> MassSendRow | Non
     return None
 
 
+def mass_send_of_event(conn: Connection, account: str, wechat_id: str) -> MassSendRow | None:
+    """Return the send a MASSSENDJOBFINISH's MsgID names: by msg_id, else by msg_data_id."""
+    if not wechat_id:
+        return None
+    for column in (mass_sends.c.msg_id, mass_sends.c.msg_data_id):
+        row = conn.execute(
+            select(mass_sends).where(mass_sends.c.account == account, column == wechat_id)
+        ).first()
+        if row is not None:
+            return _row(MassSendRow, row)
+    return None
+
+
+def unfinished_mass_sends(
+    conn: Connection, account: str, *, checked_before: dt.datetime | None = None
+) -> list[MassSendRow]:
+    """Return the accepted sends WeChat has not finished (not looked at since), oldest first."""
+    query = select(mass_sends).where(
+        mass_sends.c.account == account,
+        mass_sends.c.status == SendStatus.ACCEPTED,
+        mass_sends.c.msg_id != "",
+    )
+    if checked_before is not None:
+        query = query.where(mass_sends.c.updated_at < checked_before)
+    rows = conn.execute(query.order_by(mass_sends.c.created_at, mass_sends.c.id))
+    return [_row(MassSendRow, r) for r in rows]
+
+
 def mass_sends_by_clientmsgid(
     conn: Connection, account: str, clientmsgids: Collection[str]
 ) -> dict[str, MassSendRow]:

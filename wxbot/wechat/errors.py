@@ -77,6 +77,7 @@ EXPLANATIONS: dict[int, str] = {
     40054: "a sub-button's url is not a web address WeChat accepts (http:// or https://)",
     40055: "a menu button's url is not a web address WeChat accepts (http:// or https://)",
     40050: "there is no follower tag with that id",
+    40059: "WeChat knows no mass send by this msg_id (give the msg_id sendall answered)",
     40097: "WeChat rejected an argument of the call",
     40125: "the AppSecret is wrong: check [wechat] secret (reset it in 开发 → 基本配置)",
     IP_NOT_WHITELISTED: "this server's outgoing IP address{ip} is not on the account's IP "
@@ -105,12 +106,12 @@ EXPLANATIONS: dict[int, str] = {
     CLIENTMSGID_REPEATED: "a send with this clientmsgid was already accepted in the last 24 hours",
     CLIENTMSGID_TOO_FAST: "the same send was retried within a minute; wait a minute and re-run — "
     "the same clientmsgid makes the re-run safe",
-    45067: "the clientmsgid is longer than 64 bytes",
     RESPONSE_OUT_OF_TIME: "the follower's window for customer-service messages has closed (48 "
     "hours after their last message, 1 minute after a menu click or a subscribe), or they "
     "unfollowed",
     RESPONSE_COUNT_LIMIT: "the follower's quota of customer-service messages is used up (5 per "
     "message they send, 3 per menu click or subscribe)",
+    45067: "the clientmsgid is too long (64 bytes are documented; 34 characters have been refused)",
     45110: "the author is too long (at most 16 characters)",
     45166: "the article content was refused: it links to sites other than mp.weixin.qq.com "
     "(print addresses as text)",

@@ -24,11 +24,15 @@ IMAGE_MATERIAL_FORMATS = platform_limits.IMAGE_MATERIAL_FORMATS
 #: Thumb material is JPG only (its size limit is ``platform_limits.THUMB_MAX_BYTES``).
 THUMB_MATERIAL_FORMATS = ("jpeg",)
 
-#: ``clientmsgid`` of ``message/mass/sendall``: at most 64 bytes; a repeat within 24 h is
-#: refused with 45065 and the first msg_id; a repeat within a minute gets 45066 (errcodes:
-#: :mod:`wxbot.wechat.errors`).
+#: ``clientmsgid`` of ``message/mass/sendall``: documented as at most 64 bytes, but refused
+#: with 45067 in the field at 34 and 36 characters, so wxbot makes none longer than 32. A
+#: repeat within 24 h is refused with 45065 and the first msg_id; a repeat within a minute
+#: gets 45066 (errcodes: :mod:`wxbot.wechat.errors`).
 #: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
-CLIENTMSGID_MAX_BYTES = 64
+CLIENTMSGID_MAX_BYTES = 32
+#: Seconds to wait before repeating a sendall with the same clientmsgid: "相同 clientmsgid
+#: 重试速度过快，请间隔1分钟重试" (45066), plus a margin for the two clocks.
+CLIENTMSGID_RETRY_AFTER = 65.0
 
 #: ``freepublish/batchget`` and ``draft/batchget``: ``count`` between 1 and 20.
 #: https://developers.weixin.qq.com/doc/offiaccount/Publish/Get_publication_records.html

@@ -1,8 +1,9 @@
 """Mass send: push a draft to followers, preview it on one phone, read a send's status.
 
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
-``sendall`` is retried only because it always carries a ``clientmsgid``: WeChat refuses a repeat
-within 24 h with 45065 and the first msg_id, so a retry can never send twice.
+``sendall`` always carries a ``clientmsgid``: WeChat refuses a repeat within 24 h with 45065 and
+the first msg_id, so a repeat can never send twice. But a repeat within a minute only gets 45066,
+so this module never repeats the call itself: :mod:`wxbot.publishing.mass` waits past the minute.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ def send_to_followers(
     """Send a draft to every follower, or to those carrying ``tag_id``.
 
     45065 (clientmsgid already used) is the answer to a repeat of an accepted send: it comes
-    back as ``duplicate=True`` with the first msg_id, not as an error.
+    back as ``duplicate=True`` with the first msg_id, not as an error. Made once, never
+    repeated here: a repeat within a minute could only get 45066.
     :raises WeChatError: for every other errcode (45028 no quota, 45066 retried too fast…).
+    :raises WeChatNetworkError: when no answer came (the send may have gone out).
     https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
     """
     if not clientmsgid or len(clientmsgid.encode("utf-8")) > CLIENTMSGID_MAX_BYTES:
@@ -51,7 +54,7 @@ def send_to_followers(
         "clientmsgid": clientmsgid,
     }
     try:
-        answer = api.post("message/mass/sendall", body, idempotent=True)
+        answer = api.post("message/mass/sendall", body, idempotent=False)
     except WeChatError as exc:
         if exc.errcode == CLIENTMSGID_REPEATED and exc.data.get("msg_id"):
             return SendAccepted(str(exc.data["msg_id"]), duplicate=True)
@@ -78,11 +81,8 @@ def preview(api: WeChatApi, media_id: str, *, openid: str = "", wxname: str = ""
 def get_status(api: WeChatApi, msg_id: str) -> str:
     """Return a send's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE.
 
+    The page types ``msg_id`` as a string (msg_ids outgrow JSON numbers some parsers keep).
     https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
     """
-    answer = api.post("message/mass/get", {"msg_id": _number(msg_id)}, idempotent=True)
+    answer = api.post("message/mass/get", {"msg_id": str(msg_id)}, idempotent=True)
     return str(answer.get("msg_status", ""))
-
-
-def _number(msg_id: str) -> int | str:
-    return int(msg_id) if msg_id.isdigit() else msg_id
