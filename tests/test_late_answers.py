@@ -211,7 +211,9 @@ def test_a_slow_welcome_goes_within_the_minute_a_subscribe_opens(
     assert wired.subscribe()["reply"] == "success"
     release.set()
     (sent,) = wait_for(wired.custom_messages)
-    assert sent["msgtype"] == "text" and "最新一期" in sent["text"]["content"]
+    # The welcome is the latest issue's card carrying the greeting (one article, as documented).
+    (article,) = sent["news"]["articles"]
+    assert "最新一期" in article["description"]
     with wired.runtime.db.begin() as conn:
         (late,) = store.recent(conn)
     # 关注公众号: 3 messages within 1 minute (not a message's 48 hours).
