@@ -189,6 +189,7 @@ def test_a_slow_answer_arrives_once_by_customer_service_message(
     assert logged.answer in ("news", "list") and logged.found
 
 
+@pytest.mark.parametrize("wired", [4.0], indirect=True)  # the default budget
 def test_an_answer_within_the_budget_is_the_passive_reply(wired: Wired) -> None:
     asked = wired.say("最新")
     assert "<MsgType><![CDATA[news]]></MsgType>" in asked["reply"]
