@@ -42,6 +42,12 @@ FILE_MODE = 0o600
 #: socket readable, and is pinged then too.
 PING_IDLE_SECONDS = 10.0
 
+#: PostgreSQL connections a process keeps open (as many again may be opened for a moment).
+#: A request's thread holds two at most (a search and its article links): ``wxbot serve``'s
+#: eight threads and the message log's writer need 17, beyond SQLAlchemy's default of 15,
+#: after which a thread would wait for another's connection.
+POOL_SIZE = 10
+
 
 class Database:
     """Hold the engine and hand out transactions."""
@@ -103,7 +109,9 @@ class Database:
 
 def _make_engine(url: str, is_sqlite: bool) -> Engine:
     if not is_sqlite:
-        engine = create_engine(url, future=True, hide_parameters=True)
+        engine = create_engine(
+            url, future=True, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE
+        )
         _ping_when_idle(engine)
         return engine
     database = make_url(url).database  # its folder exists: wxbot.runtime checked or made it
