@@ -1,9 +1,11 @@
 """Measure the follower callback under load against a floor served the same way.
 
     python bench/callback.py [--count 3650] [--seconds 6] [--rounds 3] [--connections 8,64]
+                             [--database-url postgresql+psycopg://…]
 
 Serves wxbot exactly as the Procfile's ``web`` line does (gunicorn, its workers, threads and
-worker class; bound to 127.0.0.1) over a fresh SQLite archive of ``--count`` synthetic issues,
+worker class; bound to 127.0.0.1) over a fresh archive of ``--count`` synthetic issues (SQLite,
+or the empty PostgreSQL database ``--database-url`` names),
 and a floor app with the same server settings that only checks the signature, parses the
 XML and answers a constant reply. Load comes from ``wrk`` (Debian's package) in its own
 process — or, without it, a Python client in another process — with signed keyword queries,
@@ -344,16 +346,17 @@ def distinct_queries(count: int) -> list[str]:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def build_archive(folder: Path, count: int) -> Path:
-    """Write ``count`` synthetic issues into a fresh SQLite archive; return its config file."""
+def build_archive(folder: Path, count: int, database_url: str = "") -> Path:
+    """Write ``count`` synthetic issues into a fresh archive (SQLite unless ``database_url``)."""
     from synthetic import write_synthetic
 
     from wxbot.archive import ingest_paths
     from wxbot.runtime import load_runtime
 
     config = folder / "wxbot.toml"
+    database_url = database_url or f"sqlite:///{folder / 'wxbot.sqlite3'}"
     config.write_text(
-        f'[storage]\ndatabase_url = "sqlite:///{folder / "wxbot.sqlite3"}"\n'
+        f'[storage]\ndatabase_url = "{database_url}"\n'
         f'[wechat]\ntoken = "{TOKEN}"\n[server]\npublic_base_url = "https://wxbot.example.com"\n',
         encoding="utf-8",
     )
@@ -376,6 +379,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each, medians (default 3)")
     parser.add_argument("--connections", default="8,64", help="connection counts (default 8,64)")
     parser.add_argument("--measure-index", action="store_true", help="compare index techniques")
+    parser.add_argument(
+        "--database-url", default="", help="serve from this (empty) PostgreSQL database instead"
+    )
     args = parser.parse_args()
     if args.measure_index:
         from search_index import main as measure_index
@@ -387,7 +393,7 @@ def main() -> None:
     connections = [int(c) for c in args.connections.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        config = build_archive(folder, args.count)
+        config = build_archive(folder, args.count, args.database_url)
         keywords, distinct = folder / "keywords.txt", folder / "distinct.txt"
         keywords.write_text("\n".join(KEYWORDS), encoding="utf-8")
         regions = 1 + args.rounds * (len(connections) + 1)

@@ -34,7 +34,7 @@ def match_rule(rules: Sequence[KeywordRule], text: str) -> KeywordRule | None:
 
 def list_rules(runtime: Runtime) -> list[KeywordRule]:
     """Return every keyword rule, oldest first."""
-    with runtime.db.begin() as conn:
+    with runtime.db.read() as conn:
         return followers.list_rules(conn)
 
 

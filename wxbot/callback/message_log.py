@@ -98,7 +98,7 @@ class MessageLog:
         if mine:
             results = max(mine, key=lambda r: r.received_at).results
         else:
-            with self.db.begin() as conn:
+            with self.db.read() as conn:
                 results = followers.last_list(conn, openid, since) or "[]"
         return tuple(json.loads(results))
 

@@ -57,7 +57,7 @@ class ArchiveSearch:
         """Return what cached answers depend on, re-read at most every ``cache_seconds``."""
         now = time.monotonic()
         if self._stamp is None or now - self._checked >= self.settings.cache_seconds:
-            with self.runtime.db.begin() as conn:
+            with self.runtime.db.read() as conn:
                 current = search_index.stamp(conn)
             with self._lock:
                 if current != self._stamp:
@@ -92,7 +92,7 @@ class ArchiveSearch:
 
     def _search(self, query: str, top: int) -> SearchResult:
         today = self.runtime.now().astimezone(self.runtime.tz).date()
-        with self.runtime.db.begin() as conn:
+        with self.runtime.db.read() as conn:
             ranking, terms = self._rank(conn, split_words(query), today, top)
             items = self._items(conn, ranking.hits, terms)
         hits = ranking.hits
@@ -203,7 +203,7 @@ class ArchiveSearch:
         return self.cached(("issue", issue_id), lambda: self._issue_item(issue_id))
 
     def _issue_item(self, issue_id: str) -> Item | None:
-        with self.runtime.db.begin() as conn:
+        with self.runtime.db.read() as conn:
             docs = search_index.docs_of_issue(conn, issue_id)
         if not docs:
             return None
@@ -215,7 +215,7 @@ class ArchiveSearch:
         """Return the newest issue as an item, or None when the archive is empty."""
 
         def newest() -> str | None:
-            with self.runtime.db.begin() as conn:
+            with self.runtime.db.read() as conn:
                 return search_index.latest_issue_id(conn)
 
         issue_id = self.cached(("latest",), newest)
@@ -225,7 +225,7 @@ class ArchiveSearch:
         """Return the ids of the issues just before and just after ``date``."""
 
         def find() -> tuple[str | None, str | None]:
-            with self.runtime.db.begin() as conn:
+            with self.runtime.db.read() as conn:
                 return search_index.neighbour_issue_ids(conn, date.isoformat())
 
         return self.cached(("neighbours", date), find)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 # migrations, and every module that declares tables (so the metadata it compares is whole).
 from . import (  # noqa: F401
@@ -34,6 +37,18 @@ logger = logging.getLogger(__name__)
 #: SQLite gives its -wal and -shm files the database file's mode.
 FILE_MODE = 0o600
 
+#: Seconds a pooled PostgreSQL connection may sit unused before its checkout pings the server.
+#: A connection handed back and forth under load is not pinged (that round trip was one in
+#: four of a signed URL's binding): one the server closed meanwhile (a restart) has its
+#: socket readable, and is pinged then too.
+PING_IDLE_SECONDS = 10.0
+
+#: PostgreSQL connections a process keeps open (as many again may be opened for a moment).
+#: A request's thread holds two at most (a search and its article links): ``wxbot serve``'s
+#: eight threads and the message log's writer need 17, beyond SQLAlchemy's default of 15,
+#: after which a thread would wait for another's connection.
+POOL_SIZE = 10
+
 
 class Database:
     """Hold the engine and hand out transactions."""
@@ -47,6 +62,21 @@ class Database:
     def begin(self) -> Iterator[Connection]:
         """Open a transaction for reading, or for writing that starts with a write."""
         with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Open a connection for reads only: a transaction on SQLite, none on PostgreSQL.
+
+        PostgreSQL's READ COMMITTED takes a snapshot per statement inside a transaction as
+        well, so its reads see the same without one; BEGIN and COMMIT would be two more
+        round trips each time. On SQLite the transaction gives the reads one snapshot.
+        """
+        if self.is_sqlite:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             yield conn
 
     @contextmanager
@@ -80,7 +110,11 @@ class Database:
 
 def _make_engine(url: str, is_sqlite: bool) -> Engine:
     if not is_sqlite:
-        return create_engine(url, pool_pre_ping=True, future=True, hide_parameters=True)
+        engine = create_engine(
+            url, future=True, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE
+        )
+        _ping_when_idle(engine)
+        return engine
     database = make_url(url).database  # its folder exists: wxbot.runtime checked or made it
     kwargs: dict[str, Any] = {
         "connect_args": {"timeout": 30, "check_same_thread": False},
@@ -112,6 +146,41 @@ def _make_engine(url: str, is_sqlite: bool) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout when it sat unused or the server wrote to it.
+
+    What ``pool_pre_ping`` does, without a round trip for every checkout: the pool replaces
+    a connection that fails the ping.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None:  # just connected
+            return
+        if time.monotonic() - idle_since < PING_IDLE_SECONDS and not _readable(dbapi_conn):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            raise DisconnectionError(
+                f"pooled connection failed its ping: {type(exc).__name__}"
+            ) from exc
+
+
+def _readable(dbapi_conn: Any) -> bool:
+    """Return whether an idle connection's socket has data: the server closed or said something."""
+    try:
+        ready, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(ready)
 
 
 def _create_private(path: Path) -> None:
