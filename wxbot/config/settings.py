@@ -20,6 +20,7 @@ from .account import ServerSection, StorageSection, WechatSection
 from .articles import BrandSection, CoverSection, PublishSection, RenderSection
 from .sandbox import SandboxSettings
 from .service import CallbackSection, ScheduleSection, SearchSection
+from .stats import StatsSection
 
 ENV_PREFIX = "WXBOT_"
 ENV_DELIMITER = "__"
@@ -41,6 +42,7 @@ class Settings(BaseModel):
     schedule: ScheduleSection = ScheduleSection()
     callback: CallbackSection = CallbackSection()
     search: SearchSection = SearchSection()
+    stats: StatsSection = StatsSection()
 
     @cached_property
     def digest(self) -> str:

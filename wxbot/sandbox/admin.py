@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from . import datacube
 from .account import Account
 
 bp = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox")
@@ -103,3 +104,18 @@ def followers() -> Response | tuple[Response, int]:
         state = account.state
         tags = {str(k): v for k, v in state.tags.items()}
         return jsonify({"followers": len(state.followers), "tags": tags})
+
+
+@bp.post("/history")
+def history() -> Response | tuple[Response, int]:
+    """Seed past sends for the data cube: ``{"followers": 1200, "sends": [{"date", "titles"}]}``."""
+    data = _body()
+    if not isinstance(data, dict) or not isinstance(data.get("sends", []), list):
+        return _bad('expected {"followers": n, "sends": [{"date": ..., "titles": [...]}]}')
+    account = _account()
+    try:
+        followers = int(data.get("followers", len(account.state.followers)))
+        made = datacube.seed_history(account, followers, data.get("sends", []))
+    except (KeyError, TypeError, ValueError) as exc:
+        return _bad(f"bad history: {exc}")
+    return jsonify({"msg_data_ids": made, "followers": len(account.state.followers)})

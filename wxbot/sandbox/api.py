@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import drafts, mass, material, publish, tokens
+from . import datacube, drafts, mass, material, publish, tokens
 from .protocol import ApiError, Call, Reply
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "message/mass/preview": Endpoint("POST", mass.preview),
     "message/mass/get": Endpoint("POST", mass.get_status),
     "message/mass/delete": Endpoint("POST", mass.delete),
+    "datacube/getarticlesummary": Endpoint("POST", datacube.get_article_summary),
+    "datacube/getarticletotal": Endpoint("POST", datacube.get_article_total),
+    "datacube/getusersummary": Endpoint("POST", datacube.get_user_summary),
+    "datacube/getusercumulate": Endpoint("POST", datacube.get_user_cumulate),
 }
 
 
