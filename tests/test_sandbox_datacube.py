@@ -1,4 +1,4 @@
-"""The sandbox's 数据统计 endpoints: documented fields, windows and errors, numbers from its sends."""
+"""The sandbox's 数据统计 endpoints: documented fields, windows, errors; numbers from its sends."""
 
 from __future__ import annotations
 
