@@ -1,0 +1,172 @@
+"""What an editor sees: ``wxbot stats`` per issue, topic and followers; the reads chart as a PNG."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner, Result
+from conftest import SAMPLES
+from PIL import Image
+
+from wxbot.archive import get_issue, ingest_paths
+from wxbot.cli import cli
+from wxbot.cli.context import CliEnv
+from wxbot.publishing import publish_issue
+from wxbot.rendering.titles import article_title
+from wxbot.runtime import Runtime
+from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
+from wxbot.stats import report
+from wxbot.stats.chart import reads_chart
+from wxbot.stats.collection import collect
+from wxbot.wechat import WeChatApi
+
+#: 10:00 China time on 2026-06-30; the sandbox holds a send a day from 2026-06-12 to 06-29.
+NOW = dt.datetime(2026, 6, 30, 2, 0, tzinfo=dt.UTC)
+DAYS = [dt.date(2026, 6, 12) + dt.timedelta(days=n) for n in range(18)]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class Clock:
+    """A clock the test moves; the sandbox and wxbot share it."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def config_for(app_config: dict[str, Any], sandbox: SandboxServer, clock: Clock) -> dict[str, Any]:
+    return app_config | {
+        "wechat": {
+            "appid": SANDBOX_APPID,
+            "secret": SANDBOX_SECRET,
+            "api_base_url": sandbox.base_url,
+            "retry_backoff": 0.01,
+        },
+        "publish": {"poll_interval": 0.02, "wait_timeout": 5.0},
+        "stats": {"look_back_days": len(DAYS)},
+        "clock": clock,
+    }
+
+
+@pytest.fixture
+def collected(
+    app_config: dict[str, Any],
+    sandbox_factory: Callable[..., SandboxServer],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+) -> Runtime:
+    """Return a runtime whose statistics hold 18 days of sandbox sends, the samples among them."""
+    sandbox = sandbox_factory(clock=Clock(NOW))
+    runtime = runtime_factory(config_for(app_config, sandbox, Clock(NOW)))
+    assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
+    titles = {
+        issue.date: article_title(issue, runtime.settings)
+        for issue in (get_issue(runtime, p.stem) for p in SAMPLES)
+    }
+    sends = [{"date": d.isoformat(), "titles": [titles.get(d, f"测试｜{d:%m-%d}")]} for d in DAYS]
+    requests.post(
+        f"{sandbox.base_url}/sandbox/history",
+        json={"followers": 800, "sends": sends},
+        timeout=10,
+    ).raise_for_status()
+    collect(runtime, WeChatApi(runtime))
+    return runtime
+
+
+def run_stats(runtime: Runtime, *args: str) -> Result:
+    result = CliRunner().invoke(cli, ["stats", *args], obj=CliEnv.over(runtime))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_stats_prints_each_issue_topics_and_followers(collected: Runtime) -> None:
+    output = run_stats(collected).output
+    built = report.build_report(collected)
+    issue = next(i for i in built.issues if i.issue_id == "2026-06-13")
+    line = next(line for line in output.splitlines() if line.startswith("2026-06-13"))
+    assert line.split()[:7] == [
+        "2026-06-13", "2026-06-13", str(issue.reads), str(issue.readers),
+        str(issue.from_send), f"{issue.from_send / 800:.1%}", str(issue.other_readers),
+    ]  # fmt: skip
+    assert article_title(get_issue(collected, "2026-06-13"), collected.settings) in line
+    # Sends the archive has no issue for are listed too, unmatched.
+    assert sum(line.startswith("- ") for line in output.splitlines()) == len(DAYS) - 2
+    topic = built.topics[0]
+    assert f"  {topic.topic}: {topic.reads} reads over {topic.issues} issue(s)" in output
+    followers = built.followers
+    assert f"→ {followers[-1].cumulate_user} (" in output and followers[-1].cumulate_user == 800
+
+
+def test_stats_for_one_issue_lists_its_days(collected: Runtime) -> None:
+    lines = run_stats(collected, "2026-06-25").output.splitlines()
+    assert lines[1].startswith("2026-06-25  2026-06-25")
+    days = [line.split()[0] for line in lines[2:]]
+    assert days == [f"2026-06-{n}" for n in range(25, 30)]  # read daily since the send
+
+
+def test_since_leaves_out_older_sends(collected: Runtime) -> None:
+    output = run_stats(collected, "--since", "2026-06-20").output
+    assert "2026-06-25" in output and "2026-06-13" not in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("2026-01-01",), "no statistics for issue 2026-01-01"),
+        (("--since", "June"), "Invalid value for '--since'"),
+    ],
+)
+def test_bad_input_is_one_clear_line(
+    collected: Runtime, args: tuple[str, ...], message: str
+) -> None:
+    result = CliRunner().invoke(cli, ["stats", *args], obj=CliEnv.over(collected))
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_plot_writes_a_png_of_the_asked_size(collected: Runtime, tmp_path: Any) -> None:
+    target = tmp_path / "reads.png"
+    assert f"chart written to {target}" in run_stats(collected, "--plot", str(target)).output
+    data = target.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.size == (1200, 600)
+
+
+def test_the_chart_takes_rows_and_returns_png_bytes(collected: Runtime) -> None:
+    rows = report.build_report(collected).daily
+    small = reads_chart(rows, collected.settings, width=640, height=320)
+    empty = reads_chart([], collected.settings, width=300, height=200)
+    with Image.open(io.BytesIO(small)) as image:
+        assert image.size == (640, 320) and image.format == "PNG"
+        # Lines in colour, not just axes: some pixels are neither grey nor white.
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16) or []
+        assert any(len(set(rgb)) > 1 for _, rgb in colours)
+    with Image.open(io.BytesIO(empty)) as image:
+        assert image.size == (300, 200)
+
+
+def test_an_issue_sent_by_wxbot_is_matched_by_its_msg_data_id(
+    app_config: dict[str, Any],
+    sandbox_factory: Callable[..., SandboxServer],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+) -> None:
+    # Sent a week after its date: too late for the title-and-date match, so only the send's
+    # msg_data_id can tie the numbers to the issue.
+    clock = Clock(dt.datetime(2026, 6, 20, 12, 0, tzinfo=dt.UTC))
+    sandbox = sandbox_factory(clock=clock, followers=50)
+    runtime = runtime_factory(config_for(app_config, sandbox, clock))
+    assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
+    assert publish_issue(runtime, "2026-06-13", "mass").status == "done"
+    clock.now = dt.datetime(2026, 6, 25, 2, 0, tzinfo=dt.UTC)
+    collect(runtime, WeChatApi(runtime))
+    (send,) = sandbox.state.mass_sends
+    assert send.status == "SEND_SUCCESS"
+    (issue,) = report.build_report(runtime).issues
+    assert (issue.issue_id, issue.msgids) == ("2026-06-13", [f"{send.msg_data_id}_1"])
+    assert issue.target_user == 50 and issue.sent == dt.date(2026, 6, 20)
