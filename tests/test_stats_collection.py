@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,10 +13,13 @@ import requests
 import sqlalchemy
 from conftest import SAMPLES
 
+from wxbot import config
 from wxbot.archive import get_issue, ingest_paths
+from wxbot.errors import ConfigError
 from wxbot.rendering.titles import article_title
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
+from wxbot.scheduling.worker import start_worker_thread
 from wxbot.stats import report
 from wxbot.stats.collection import DailyCollection, collect
 from wxbot.storage import reading_stats
@@ -212,3 +217,34 @@ def test_the_worker_collects_from_the_configured_hour(
     assert (daily.run_if_due() is not None) is collects
     assert daily.run_if_due() is None  # done for the day
     assert bool(asked_days(sandbox, "getarticlesummary")) is collects
+
+
+@pytest.mark.parametrize(
+    ("stats", "message"),
+    [
+        ({"collect_hour": 24}, "stats.collect_hour: Input should be less than or equal to 23"),
+        ({"look_back_days": 0}, "stats.look_back_days: must be at least 1"),
+        ({"look_back_days": 400}, "stats.look_back_days:"),
+        ({"collect_hours": 3}, "stats.collect_hours: unknown key"),
+    ],
+)
+def test_bad_stats_settings_are_named(stats: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        config.load(None, overrides={"stats": stats})
+
+
+def test_the_worker_loop_collects_the_month(month: tuple[Runtime, SandboxServer]) -> None:
+    runtime, sandbox = month
+    thread, stop = start_worker_thread(runtime)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with runtime.db.begin() as conn:
+                if LAST in reading_stats.collected_days(conn, "default", "followers", LAST):
+                    break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert asked_days(sandbox, "getarticlesummary") == [d.isoformat() for d in MONTH]
+    assert asked_days(sandbox, "getusercumulate")[-1] == "2026-07-08"  # the last 2 days

@@ -219,7 +219,8 @@ def build_report(
 ) -> StatsReport:
     """Read the stored statistics and match them to the archive."""
     start = since or dt.date(2014, 12, 1)  # the data cube holds nothing older
-    # Sends before ``since`` still need their later reads' rows to be left out, not misdated.
+    # Reach back far enough to know each article's send day, so a send just before ``since``
+    # read on later days is left out rather than dated by its first day read after ``since``.
     earliest = start - dt.timedelta(days=31)
     wechat_account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:

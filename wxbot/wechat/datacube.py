@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .client import JSON_HEADERS, WeChatApi, _answer
+from .client import JSON_HEADERS, WeChatApi
 from .errors import WeChatNetworkError
 
 #: "最大时间跨度": days one call may cover.
@@ -132,13 +132,12 @@ def _list(api: WeChatApi, name: str, begin: dt.date, end: dt.date) -> list[dict[
     body = {"begin_date": begin.isoformat(), "end_date": end.isoformat()}
     answer = api.call(
         path,
-        lambda c: _answer(
-            path,
-            c.post(name, data=body, headers=JSON_HEADERS, api_base_url=f"{api.base_url}/datacube/"),
+        lambda c: c.post(
+            name, data=body, headers=JSON_HEADERS, api_base_url=f"{api.base_url}/datacube/"
         ),
         idempotent=True,
     )
-    rows = answer.get("list")
+    rows = answer.get("list") if isinstance(answer, dict) else None
     if not isinstance(rows, list):
         raise WeChatNetworkError(path, "the answer carried no list")
     return [row for row in rows if isinstance(row, dict)]
