@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -148,7 +147,6 @@ class DailyCollection:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._lock = threading.Lock()
         self._next_try: dt.datetime | None = None
 
     def run_if_due(self) -> Collected | None:
@@ -165,9 +163,8 @@ class DailyCollection:
         with self.runtime.db.begin() as conn:
             if last in store.collected_days(conn, store.DEFAULT_ACCOUNT, FOLLOWERS, last):
                 return None
-        with self._lock:
-            try:
-                return collect(self.runtime, WeChatApi(self.runtime))
-            except Exception:
-                self._next_try = now + RETRY_AFTER
-                raise
+        try:
+            return collect(self.runtime, WeChatApi(self.runtime))
+        except Exception:
+            self._next_try = now + RETRY_AFTER
+            raise

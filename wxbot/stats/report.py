@@ -202,10 +202,12 @@ def _topics(chosen: Sequence[IssueReads], issues: Sequence[IssueFacts]) -> list[
     return sorted(result, key=lambda t: (-t.reads, t.topic))
 
 
-def issue_facts(runtime: Runtime) -> list[IssueFacts]:
-    """Return every archived issue's date, WeChat title and topics."""
+def issue_facts(runtime: Runtime, since: dt.date) -> list[IssueFacts]:
+    """Return the date, WeChat title and topics of every archived issue from ``since`` on."""
     facts = []
     for row in archive.list_issues(runtime):
+        if row.id < since.isoformat():  # ids are YYYY-MM-DD
+            continue
         issue = archive.get_issue(runtime, row.id)
         topics = tuple(dict.fromkeys(t for s in issue.sections if (t := heading_topic(s.heading))))
         facts.append(
@@ -228,4 +230,11 @@ def build_report(
         reads = store.article_reads_since(conn, account, earliest)
         followers = store.follower_days_since(conn, account, start)
         by_msg_data_id = store.issues_by_msg_data_id(conn, wechat_account)
-    return assemble(totals, reads, followers, by_msg_data_id, issue_facts(runtime), since)
+    return assemble(
+        totals,
+        reads,
+        followers,
+        by_msg_data_id,
+        issue_facts(runtime, earliest - dt.timedelta(days=TITLE_MATCH_DAYS)),
+        since,
+    )
