@@ -23,6 +23,7 @@ from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.stats import report
 from wxbot.stats.chart import reads_chart
 from wxbot.stats.collection import collect
+from wxbot.storage import reading_stats
 from wxbot.wechat import WeChatApi
 
 #: 10:00 China time on 2026-06-30; the sandbox holds a send a day from 2026-06-12 to 06-29.
@@ -170,3 +171,56 @@ def test_an_issue_sent_by_wxbot_is_matched_by_its_msg_data_id(
     (issue,) = report.build_report(runtime).issues
     assert (issue.issue_id, issue.msgids) == ("2026-06-13", [f"{send.msg_data_id}_1"])
     assert issue.target_user == 50 and issue.sent == dt.date(2026, 6, 20)
+
+
+ISSUES = [
+    report.IssueFacts("2026-06-13", dt.date(2026, 6, 13), "六月十三", ("数据要素", "人工智能")),
+    report.IssueFacts("2026-06-25", dt.date(2026, 6, 25), "六月廿五", ("人工智能",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("msgid", "title", "sent", "issue"),
+    [
+        ("5001_1", "六月十三", dt.date(2026, 6, 13), "2026-06-13"),  # title, same day
+        ("5001_1", "六月十三", dt.date(2026, 6, 15), "2026-06-13"),  # two days later
+        ("5001_1", "六月十三", dt.date(2026, 6, 16), None),  # too late for the title
+        ("5001_1", "六月十三", dt.date(2026, 6, 12), None),  # before the issue
+        ("5001_1", "别的标题", dt.date(2026, 6, 13), None),
+        ("7007_2", "别的标题", dt.date(2026, 7, 30), "2026-06-25"),  # wxbot's send, any title
+    ],
+)
+def test_articles_are_matched_by_msg_data_id_else_title_and_date(
+    msgid: str, title: str, sent: dt.date, issue: str | None
+) -> None:
+    assert report.match_issue(msgid, title, sent, {"7007": "2026-06-25"}, ISSUES) == issue
+
+
+def test_topics_sum_their_issues_reads_by_week(collected: Runtime) -> None:
+    def total(msgid: str, sent: dt.date, title: str, reads: int) -> reading_stats.ArticleTotalRow:
+        numbers = dict.fromkeys(reading_stats.READ_COLUMNS, 0) | {"int_page_read_count": reads}
+        return reading_stats.ArticleTotalRow(sent, sent, msgid, title, 100, 0, numbers)
+
+    totals = [
+        total("1_1", dt.date(2026, 6, 13), "六月十三", 50),  # a Saturday: week of 06-08
+        total("2_1", dt.date(2026, 6, 25), "六月廿五", 70),  # week of 06-22
+        total("3_1", dt.date(2026, 6, 26), "无关", 999),  # matches no issue: no topic
+    ]
+    built = report.assemble(totals, [], [], {}, ISSUES)
+    assert [(t.topic, t.issues, t.reads, t.by_week) for t in built.topics] == [
+        ("人工智能", 2, 120, {dt.date(2026, 6, 8): 50, dt.date(2026, 6, 22): 70}),
+        ("数据要素", 1, 50, {dt.date(2026, 6, 8): 50}),
+    ]
+
+
+def test_topics_are_the_configured_keywords_with_their_synonyms(collected: Runtime) -> None:
+    settings = collected.settings.updated(
+        {"search": {"popular_keywords": ["人工智能", "低空经济"], "synonyms": [["AI", "人工智能"]]}}
+    )
+    words = report.topic_words(settings)
+    assert words == {"人工智能": ("人工智能", "AI"), "低空经济": ("低空经济",)}
+    issue = get_issue(collected, "2026-06-13")
+    found = report.issue_topics(issue, words)
+    text = " ".join(s.heading + "".join(s.paragraphs) for s in issue.sections)
+    assert found == tuple(t for t in words if any(w.lower() in text.lower() for w in words[t]))
+    assert "人工智能" in found  # the sample speaks of "AI 资产"

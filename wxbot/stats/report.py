@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import archive
+from ..config import Settings
+from ..model import Issue
 from ..rendering.titles import article_title, heading_topic
 from ..runtime import Runtime
 from ..storage import reading_stats as store
@@ -71,7 +73,7 @@ class IssueReads:
 
 @dataclass(frozen=True)
 class TopicReads:
-    """Reads of the issues carrying a topic (a section heading's first clause), per week."""
+    """Reads of the issues whose sections are about a topic (see :func:`topic_words`), per week."""
 
     topic: str
     issues: int
@@ -202,14 +204,37 @@ def _topics(chosen: Sequence[IssueReads], issues: Sequence[IssueFacts]) -> list[
     return sorted(result, key=lambda t: (-t.reads, t.topic))
 
 
+def topic_words(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """Return the topics followed over time, each with the words that name it.
+
+    The topics are ``[cover] keywords``, else ``[search] popular_keywords``; a topic is also
+    named by the words ``[search] synonyms`` groups with it (人工智能 and AI).
+    """
+    keywords = [k.strip() for k in settings.cover.keywords or settings.search.popular_keywords]
+    words = {}
+    for keyword in filter(None, keywords):
+        group = [g for g in settings.search.synonyms if keyword in g]
+        words[keyword] = tuple(dict.fromkeys([keyword, *(w for g in group for w in g)]))
+    return words
+
+
+def issue_topics(issue: Issue, words: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """Return the topics an issue's sections are about (their headings' topics when none set)."""
+    if not words:
+        return tuple(dict.fromkeys(t for s in issue.sections if (t := heading_topic(s.heading))))
+    text = "\n".join(f"{s.heading}\n" + "\n".join(s.paragraphs) for s in issue.sections).lower()
+    return tuple(t for t, names in words.items() if any(n.lower() in text for n in names))
+
+
 def issue_facts(runtime: Runtime, since: dt.date) -> list[IssueFacts]:
     """Return the date, WeChat title and topics of every archived issue from ``since`` on."""
     facts = []
+    words = topic_words(runtime.settings)
     for row in archive.list_issues(runtime):
         if row.id < since.isoformat():  # ids are YYYY-MM-DD
             continue
         issue = archive.get_issue(runtime, row.id)
-        topics = tuple(dict.fromkeys(t for s in issue.sections if (t := heading_topic(s.heading))))
+        topics = issue_topics(issue, words)
         facts.append(
             IssueFacts(issue.id, issue.date, article_title(issue, runtime.settings), topics)
         )
