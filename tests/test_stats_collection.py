@@ -248,3 +248,27 @@ def test_the_worker_loop_collects_the_month(month: tuple[Runtime, SandboxServer]
         thread.join(10)
     assert asked_days(sandbox, "getarticlesummary") == [d.isoformat() for d in MONTH]
     assert asked_days(sandbox, "getusercumulate")[-1] == "2026-07-08"  # the last 2 days
+
+
+def test_one_of_several_workers_collects_and_a_failure_frees_the_day(
+    month: tuple[Runtime, SandboxServer],
+) -> None:
+    runtime, sandbox = month
+    first, second = DailyCollection(runtime), DailyCollection(runtime)
+    sandbox.faults.inject("datacube/getarticlesummary", errcode=45009, skip=2)
+    with pytest.raises(WeChatError):
+        first.run_if_due()
+    assert first.run_if_due() is None  # it waits an hour before trying again
+    collected = second.run_if_due()  # the day was given back: another worker takes it
+    assert collected is not None and collected.days["articles"] == MONTH[2:]
+    assert first.run_if_due() is None and DailyCollection(runtime).run_if_due() is None
+    assert asked_days(sandbox, "getarticlesummary").count(MONTH[-1].isoformat()) == 1
+
+
+def test_a_worker_leaves_a_day_another_has_taken(month: tuple[Runtime, SandboxServer]) -> None:
+    runtime, sandbox = month
+    with runtime.db.begin() as conn:  # another worker is collecting the day
+        assert reading_stats.claim_run(conn, "default", LAST, NOW)
+        assert not reading_stats.claim_run(conn, "default", LAST, NOW)
+    assert DailyCollection(runtime).run_if_due() is None
+    assert asked_days(sandbox, "getarticlesummary") == []

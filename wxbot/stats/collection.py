@@ -160,11 +160,17 @@ class DailyCollection:
         if self._next_try is not None and now < self._next_try:
             return None
         last = last_complete_day(now)
+        account = store.DEFAULT_ACCOUNT
         with self.runtime.db.begin() as conn:
-            if last in store.collected_days(conn, store.DEFAULT_ACCOUNT, FOLLOWERS, last):
+            if last in store.collected_days(conn, account, FOLLOWERS, last):
+                return None
+            # Every web worker runs the loop (``[schedule] in_process``): one collects.
+            if not store.claim_run(conn, account, last, now):
                 return None
         try:
-            return collect(self.runtime, WeChatApi(self.runtime))
+            return collect(self.runtime, WeChatApi(self.runtime), account=account)
         except Exception:
             self._next_try = now + RETRY_AFTER
+            with self.runtime.db.begin() as conn:
+                store.release_run(conn, account, last)
             raise

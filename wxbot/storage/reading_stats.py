@@ -26,6 +26,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .publications import mass_sends
 from .schema import UtcDateTime, metadata
@@ -146,21 +147,36 @@ def collected_days(conn: Connection, account: str, kind: str, since: dt.date) ->
 
 def mark_collected(
     conn: Connection, account: str, kind: str, days: Iterable[dt.date], now: dt.datetime
-) -> None:
-    """Remember that ``days`` of ``kind`` are collected for good."""
+) -> int:
+    """Remember that ``days`` of ``kind`` are collected for good; return how many were new."""
+    values = [
+        {"account": account, "kind": kind, "ref_date": d.isoformat(), "collected_at": now}
+        for d in days
+    ]
+    if not values:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(stats_collected).on_conflict_do_nothing()
+    return sum(conn.execute(statement, [v]).rowcount for v in values)
+
+
+#: The kind of mark a worker takes for the day it collects, so that only one worker does.
+RUN = "run"
+
+
+def claim_run(conn: Connection, account: str, day: dt.date, now: dt.datetime) -> bool:
+    """Take the day's collection for this worker; False when another worker has it."""
+    return mark_collected(conn, account, RUN, [day], now) == 1
+
+
+def release_run(conn: Connection, account: str, day: dt.date) -> None:
+    """Give the day's collection back after a failure, for a later try."""
     c = stats_collected.c
-    for day in days:
-        done = conn.execute(
-            select(c.ref_date).where(
-                c.account == account, c.kind == kind, c.ref_date == day.isoformat()
-            )
-        ).first()
-        if done is None:
-            conn.execute(
-                insert(stats_collected).values(
-                    account=account, kind=kind, ref_date=day.isoformat(), collected_at=now
-                )
-            )
+    conn.execute(
+        delete(stats_collected).where(
+            c.account == account, c.kind == RUN, c.ref_date == day.isoformat()
+        )
+    )
 
 
 def replace_article_reads(
