@@ -156,8 +156,13 @@ def mark_collected(
     if not values:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(stats_collected).on_conflict_do_nothing()
-    return sum(conn.execute(statement, [v]).rowcount for v in values)
+    # RETURNING says whether a row went in (psycopg's rowcount is -1 here).
+    statement = (
+        dialect.insert(stats_collected)
+        .on_conflict_do_nothing()
+        .returning(stats_collected.c.ref_date)
+    )
+    return sum(conn.execute(statement.values(**v)).first() is not None for v in values)
 
 
 #: The kind of mark a worker takes for the day it collects, so that only one worker does.
