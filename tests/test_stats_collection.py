@@ -43,7 +43,7 @@ def stats_config(
             "api_base_url": sandbox.base_url,
             "retry_backoff": 0.01,
         },
-        "stats": {"look_back_days": 30} | stats,
+        "stats": {"look_back_days": 30, "enabled": True} | stats,
         "clock": lambda: NOW,
     }
 

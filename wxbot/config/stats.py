@@ -10,7 +10,11 @@ from .fields import Section
 class StatsSection(Section):
     """``[stats]``: the daily collection from WeChat's data cube (数据统计)."""
 
-    enabled: bool = Field(True, description="Let the worker collect reading statistics once a day.")
+    enabled: bool = Field(
+        False,
+        description="Let the worker collect reading statistics once a day (off by default: "
+        "on SQLite its writes compete with the sends' for the one write lock).",
+    )
     collect_hour: int = Field(
         9,
         ge=0,

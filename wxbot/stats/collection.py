@@ -91,7 +91,7 @@ def _articles(runtime: Runtime, api: WeChatApi, account: str, day: dt.date) -> N
         {"msgid": a.msgid, "title": a.title, **a.numbers}
         for a in datacube.article_summary(api, day)
     ]
-    with runtime.db.begin() as conn:
+    with runtime.db.begin_write() as conn:
         store.replace_article_reads(conn, account, day, rows)
         store.mark_collected(conn, account, ARTICLES, [day], runtime.now())
 
@@ -110,7 +110,7 @@ def _totals(
         }
         for t in datacube.article_total(api, day)
     ]
-    with runtime.db.begin() as conn:
+    with runtime.db.begin_write() as conn:
         store.replace_article_totals(conn, account, day, rows)
         if complete:
             store.mark_collected(conn, account, TOTALS, [day], runtime.now())
@@ -121,7 +121,7 @@ def _followers(runtime: Runtime, api: WeChatApi, account: str, days: list[dt.dat
         store.FollowerRow(d.ref_date, d.new_user, d.cancel_user, d.cumulate_user)
         for d in datacube.follower_days(api, days[0], days[-1])
     ]
-    with runtime.db.begin() as conn:
+    with runtime.db.begin_write() as conn:
         store.replace_follower_days(conn, account, rows)
         store.mark_collected(conn, account, FOLLOWERS, days, runtime.now())
 
@@ -161,7 +161,7 @@ class DailyCollection:
             return None
         last = last_complete_day(now)
         account = store.DEFAULT_ACCOUNT
-        with self.runtime.db.begin() as conn:
+        with self.runtime.db.begin_write() as conn:
             if last in store.collected_days(conn, account, FOLLOWERS, last):
                 return None
             # Every web worker runs the loop (``[schedule] in_process``): one collects.
@@ -171,6 +171,6 @@ class DailyCollection:
             return collect(self.runtime, WeChatApi(self.runtime), account=account)
         except Exception:
             self._next_try = now + RETRY_AFTER
-            with self.runtime.db.begin() as conn:
+            with self.runtime.db.begin_write() as conn:
                 store.release_run(conn, account, last)
             raise
