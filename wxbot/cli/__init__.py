@@ -6,7 +6,19 @@ import logging
 
 import click
 
-from . import archive, db, demo, menu, publish, render, sandbox, schedule, search, service
+from . import (
+    archive,
+    db,
+    demo,
+    menu,
+    publish,
+    render,
+    sandbox,
+    schedule,
+    search,
+    service,
+    stats,
+)
 from .context import CliEnv, pass_env
 
 __all__ = ["CliEnv", "cli", "pass_env"]
@@ -30,6 +42,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
         ctx.call_on_close(ctx.obj.close)
 
 
-for _module in (archive, demo, service, sandbox, render, publish, schedule, search, db, menu):
+_MODULES = (archive, demo, service, sandbox, render, publish, schedule, search, db, menu, stats)
+for _module in _MODULES:
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -26,6 +26,7 @@ from .fields import AES_KEY_CHARS, Seconds, Section
 from .sandbox import SandboxSettings
 from .service import CallbackSection, ScheduleSection, SearchSection
 from .settings import ENV_DELIMITER, ENV_PREFIX, Settings, describe, keys, load, sections
+from .stats import StatsSection
 
 __all__ = [
     "AES_KEY_CHARS",
@@ -45,6 +46,7 @@ __all__ = [
     "Seconds",
     "ServerSection",
     "Settings",
+    "StatsSection",
     "StorageSection",
     "WechatSection",
     "describe",

@@ -21,6 +21,7 @@ from .articles import BrandSection, CoverSection, PublishSection, RenderSection
 from .menu import MenuSection
 from .sandbox import SandboxSettings
 from .service import CallbackSection, ScheduleSection, SearchSection
+from .stats import StatsSection
 
 ENV_PREFIX = "WXBOT_"
 ENV_DELIMITER = "__"
@@ -43,6 +44,7 @@ class Settings(BaseModel):
     callback: CallbackSection = CallbackSection()
     search: SearchSection = SearchSection()
     menu: MenuSection = MenuSection()
+    stats: StatsSection = StatsSection()
 
     @cached_property
     def digest(self) -> str:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import mass, publish
+from . import datacube, mass, publish
 from .events import EventDispatcher
 from .faults import Faults
 from .originality import Original
@@ -97,6 +97,7 @@ class Account:
         """Return the JSON-able state summary served at ``GET /sandbox/state``."""
         with self.lock:
             data = self.state.snapshot(self.now())
+            data["datacube"] = datacube.expected(self)
         s = self.settings
         data["account"] = {
             "appid": s.appid,

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import follower_messages
+from . import datacube, follower_messages
 from .account import Account
 from .state import custom_message_view
 
@@ -146,3 +146,18 @@ def custom_messages() -> Response:
             if touser is None or m.touser == touser
         ]
     return jsonify({"messages": sent})
+
+
+@bp.post("/history")
+def history() -> Response | tuple[Response, int]:
+    """Seed past sends for the data cube: ``{"followers": 1200, "sends": [{"date", "titles"}]}``."""
+    data = _body()
+    if not isinstance(data, dict) or not isinstance(data.get("sends", []), list):
+        return _bad('expected {"followers": n, "sends": [{"date": ..., "titles": [...]}]}')
+    account = _account()
+    try:
+        followers = int(data.get("followers", len(account.state.followers)))
+        made = datacube.seed_history(account, followers, data.get("sends", []))
+    except (KeyError, TypeError, ValueError) as exc:
+        return _bad(f"bad history: {exc}")
+    return jsonify({"msg_data_ids": made, "followers": len(account.state.followers)})

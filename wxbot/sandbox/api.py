@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import custom_messages, drafts, mass, material, menus, publish, tokens
+from . import custom_messages, datacube, drafts, mass, material, menus, publish, tokens
 from .protocol import ApiError, Call, Reply
 
 if TYPE_CHECKING:
@@ -46,6 +46,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "menu/create": Endpoint("POST", menus.create_menu),
     "get_current_selfmenu_info": Endpoint("GET", menus.get_current_selfmenu_info),
     "menu/delete": Endpoint("GET", menus.delete_menu),
+    "datacube/getarticlesummary": Endpoint("POST", datacube.get_article_summary),
+    "datacube/getarticletotal": Endpoint("POST", datacube.get_article_total),
+    "datacube/getusersummary": Endpoint("POST", datacube.get_user_summary),
+    "datacube/getusercumulate": Endpoint("POST", datacube.get_user_cumulate),
 }
 
 

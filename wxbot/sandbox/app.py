@@ -41,7 +41,12 @@ def create_sandbox_app(
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(chat.bp)
-    app.add_url_rule("/cgi-bin/<path:name>", "cgi_bin", _cgi_bin(account), methods=["GET", "POST"])
+    cgi_bin = _cgi_bin(account)
+    app.add_url_rule("/cgi-bin/<path:name>", "cgi_bin", cgi_bin, methods=["GET", "POST"])
+    # 数据统计 lives at https://api.weixin.qq.com/datacube/<name>, outside /cgi-bin.
+    app.add_url_rule(
+        "/datacube/<name>", "datacube", lambda name: cgi_bin(f"datacube/{name}"), methods=["POST"]
+    )
     return app
 
 
@@ -119,7 +124,7 @@ def _record(account: Account, call: Call, errcode: int | None, fault: str = "") 
     account.log.record(
         at=account.now(),
         method=call.method,
-        path=f"/cgi-bin/{call.name}",
+        path=f"/{call.name}" if call.name.startswith("datacube/") else f"/cgi-bin/{call.name}",
         query=call.query,
         summary=summarize(call.body, call.files),
         errcode=errcode,

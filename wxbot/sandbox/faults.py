@@ -37,6 +37,9 @@ class Fault:
     publish_status: int | None = None
     fail_idx: list[int] = field(default_factory=list)
     mass_status: str | None = None
+    #: Matching calls to let through before the fault fires: ``skip=14`` hits the 15th call
+    #: (the 15th day a collection asks the data cube for).
+    skip: int = 0
 
     def __post_init__(self) -> None:
         self.path = normalize_path(self.path)
@@ -44,6 +47,8 @@ class Fault:
             raise ValueError(f"when must be before or after, not {self.when!r}")
         if self.times < 1:
             raise ValueError("times must be at least 1")
+        if self.skip < 0:
+            raise ValueError("skip must not be negative")
         if self.delay < 0:
             raise ValueError("delay must not be negative")
         if self.publish_status is not None and self.publish_status not in limits.PUBLISH_STATUSES:
@@ -91,11 +96,19 @@ class Faults:
         drop: bool = False,
         when: str = "before",
         times: int = 1,
+        skip: int = 0,
     ) -> Fault:
-        """Make the next ``times`` calls to ``path`` fail, wait ``delay`` s, or drop the socket."""
+        """Make the next ``times`` calls to ``path`` (after ``skip``) fail, wait, or drop."""
         return self.add(
             Fault(
-                path, when=when, errcode=errcode, errmsg=errmsg, delay=delay, drop=drop, times=times
+                path,
+                when=when,
+                errcode=errcode,
+                errmsg=errmsg,
+                delay=delay,
+                drop=drop,
+                times=times,
+                skip=skip,
             )
         )
 
@@ -147,6 +160,9 @@ class Faults:
         with self._lock:
             for fault in self._faults:
                 if wanted(fault):
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times == 0:
                         self._faults.remove(fault)

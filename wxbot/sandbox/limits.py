@@ -193,6 +193,9 @@ ERRMSG: dict[int, str] = {
     45166: "invalid content",
     47001: "data format error",
     48001: "api unauthorized",
+    # 数据统计 (see :mod:`.datacube`): 日期格式错误, 日期范围错误.
+    61500: "date format error",
+    61501: "date range error",
     53402: "cover crop failed",
     53600: "Article ID invalid",
 }

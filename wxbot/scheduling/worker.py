@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ..runtime import Runtime
 from ..states import JobState
+from ..stats.collection import DailyCollection
 from ..storage import jobs as job_store
 from .model import StepReport
 from .runner import Checkpoint, run_due_jobs, worker_name
@@ -34,6 +35,7 @@ def run_worker(
     worker = worker or worker_name()
     interval = runtime.settings.schedule.poll_interval
     logger.info("scheduler %s started (looking every %gs)", worker, interval)
+    statistics = DailyCollection(runtime)
     while not stop_event.is_set():
         wait = interval
         try:
@@ -45,6 +47,10 @@ def run_worker(
                 wait = min(interval, max(until, MIN_WAIT))
         except Exception:
             logger.exception("scheduler step failed; trying again in %gs", interval)
+        try:  # after the sends, and never in their way
+            statistics.run_if_due()
+        except Exception:
+            logger.exception("reading statistics not collected; trying again in an hour")
         stop_event.wait(wait)
     logger.info("scheduler %s stopped", worker)
 

@@ -27,6 +27,7 @@ from . import (  # noqa: F401
     migrations,
     publications,
     publish_runs,
+    reading_stats,
     search_index,
     wechat_tokens,
 )

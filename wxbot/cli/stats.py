@@ -1,0 +1,100 @@
+"""``wxbot stats``: what readers did with each issue, per topic, and how the followers grew."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..stats import report as stats_report
+from .context import CliEnv, pass_env
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+@click.command()
+@click.argument("issue_id", metavar="[ISSUE]", required=False)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only sends and follower days from this date (YYYY-MM-DD) on.",
+)
+@click.option("--collect", is_flag=True, help="Fetch the missing days from WeChat first.")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw reads per issue over time as a PNG to this file.",
+)
+@pass_env
+def stats(
+    env: CliEnv,
+    issue_id: str | None,
+    since: dt.datetime | None,
+    collect: bool,
+    plot_path: Path | None,
+) -> None:
+    """Print reads, readers, shares and favourites per issue, per topic, and follower growth."""
+    runtime = env.runtime
+    if collect:
+        from ..stats.collection import collect as collect_days
+        from ..wechat import WeChatApi
+
+        click.echo(collect_days(runtime, WeChatApi(runtime)).describe())
+    result = stats_report.build_report(runtime, since=since.date() if since else None)
+    issues = result.issues
+    if issue_id is not None:
+        issues = [i for i in issues if i.issue_id == issue_id]
+        if not issues:
+            raise click.ClickException(f"no statistics for issue {issue_id} (collected yet?)")
+    click.echo(
+        f"{'issue':<12}{'sent':<12}{'reads':>8}{'readers':>9}{'from send':>11}"
+        f"{'read-through':>14}{'other':>7}{'shares':>8}{'favs':>6}  title"
+    )
+    for i in issues:
+        click.echo(
+            f"{i.issue_id or '-':<12}{i.sent.isoformat():<12}{i.reads:>8}{i.readers:>9}"
+            f"{i.from_send:>11}{_percent(i.read_through):>14}{i.other_readers:>7}"
+            f"{i.shares:>8}{i.favourites:>6}  {i.title}"
+        )
+    if issue_id is not None:
+        for row in result.daily:
+            if row.label == issue_id:
+                click.echo(f"  {row.day.isoformat()}  {row.reads} reads")
+    else:
+        _print_topics(result.topics)
+        _print_followers(result.followers)
+    if plot_path is not None:
+        from ..stats.chart import reads_chart
+
+        daily = [r for r in result.daily if issue_id is None or r.label == issue_id]
+        plot_path.write_bytes(reads_chart(daily, runtime.settings))
+        click.echo(f"chart written to {plot_path}")
+
+
+def _print_topics(topics: list[stats_report.TopicReads]) -> None:
+    if not topics:
+        return
+    click.echo("\ntopics (reads by week, from Monday):")
+    for t in topics:
+        weeks = ", ".join(f"{w:%m-%d} {n}" for w, n in t.by_week.items())
+        click.echo(f"  {t.topic}: {t.reads} reads over {t.issues} issue(s) — {weeks}")
+
+
+def _print_followers(days: list[stats_report.store.FollowerRow]) -> None:
+    if not days:
+        return
+    new = sum(d.new_user for d in days)
+    lost = sum(d.cancel_user for d in days)
+    first, last = days[0], days[-1]
+    start = first.cumulate_user - first.new_user + first.cancel_user
+    click.echo(
+        f"\nfollowers {first.ref_date} – {last.ref_date}: {start} → {last.cumulate_user} "
+        f"({new - lost:+d}: {new} new, {lost} left)"
+    )
+
+
+COMMANDS = [stats]
