@@ -307,6 +307,7 @@ def seed_history(account: Account, followers: int, sends: list[dict[str, Any]]) 
             send = MassSend(
                 msg_id=state.number(),
                 msg_data_id=state.number(),
+                event_msg_id=state.number(),
                 media_id=state.new_id(),
                 clientmsgid=f"history-{day}-{len(state.mass_sends)}",
                 clientmsgid_given=True,
