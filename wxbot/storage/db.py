@@ -17,10 +17,13 @@ from sqlalchemy.engine import make_url
 from . import (  # noqa: F401
     callback_nonces,
     followers,
+    heartbeats,
     issue_links,
+    issue_overrides,
     issues,
     jobs,
     migrations,
+    pending_uploads,
     publications,
     publish_runs,
     search_index,

@@ -74,10 +74,17 @@ def _kept(kind: str, issue: Issue, render: Callable[[], T]) -> T:
     """Return ``kind`` of ``issue`` as rendered for these settings, rendering it if need be.
 
     The key names the issue's source (a re-ingest that changes it is another key), the
-    settings, and the path prefix the page's links are made under.
+    editor's overrides, the settings, and the path prefix the page's links are made under.
     """
     settings = get_runtime(current_app).settings
-    key = (kind, issue.id, issue.source.sha256, settings.digest, request.script_root)
+    key = (
+        kind,
+        issue.id,
+        issue.source.sha256,
+        issue.overrides,
+        settings.digest,
+        request.script_root,
+    )
     return _pages().get(key, render)
 
 
