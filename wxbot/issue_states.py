@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from .local_time import local_time
 from .runtime import Runtime
-from .scheduling.worker import last_heartbeat
 from .states import JobState
-from .storage import issue_board, wechat_tokens
+from .storage import heartbeats, issue_board, wechat_tokens
 from .storage import issues as issue_store
 from .wechat.client import account_key
 from .wechat.errors import explain
@@ -126,6 +125,7 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         upcoming = issue_board.next_scheduled(conn)
         failures = issue_board.recent_failures(conn, account, FAILURES_SHOWN)
         token = wechat_tokens.token_health(conn, account)
+        beat = heartbeats.latest_beat(conn)
     lines = [_line(runtime, row, board, now) for row in rows]
     next_send = None
     if upcoming is not None:
@@ -145,7 +145,7 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
             FailureLine(f.issue_id, f.what, local_time(f.at, tz), plain_error(f.why, f.errcode))
             for f in failures
         ],
-        health=health(runtime, token),
+        health=health(runtime, token, beat),
     )
 
 
@@ -206,7 +206,11 @@ def _send_counts(send: issue_board.MassSendRow) -> str:
     return f"{send.audience}: {send.sent_count:,} of {send.total_count or 0:,} sent{errors}"
 
 
-def health(runtime: Runtime, token: wechat_tokens.TokenHealth | None) -> Health:
+def health(
+    runtime: Runtime,
+    token: wechat_tokens.TokenHealth | None,
+    beat: heartbeats.Heartbeat | None,
+) -> Health:
     """Return whether wxbot can get an access token and whether a scheduler is alive.
 
     Reads only the database (the cached token, the last fetch error, the heartbeats): a page
@@ -233,7 +237,6 @@ def health(runtime: Runtime, token: wechat_tokens.TokenHealth | None) -> Health:
     else:
         token_ok = True
         token_text = "no valid token cached: the next call fetches one"
-    beat = last_heartbeat(runtime)
     limit = dt.timedelta(seconds=runtime.settings.schedule.poll_interval * MISSED_BEATS)
     if beat is None:
         scheduler_ok, scheduler_text = False, "no scheduler has run: start `wxbot worker`"
