@@ -68,9 +68,8 @@ def test_each_column_shows_where_its_issue_stands(
     board = dashboard(runtime)
     assert [line.issue_id for line in board.lines] == ["2026-06-25", "2026-06-13", "2020-01-01"]
     lines = {line.issue_id: line for line in board.lines}
-    assert lines["2026-06-13"].published_url == issue_links_for(runtime, ["2026-06-13"])[
-        "2026-06-13"
-    ]
+    (url,) = issue_links_for(runtime, ["2026-06-13"]).values()
+    assert lines["2026-06-13"].published_url == url
     assert lines["2026-06-13"].published.endswith("(Asia/Shanghai)")
     assert lines["2026-06-25"].draft == "version 1 (live)"
     assert lines["2026-06-25"].scheduled.endswith("(in 1 d 0 h)")
