@@ -50,6 +50,9 @@ class UploadCheck:
     stages: tuple[str, ...] = ()  # how far the issue it would replace has gone
     changes: list[SectionChange] = field(default_factory=list)
     token: str = ""
+    #: For a file that does not parse: the line, and what was expected there.
+    error_line: int = 0
+    error: str = ""
 
     @property
     def needs_confirmation(self) -> bool:
@@ -124,7 +127,8 @@ def receive_upload(runtime: Runtime, raw: bytes, filename: str, editor: str) -> 
     try:
         new = parse_bytes(raw, name)
     except IssueFormatError as exc:
-        return UploadCheck(name, IngestResult(Path(name), "rejected", message=str(exc)))
+        rejected = IngestResult(Path(name), "rejected", message=str(exc))
+        return UploadCheck(name, rejected, error_line=exc.line, error=exc.message)
     with runtime.db.begin() as conn:
         old = issue_store.load_issue(conn, new.id)
     digest = hashlib.sha256(raw).hexdigest()

@@ -10,12 +10,15 @@ publishing all see them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .archive import get_issue
+from .config import Settings
 from .errors import WxbotError
-from .model import IssueOverrides
+from .model import Issue, IssueOverrides
 from .platform_limits import FIELD_MAX_CHARS, field_characters
+from .rendering.digest import article_digest
+from .rendering.titles import article_author, article_title, cover_headline, key_topics
 from .runtime import Runtime
 from .storage import issue_overrides as override_store
 
@@ -35,20 +38,6 @@ class OverrideRefused(WxbotError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
-
-
-@dataclass(frozen=True)
-class FieldLimit:
-    """One override field as the console shows it: its name, its limit and its current count."""
-
-    name: str
-    limit: int
-    count: int
-
-    @property
-    def over(self) -> bool:
-        """Return whether the count is past the limit."""
-        return self.count > self.limit
 
 
 def field_limits() -> dict[str, int]:
@@ -119,3 +108,54 @@ def set_overrides(
     with runtime.db.begin_write() as conn:
         override_store.save_overrides(conn, issue_id, overrides, editor, runtime.now())
     return overrides
+
+
+@dataclass(frozen=True)
+class OverrideField:
+    """One field of the overrides form: what the editor set, what applies without it, counts."""
+
+    name: str
+    label: str
+    value: str  # the editor's override, "" when none
+    fallback: str  # what the issue and settings give without it
+    limit: int  # 0: no character limit (keywords)
+
+    @property
+    def count(self) -> int:
+        """Return the characters of what applies, as lint and publishing count them."""
+        return field_characters(self.value or self.fallback)
+
+    @property
+    def over(self) -> bool:
+        """Return whether what applies is past its limit."""
+        return bool(self.limit) and self.count > self.limit
+
+
+def override_fields(issue: Issue, settings: Settings) -> list[OverrideField]:
+    """Return the overrides form's fields for ``issue``, each with its fallback and limit."""
+    plain = replace(issue, overrides=IssueOverrides())
+    given = issue.overrides
+    limits = field_limits()
+    return [
+        OverrideField(
+            "title", "Article title", given.title, article_title(plain, settings), limits["title"]
+        ),
+        OverrideField("digest", "Digest", given.digest, article_digest(plain), limits["digest"]),
+        OverrideField(
+            "author", "Author", given.author, article_author(plain, settings), limits["author"]
+        ),
+        OverrideField(
+            "headline",
+            "Cover headline",
+            given.headline,
+            cover_headline(plain, settings),
+            limits["headline"],
+        ),
+        OverrideField(
+            "keywords",
+            "Keywords (one a line)",
+            "\n".join(given.keywords),
+            "\n".join(key_topics(plain, settings)),
+            0,
+        ),  # fmt: skip
+    ]

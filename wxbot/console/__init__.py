@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import get_runtime
-from . import auth, users
+from . import auth, dashboard, history, issue_pages, upload, users
 
 #: Every console URL starts with this.
 PREFIX = "/console"
@@ -63,6 +63,10 @@ def init_app(app: Flask) -> None:
     app.after_request(_console_headers)
     app.register_blueprint(auth.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(upload.bp)
+    app.register_blueprint(issue_pages.bp)
+    app.register_blueprint(history.bp)
 
 
 def _console_context() -> dict[str, object]:
