@@ -8,17 +8,24 @@ from typing import Any
 
 import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS
+from console_support import PASSWORD, make_editor, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from wxbot.runtime import Runtime
 
-PAGES = ["/issues/2026-06-13", "/issues/2026-06-13/preview", "/issues", "/issues/1999-01-01"]
+PAGES = [
+    "/issues/2026-06-13",
+    "/console/issues/2026-06-13/preview",
+    "/issues",
+    "/issues/1999-01-01",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_carry_security_headers(client: FlaskClient, archive: Runtime, path: str) -> None:
+    signed_in_client(client, archive)  # the preview is for editors
     page = client.get(path)
     assert page.mimetype == "text/html", path
     assert page.headers["X-Content-Type-Options"] == "nosniff"
@@ -48,8 +55,9 @@ def served(app: Flask, archive: Runtime) -> Iterator[str]:
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_the_served_preview_works_under_its_policy(served: str) -> None:
+def test_the_served_preview_works_under_its_policy(served: str, archive: Runtime) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
+    make_editor(archive)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:
@@ -57,6 +65,10 @@ def test_the_served_preview_works_under_its_policy(served: str) -> None:
             refused: list[str] = []
             page.on("console", lambda m: refused.append(m.text) if "Security" in m.text else None)
             page.goto(f"{served}/issues/2026-06-13/preview", wait_until="load")
+            page.fill("input[name=name]", "editor")  # the preview is for signed-in editors
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{served}/console/issues/2026-06-13/preview")
             found: dict[str, Any] = page.evaluate(
                 """() => ({
                   images: [...document.images].map(i => i.complete && i.naturalWidth > 0),

@@ -150,7 +150,7 @@ def test_a_served_demo_logs_no_secret(served_demo: tuple[str, Path, Path]) -> No
         assert http.post(f"{base_url}/wechat", params=forged, data=body, timeout=10).ok is False
         garbage = body.replace(b"<Encrypt><![CDATA[", b"<Encrypt><![CDATA[AAAA")
         http.post(f"{base_url}/wechat", params=signed_message("软银", 98)[0], data=garbage)
-        for page in ["/issues", "/issues/2026-06-25", "/issues/2026-06-25/preview"]:
+        for page in ["/issues", "/issues/2026-06-25", "/issues/2026-06-25/cover.jpg"]:
             assert http.get(base_url + page, timeout=30).status_code == 200
     time.sleep(1)  # the access log and the follower log are written behind the replies
     log = log_path.read_text()

@@ -35,9 +35,9 @@ ISSUES = ("2026-06-13", "2026-06-25")
 
 
 def flood_paths() -> Iterator[str]:
-    """Yield the previews over and over, and now and then a search never asked before."""
+    """Yield the issue pages and covers over and over, and now and then a new search."""
     for n in itertools.count():
-        yield from [f"/issues/{ISSUES[i % 2]}/preview" for i in range(7)]
+        yield from [f"/issues/{ISSUES[i % 2]}" + ("/cover.jpg" if i % 3 else "") for i in range(7)]
         yield f"/issues?q=数据要素{n}"
 
 

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 from .local_time import local_time
+from .rendering.digest import make_digest
 from .runtime import Runtime
 from .states import JobState
 from .storage import heartbeats, issue_board, wechat_tokens
@@ -20,6 +21,8 @@ from .wechat.limits import PUBLISH_SUCCESS
 PER_PAGE = 50
 #: Failures listed under the table.
 FAILURES_SHOWN = 10
+#: Characters of the summary shown under an issue without an editor's title.
+TITLE_EXCERPT_CHARS = 60
 #: Poll intervals without a heartbeat after which a scheduler counts as gone.
 MISSED_BEATS = 3
 
@@ -187,7 +190,7 @@ def _line(
                 break
     return IssueLine(
         issue_id=issue_id,
-        title=row.series_title,
+        title=board.titles.get(issue_id) or make_digest(row.summary, TITLE_EXCERPT_CHARS),
         revision=row.revision,
         ingested=local_time(row.updated_at, tz),
         draft=f"version {draft.version} ({draft.state})" if draft else "",

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from ..states import JobState, RunStatus, SendStatus, StepStatus
 from .issue_links import article_urls
+from .issue_overrides import issue_overrides
 from .jobs import JobRow, send_jobs
 from .publications import (
     DraftRow,
@@ -51,6 +52,7 @@ class BoardRows:
     sends: dict[str, list[MassSendRow]]  # newest first
     jobs: dict[str, list[JobRow]]  # by send time
     failed_runs: dict[str, FailedRun]  # only when the issue's latest run failed
+    titles: dict[str, str]  # the editors' article titles, where one is set
 
 
 def board_rows(conn: Connection, account: str, issue_ids: Sequence[str]) -> BoardRows:
@@ -90,6 +92,14 @@ def board_rows(conn: Connection, account: str, issue_ids: Sequence[str]) -> Boar
         sends=dict(sends),
         jobs=dict(jobs),
         failed_runs=_failed_latest_runs(conn, ids),
+        titles={
+            r.issue_id: r.title
+            for r in conn.execute(
+                select(issue_overrides.c.issue_id, issue_overrides.c.title).where(
+                    issue_overrides.c.issue_id.in_(ids), issue_overrides.c.title != ""
+                )
+            )
+        },
     )
 
 

@@ -71,9 +71,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-@bp.errorhandler(RendererBusy)
+@bp.app_errorhandler(RendererBusy)
 def busy(error: RendererBusy) -> Response:
-    """Refuse a page while this worker renders as many as it may (the callback comes first)."""
+    """Refuse a page while this worker renders as many as it may (the callback comes first).
+
+    Console pages render through this blueprint's store too, so the handler is the app's.
+    """
     response = Response(f"{error}: try again shortly\n", status=503, mimetype="text/plain")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
