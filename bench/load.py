@@ -103,9 +103,7 @@ def preview_flood(port: int, ids: list[str], stop: threading.Event, served: list
     with requests.Session() as http:
         while not stop.is_set():
             try:
-                response = http.get(
-                    f"http://127.0.0.1:{port}/issues/{rng.choice(ids)}", timeout=30
-                )
+                response = http.get(f"http://127.0.0.1:{port}/issues/{rng.choice(ids)}", timeout=30)
                 served[response.status_code == 200] += 1
             except requests.RequestException:
                 served[0] += 1

@@ -115,7 +115,7 @@ def main() -> None:
         floods = {
             "same": [f"/issues/{i}" for i in ids[:2]],  # the preview is the console's now
             "many": [
-                f"/issues/{i}/{page}".rstrip("/") for i in ids for page in ("", "cover.jpg", "thumb.jpg")
+                f"/issues/{i}{page}" for i in ids for page in ("", "/cover.jpg", "/thumb.jpg")
             ],
         }
         try:
