@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from conftest import SAMPLES
-from console_support import csrf_token, post_form, signed_in_client
+from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES
+from console_support import PASSWORD, csrf_token, make_editor, post_form, signed_in_client
+from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from werkzeug.serving import make_server
 
 from wxbot.app import create_app
 from wxbot.archive import get_issue, list_revisions
@@ -275,3 +280,55 @@ def test_an_unknown_issue_is_not_found(editor: FlaskClient) -> None:
 
 def test_the_sign_in_page_token_is_the_sessions(editor: FlaskClient) -> None:
     assert csrf_token(editor, "/console/upload")
+
+
+@pytest.fixture
+def served(app: Flask, archive: Runtime) -> Iterator[str]:
+    """Return the URL of the app served on 127.0.0.1, with an editor account."""
+    make_editor(archive)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_the_counters_count_as_the_server_does_and_nothing_overflows_a_phone(served: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            errors: list[str] = []
+
+            def note(message: Any) -> None:
+                # The browser's own favicon look-up, and the refusal the test asks for, aside.
+                url = message.location.get("url", "")
+                if message.type == "error" and "favicon" not in url and "/overrides" not in url:
+                    errors.append(f"{message.text} {url}")
+
+            page.on("console", note)
+            page.goto(f"{served}/console/issues/{ISSUE}", wait_until="load")
+            page.fill("input[name=name]", "editor")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{served}/console/issues/{ISSUE}")
+            shown = page.text_content("#count-title")
+            page.fill("#override-title", "题" * 30 + "😀😀😀")  # emoji: one character each
+            typed = page.text_content("#count-title")
+            over = page.get_attribute("#count-title", "class")
+            page.click("text=Save and re-render")
+            page.wait_for_load_state("load")
+            refused = page.text_content(".flash.error")
+            wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        finally:
+            browser.close()
+    assert shown is not None and re.fullmatch(r"\d+ / 32", shown)
+    assert typed == "33 / 32" and over is not None and "over" in over.split()
+    assert refused == "Nothing saved: title: 33 characters; at most 32 are allowed."
+    assert errors == [] and wide is False
