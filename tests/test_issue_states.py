@@ -4,6 +4,7 @@ the health line, and a fixed number of queries whatever the page's size."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from wxbot.publishing import publish_issue
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SandboxServer
 from wxbot.scheduling.rules import schedule_send
-from wxbot.scheduling.worker import beat
+from wxbot.scheduling.worker import beat, last_heartbeat, start_worker_thread
 from wxbot.wechat import WeChatError, explain
 
 
@@ -145,3 +146,19 @@ def test_the_health_line_names_the_last_token_fetch_error(
 def test_countdowns_read_plainly(seconds: int, said: str) -> None:
     now = dt.datetime(2026, 6, 25, tzinfo=dt.UTC)
     assert countdown(now + dt.timedelta(seconds=seconds), now) == said
+
+
+def test_a_running_worker_writes_its_heartbeat(archive: Runtime) -> None:
+    assert last_heartbeat(archive) is None
+    thread, stop = start_worker_thread(archive)
+    try:
+        for _ in range(500):
+            if last_heartbeat(archive) is not None:
+                break
+            threading.Event().wait(0.02)
+    finally:
+        stop.set()
+        thread.join(10)
+    beat = last_heartbeat(archive)
+    assert beat is not None and beat.worker.count(":") == 2  # host:pid:random
+    assert dashboard(archive).health.scheduler_ok

@@ -25,8 +25,13 @@ class Heartbeat:
     beat_at: dt.datetime
 
 
+#: How long a worker that stopped beating is remembered.
+FORGET_AFTER = dt.timedelta(days=7)
+
+
 def beat(conn: Connection, worker: str, now: dt.datetime) -> None:
-    """Record that ``worker`` is alive at ``now``."""
+    """Record that ``worker`` is alive at ``now``, forgetting workers long gone."""
+    conn.execute(worker_heartbeats.delete().where(worker_heartbeats.c.beat_at < now - FORGET_AFTER))
     updated = conn.execute(
         worker_heartbeats.update().where(worker_heartbeats.c.worker == worker).values(beat_at=now)
     )
