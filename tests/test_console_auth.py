@@ -77,8 +77,8 @@ def test_sign_in_goes_back_only_to_a_console_page_of_this_site(
 
 def test_a_post_without_sign_in_changes_nothing(client: FlaskClient, runtime: Runtime) -> None:
     make_editor(runtime, "ann", "admin")
-    response = post_form(client, "/console/users/add", {"name": "bob", "role": "editor",
-                         "password": PASSWORD})  # fmt: skip
+    form = {"name": "bob", "role": "editor", "password": PASSWORD}
+    response = post_form(client, "/console/users/add", form)
     assert response.status_code == 302 and "/console/sign-in" in response.location
     assert [a.name for a in list_accounts(runtime)] == ["ann"]
 
@@ -343,3 +343,25 @@ def test_record_writes_who_when_what_and_how(
 @pytest.fixture
 def app(runtime: Runtime) -> Iterator[Flask]:
     yield create_app(runtime)
+
+
+def test_behind_a_proxy_the_forwarded_address_is_limited(
+    app_config: dict[str, Any], runtime_factory: Any
+) -> None:
+    server = app_config["server"] | {"proxy_hops": 1}
+    runtime = runtime_factory(app_config | {"server": server})
+    make_editor(runtime)
+    app = create_app(runtime)
+    for i in range(MAX_FAILURES):  # everyone comes from the proxy's 127.0.0.1
+        client = app.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+        sign_in(client, f"someone{i}", "guess", address="127.0.0.1")
+    other = app.test_client()
+    other.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
+    assert sign_in(other, address="127.0.0.1").status_code == 302
+    attacker = app.test_client()
+    attacker.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+    assert sign_in(attacker, address="127.0.0.1").status_code == 429
+    with runtime.db.begin() as conn:
+        addresses = {e.address for e in audit_log.recent_entries(conn)}
+    assert addresses == {"203.0.113.7", "198.51.100.2"}
