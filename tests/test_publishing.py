@@ -281,3 +281,15 @@ def test_sync_fills_in_urls_of_unfinished_jobs_and_of_drafts_published_by_hand(
     published = sorted(a.urls[0] for a in sandbox.state.articles.values())
     assert sorted(links.values()) == published
     assert sync_article_urls(wechat_runtime) == 0
+
+
+def test_a_publish_told_not_to_wait_returns_at_submit_and_sync_finishes_it(
+    wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    record = publish_issue(wechat_runtime, ISSUE, "publish", wait=0)  # wait_timeout is 5 s
+    assert (record.status, record.article_url) == ("waiting", "")
+    assert calls(sandbox, "freepublish/get") == 0
+    sandbox.advance(1)
+    assert sync_article_urls(wechat_runtime) == 1
+    (article,) = sandbox.state.articles.values()
+    assert issue_status(wechat_runtime, ISSUE).article_url == article.urls[0]
