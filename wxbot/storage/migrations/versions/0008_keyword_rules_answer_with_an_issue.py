@@ -1,0 +1,27 @@
+"""Keyword rules may answer with an issue (its article card) instead of a text.
+
+Revision ID: 0008
+Revises: 0004
+Create Date: 2026-12-01 14:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Add ``keyword_rules.issue_id``."""
+    op.add_column("keyword_rules", sa.Column("issue_id", sa.String(length=10), nullable=True))
+
+
+def downgrade() -> None:
+    """Drop ``keyword_rules.issue_id`` (rules answering with an issue become empty texts)."""
+    with op.batch_alter_table("keyword_rules") as batch:
+        batch.drop_column("issue_id")
