@@ -16,6 +16,7 @@ from wxbot.archive import ingest_paths
 from wxbot.links import issue_links_for
 from wxbot.publishing import (
     PublishFailed,
+    check_publish,
     issue_status,
     on_wechat_event,
     prepare_issue,
@@ -283,13 +284,18 @@ def test_sync_fills_in_urls_of_unfinished_jobs_and_of_drafts_published_by_hand(
     assert sync_article_urls(wechat_runtime) == 0
 
 
-def test_a_publish_told_not_to_wait_returns_at_submit_and_sync_finishes_it(
+def test_a_publish_told_not_to_wait_returns_at_submit_and_a_check_finishes_it(
     wechat_runtime: Runtime, sandbox: SandboxServer
 ) -> None:
     record = publish_issue(wechat_runtime, ISSUE, "publish", wait=0)  # wait_timeout is 5 s
     assert (record.status, record.article_url) == ("waiting", "")
     assert calls(sandbox, "freepublish/get") == 0
+    pending = check_publish(wechat_runtime, ISSUE)
+    assert pending is not None and pending.status == 1  # still publishing
     sandbox.advance(1)
-    assert sync_article_urls(wechat_runtime) == 1
+    finished = check_publish(wechat_runtime, ISSUE)
     (article,) = sandbox.state.articles.values()
+    assert finished is not None and (finished.status, finished.article_url) == (0, article.urls[0])
     assert issue_status(wechat_runtime, ISSUE).article_url == article.urls[0]
+    assert check_publish(wechat_runtime, ISSUE) == finished
+    assert calls(sandbox, "freepublish/get") == 2  # none once WeChat has told

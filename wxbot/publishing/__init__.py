@@ -26,7 +26,7 @@ from .records import (
     PublishFailed,
     PublishRecord,
 )
-from .results import on_wechat_event, sync_article_urls
+from .results import check_publish, on_wechat_event, sync_article_urls
 
 __all__ = [
     "MODES",
@@ -40,6 +40,7 @@ __all__ = [
     "PublishFailed",
     "PublishRecord",
     "audience_of",
+    "check_publish",
     "default_clientmsgid",
     "issue_status",
     "mass_send_record",

@@ -176,11 +176,15 @@ def get_job(runtime: Runtime, job_id: int) -> Job:
 
 
 def list_jobs(
-    runtime: Runtime, *, states: Collection[JobState] | None = None, limit: int | None = None
+    runtime: Runtime,
+    *,
+    states: Collection[JobState] | None = None,
+    issue_id: str | None = None,
+    limit: int | None = None,
 ) -> list[Job]:
-    """Return jobs, latest send time first, optionally only in some states."""
+    """Return jobs, latest send time first, optionally only in some states or of one issue."""
     with runtime.db.begin() as conn:
-        rows = job_store.list_jobs(conn, states=states, limit=limit)
+        rows = job_store.list_jobs(conn, states=states, issue_id=issue_id, limit=limit)
     return _with_sends(runtime, rows)
 
 
