@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -131,7 +132,13 @@ def start_demo(folder: Path, host: str, port: int) -> Demo:
     )
     config: dict[str, dict[str, Any]] = {
         "storage": {"database_url": f"sqlite:///{folder / 'demo.sqlite3'}"},
-        "server": {"host": host, "port": port, "public_base_url": base_url},
+        # a key for this run's console sessions (a real deployment configures its own)
+        "server": {
+            "host": host,
+            "port": port,
+            "public_base_url": base_url,
+            "secret_key": secrets.token_hex(32),
+        },
         # a send a minute ahead, so the demo shows the scheduler at work
         "schedule": {"min_lead": 60, "poll_interval": 2},
         "wechat": {

@@ -96,7 +96,13 @@ class ServerSection(Section):
     )
     secret_key: SecretStr = Field(
         SecretStr(""),
-        description="Flask secret key for editor sessions; empty = a random key per start.",
+        description="Flask secret key signing editor sessions (random, e.g. `python -c "
+        "'import secrets; print(secrets.token_hex(32))'`); required to serve, the demo makes one.",
+    )
+    session_hours: float = Field(
+        12.0,
+        gt=0,
+        description="Hours an editor stays signed in to the console before signing in again.",
     )
 
     @field_validator("port")

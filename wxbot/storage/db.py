@@ -15,7 +15,9 @@ from sqlalchemy.engine import make_url
 
 # migrations, and every module that declares tables (so the metadata it compares is whole).
 from . import (  # noqa: F401
+    audit_log,
     callback_nonces,
+    editors,
     followers,
     issue_links,
     issues,
