@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..runtime import get_runtime
-from . import auth, users
+from . import actions, auth, followers, users
 
 #: Every console URL starts with this.
 PREFIX = "/console"
@@ -63,6 +63,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_console_headers)
     app.register_blueprint(auth.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(actions.bp)
+    app.register_blueprint(followers.bp)
 
 
 def _console_context() -> dict[str, object]:
