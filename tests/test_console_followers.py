@@ -88,7 +88,7 @@ def logged_queries(page: str) -> list[str]:
     """Return the queries of the log table, in its order."""
     table = page[page.index('class="list query-log"') :]
     table = table[: table.index("</table>")]
-    return re.findall(r"<tr[^>]*>\s*<td>[^<]*</td><td>([^<]*)</td>", table)
+    return re.findall(r"<tr[^>]*>\s*<td[^>]*>[^<]*</td><td>([^<]*)</td>", table)
 
 
 def test_an_admin_adds_and_removes_rules_and_followers_get_them(
