@@ -99,15 +99,22 @@ def actions_panel(issue_id: str) -> ActionsPanel:
     )
 
 
-@bp.app_context_processor
-def _helpers() -> dict[str, object]:
-    """Give every template what ``console/_issue_actions.html`` needs to draw itself."""
-    runtime = get_runtime(current_app)
-    return {
-        "issue_actions": actions_panel,
-        "console_time": lambda moment: local_time(moment, runtime.tz) if moment else "",
-        "publish_status_text": lambda status: PUBLISH_STATUS_TEXT.get(status, "not known yet"),
-    }
+@bp.app_template_global("issue_actions")
+def issue_actions(issue_id: str) -> ActionsPanel:
+    """Return what ``console/_issue_actions.html`` draws for an issue."""
+    return actions_panel(issue_id)
+
+
+@bp.app_template_global("console_time")
+def console_time(moment: dt.datetime | None) -> str:
+    """Return ``moment`` in the account's timezone with the zone named ("" for none)."""
+    return local_time(moment, get_runtime(current_app).tz) if moment else ""
+
+
+@bp.app_template_global("publish_status_text")
+def publish_status_text(status: int | None) -> str:
+    """Return what a publish job's status means."""
+    return PUBLISH_STATUS_TEXT.get(1 if status is None else status, f"status {status}")
 
 
 def _issue_page(issue_id: str) -> Response:
