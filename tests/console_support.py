@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -78,3 +79,17 @@ def signed_in_client(
     response = sign_in(client, name)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+class Clock:
+    """A runtime clock the test moves by hand (sessions and rate limits read it)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start.astimezone(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward by ``datetime.timedelta(**delta)``."""
+        self.now += dt.timedelta(**delta)

@@ -68,3 +68,43 @@ def test_the_served_preview_works_under_its_policy(served: str) -> None:
     assert refused == []
     assert found["images"] and all(found["images"]), found
     assert found["background"] == "rgb(237, 237, 237)"  # the page's inline stylesheet applies
+
+
+# --- the secret key signing editors' sessions --------------------------------------------------
+
+
+def test_the_app_refuses_to_start_without_a_secret_key(
+    app_config: dict[str, Any], runtime_factory: Any
+) -> None:
+    from wxbot.app import create_app
+    from wxbot.errors import ConfigError
+
+    server = app_config["server"] | {"secret_key": ""}
+    runtime = runtime_factory(app_config | {"server": server})
+    with pytest.raises(ConfigError, match=r"^server\.secret_key: required to serve"):
+        create_app(runtime)
+
+
+def test_the_procfile_app_stops_its_worker_with_one_line(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from wxbot.app import WORKER_BOOT_ERROR, create_app
+
+    monkeypatch.setenv("WXBOT_STORAGE__DATABASE_URL", database_url)
+    monkeypatch.delenv("WXBOT_SERVER__SECRET_KEY", raising=False)
+    monkeypatch.delenv("WXBOT_CONFIG", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        create_app()
+    assert stopped.value.code == WORKER_BOOT_ERROR  # gunicorn's master stops, not respawns
+    [line] = [r.getMessage() for r in caplog.records if r.levelname == "CRITICAL"]
+    assert line.startswith("wxbot cannot start: server.secret_key: required to serve")
+
+
+def test_serve_refuses_to_start_without_a_secret_key(
+    app_config: dict[str, Any], run_cli: Any
+) -> None:
+    app_config["server"] = app_config["server"] | {"secret_key": ""}
+    result = run_cli("serve")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: invalid configuration: server.secret_key: required")
+    assert len(result.output.splitlines()) == 1

@@ -57,7 +57,7 @@ def served(app_config: dict[str, Any], archive: Runtime, tmp_path: Path) -> Iter
         sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4",
         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wxbot.app:create_app()",
     ]  # fmt: skip
-    env = os.environ | {"WXBOT_CONFIG": str(toml)}
+    env = os.environ | {"WXBOT_CONFIG": str(toml), "WXBOT_SERVER__SECRET_KEY": "test-secret-key"}
     process = subprocess.Popen(
         command, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
     )

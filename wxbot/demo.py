@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .archive import IngestResult, ingest_paths
+from .editors import Role, add_editor
 from .errors import WxbotError
 from .local_time import local_time
 from .publishing import Progress, PublishRecord, publish_issue
@@ -172,6 +173,17 @@ def demo_toml(config: Mapping[str, Mapping[str, Any]]) -> str:
 def ingest_samples(runtime: Runtime) -> list[IngestResult]:
     """Archive the sample issues shipped with wxbot."""
     return ingest_paths(runtime, sample_issues())
+
+
+#: The demo's console account (an admin, so that every page shows).
+DEMO_EDITOR = "demo"
+
+
+def add_demo_editor(runtime: Runtime) -> tuple[str, str]:
+    """Create the demo's console account with a new random password; return name and password."""
+    password = secrets.token_urlsafe(12)
+    add_editor(runtime, DEMO_EDITOR, Role.ADMIN, password)
+    return DEMO_EDITOR, password
 
 
 def publish_to_sandbox(

@@ -175,6 +175,12 @@ def session_epoch(runtime: Runtime, editor_id: int) -> int:
     return row.session_epoch if row else -1
 
 
+def end_sessions(runtime: Runtime, editor_id: int) -> None:
+    """End every session of the account (signing out: a copied cookie is of no use after)."""
+    with runtime.db.begin() as conn:
+        store.bump_session_epoch(conn, editor_id)
+
+
 def preview_target(runtime: Runtime, editor_id: int) -> str | None:
     """Return where the editor's previews go (an openid or WeChat ID), or None."""
     with runtime.db.begin() as conn:

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from . import archive, db, demo, publish, render, sandbox, schedule, search, service
+from . import archive, db, demo, publish, render, sandbox, schedule, search, service, users
 from .context import CliEnv, pass_env
 
 __all__ = ["CliEnv", "cli", "pass_env"]
@@ -30,6 +30,6 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
         ctx.call_on_close(ctx.obj.close)
 
 
-for _module in (archive, demo, service, sandbox, render, publish, schedule, search, db):
+for _module in (archive, demo, service, sandbox, render, publish, schedule, search, db, users):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

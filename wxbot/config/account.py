@@ -104,6 +104,12 @@ class ServerSection(Section):
         gt=0,
         description="Hours an editor stays signed in to the console before signing in again.",
     )
+    proxy_hops: int = Field(
+        0,
+        ge=0,
+        description="Reverse proxies in front that append to X-Forwarded-For (1 for one nginx): "
+        "the console reads editors' addresses (sign-in limits, audit log) from it; 0 = none.",
+    )
 
     @field_validator("port")
     @classmethod

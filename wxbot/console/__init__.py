@@ -12,6 +12,7 @@ import datetime as dt
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..runtime import get_runtime
 from . import actions, auth, followers, users
@@ -55,6 +56,8 @@ def init_app(app: Flask) -> None:
         # A token lives as long as the session it belongs to (an editor may edit for hours).
         WTF_CSRF_TIME_LIMIT=None,
     )
+    if server.proxy_hops:  # the client's address, not the proxy's, for limits and the log
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=server.proxy_hops)  # type: ignore[method-assign]
     csrf.init_app(app)
     app.context_processor(_console_context)
     app.register_error_handler(CSRFError, _csrf_refused)

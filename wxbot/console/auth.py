@@ -170,9 +170,10 @@ def sign_in() -> Response | tuple[str, int] | str:
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Response:
-    """Sign out: the session is cleared."""
+    """Sign out: the account's sessions end, on every device (a cookie copied is of no use)."""
     editor = signed_in_editor()
     if editor is not None:
+        editors.end_sessions(get_runtime(current_app), editor.id)
         audit.record("sign-out", editor.name, "ok")
     session.clear()
     flash("Signed out.", "ok")

@@ -120,6 +120,15 @@ def set_password_hash(conn: Connection, name: str, password_hash: str) -> bool:
     return bool(done.rowcount)
 
 
+def bump_session_epoch(conn: Connection, editor_id: int) -> None:
+    """End every session of an account signed in before now."""
+    conn.execute(
+        editors.update()
+        .where(editors.c.id == editor_id)
+        .values(session_epoch=editors.c.session_epoch + 1)
+    )
+
+
 def set_last_sign_in(conn: Connection, editor_id: int, now: dt.datetime) -> None:
     """Note when an account last signed in."""
     conn.execute(editors.update().where(editors.c.id == editor_id).values(last_sign_in_at=now))
