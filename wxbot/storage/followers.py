@@ -56,6 +56,8 @@ follower_messages = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_follower_messages_openid", "openid", "received_at"),
     Index("ix_follower_messages_received", "received_at"),
+    # The editors' top and missed searches: grouped by query without reading the table.
+    Index("ix_follower_messages_searches", "handler", "query", "received_at", "found"),
 )
 
 keyword_rules = Table(
@@ -275,7 +277,7 @@ def messages_page(conn: Connection, offset: int, limit: int) -> list[LoggedMessa
     """Return ``limit`` logged messages after the newest ``offset``, newest first."""
     query = (
         select(follower_messages)
-        .order_by(follower_messages.c.received_at.desc(), follower_messages.c.dedupe_key)
+        .order_by(follower_messages.c.received_at.desc())  # by its index: no sort
         .offset(offset)
         .limit(limit)
     )
