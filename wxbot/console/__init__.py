@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..runtime import get_runtime
-from . import auth, dashboard, history, issue_pages, upload, users
+from . import actions, auth, dashboard, followers, history, issue_pages, upload, users
 
 #: Every console URL starts with this.
 PREFIX = "/console"
@@ -70,6 +70,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(upload.bp)
     app.register_blueprint(issue_pages.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(actions.bp)
+    app.register_blueprint(followers.bp)
 
 
 def _console_context() -> dict[str, object]:

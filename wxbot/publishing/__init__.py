@@ -26,7 +26,7 @@ from .records import (
     PublishFailed,
     PublishRecord,
 )
-from .results import on_wechat_event, sync_article_urls
+from .results import check_publish, is_pending, on_wechat_event, sync_article_urls
 
 __all__ = [
     "MODES",
@@ -40,7 +40,9 @@ __all__ = [
     "PublishFailed",
     "PublishRecord",
     "audience_of",
+    "check_publish",
     "default_clientmsgid",
+    "is_pending",
     "issue_status",
     "mass_send_record",
     "mass_send_status",
