@@ -6,7 +6,7 @@ Serves wxbot as the Procfile does (``bench/callback.py``'s ``Server``, loopback 
 fresh archive of ``--count`` synthetic issues, on SQLite and, with ``--database-url``, on
 PostgreSQL too. For ``--seconds``, wrk sends signed follower queries (popular keywords and
 never-seen phrases mixed) on 64 connections, while beside it 16 slow clients trickle a body
-a byte a second, 4 threads request ``/issues/<id>/preview`` as fast as they are answered,
+a byte a second, 4 threads request ``/issues/<id>`` as fast as they are answered,
 and one gunicorn worker is killed with SIGKILL half-way through. The floor is
 ``callback.floor_app`` under the same server settings and the same load alone.
 
@@ -103,9 +103,7 @@ def preview_flood(port: int, ids: list[str], stop: threading.Event, served: list
     with requests.Session() as http:
         while not stop.is_set():
             try:
-                response = http.get(
-                    f"http://127.0.0.1:{port}/issues/{rng.choice(ids)}/preview", timeout=30
-                )
+                response = http.get(f"http://127.0.0.1:{port}/issues/{rng.choice(ids)}", timeout=30)
                 served[response.status_code == 200] += 1
             except requests.RequestException:
                 served[0] += 1

@@ -8,8 +8,8 @@ The floor: one follower connection sending signed text messages one after anothe
 else. Then the same follower connection while ``--connections`` clients (in other
 processes) ask for previews:
 
-* ``same``: the two sample issues' previews over and over (what the cache answers);
-* ``many``: every issue's preview, cover and thumb in turn (more than a worker keeps, so
+* ``same``: the two sample issues' public pages over and over (what the cache answers);
+* ``many``: every issue's page, cover and thumb in turn (more than a worker keeps, so
   each is rendered: the render slots decide).
 
 Printed per run: follower replies/s and p99 as ratios to the floor, replies over WeChat's
@@ -113,9 +113,9 @@ def main() -> None:
         server = Server("wxbot.app:create_app()", {"WXBOT_CONFIG": str(config)}).wait()
         base = server.url.removesuffix("/wechat")
         floods = {
-            "same": [f"/issues/{i}/preview" for i in ids[:2]],
+            "same": [f"/issues/{i}" for i in ids[:2]],  # the preview is the console's now
             "many": [
-                f"/issues/{i}/{page}" for i in ids for page in ("preview", "cover.jpg", "thumb.jpg")
+                f"/issues/{i}{page}" for i in ids for page in ("", "/cover.jpg", "/thumb.jpg")
             ],
         }
         try:

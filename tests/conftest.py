@@ -84,7 +84,7 @@ def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
     return {
         "instance_path": tmp_path / "instance",
         "storage": {"database_url": database_url},
-        "server": {"public_base_url": "http://wxbot.test"},
+        "server": {"public_base_url": "http://wxbot.test", "secret_key": "test-secret-key"},
     }
 
 

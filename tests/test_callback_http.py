@@ -99,7 +99,7 @@ def served(
         sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wxbot.app:create_app()",
     ]  # fmt: skip
-    env = os.environ | {"WXBOT_CONFIG": str(toml)}
+    env = os.environ | {"WXBOT_CONFIG": str(toml), "WXBOT_SERVER__SECRET_KEY": "test-secret-key"}
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
         _wait_for(f"http://127.0.0.1:{port}/wechat", process)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import Result
 from test_callback import NOW, WeChatSender
 
+from wxbot.callback import keyword_rules
 from wxbot.callback.replies import TEXT_REPLY_MAX_BYTES, fit_text, list_answer
 from wxbot.runtime import Runtime
 from wxbot.search.results import Item
@@ -255,11 +256,41 @@ def test_keyword_rules_come_before_commands_and_search(
     assert run_cli("keywords", "remove", "999").exit_code == 1
 
 
+def test_a_keyword_rule_can_answer_with_an_issue(
+    wechat: WeChatSender, archive: Runtime, run_cli: Callable[..., Result]
+) -> None:
+    added = run_cli("keywords", "add", "达沃斯专题", "--issue", EARLIER, "--contains")
+    assert added.exit_code == 0, added.output
+    assert f"contains  达沃斯专题  →  issue {EARLIER}" in run_cli("keywords", "list").output
+    assert news_of(wechat.send("达沃斯"))["Url"].endswith(LATEST)  # search, as before
+    assert news_of(wechat.send("看看达沃斯专题"))["Url"].endswith(EARLIER)  # the rule's issue
+    with archive.db.begin() as conn:
+        assert followers.recent_messages(conn, 1)[0].handler == "rule"
+
+
+@pytest.mark.parametrize(
+    ("reply", "issue_id", "message"),
+    [
+        ("text", EARLIER, "not both"),
+        ("", "2020-01-01", "no issue 2020-01-01"),
+        ("", "", "needs a keyword and a reply"),
+    ],
+)
+def test_bad_issue_rules_are_refused(
+    archive: Runtime, reply: str, issue_id: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        keyword_rules.add_rule(archive, "kw", reply, issue_id=issue_id)
+    assert keyword_rules.list_rules(archive) == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["keywords", "add", " ", "reply"], "needs a keyword"),
         (["keywords", "add", "kw", "  "], "needs a keyword and a reply"),
+        (["keywords", "add", "kw", "text", "--issue", EARLIER], "not both"),
+        (["keywords", "add", "kw", "--issue", "2020-01-01"], "no issue 2020-01-01"),
     ],
 )
 def test_bad_keyword_rules_are_refused(

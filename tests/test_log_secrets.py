@@ -158,9 +158,66 @@ def test_a_served_demo_logs_no_secret(served_demo: tuple[str, Path, Path]) -> No
         assert http.post(f"{base_url}/wechat", params=forged, data=body, timeout=10).ok is False
         garbage = body.replace(b"<Encrypt><![CDATA[", b"<Encrypt><![CDATA[AAAA")
         http.post(f"{base_url}/wechat", params=signed_message("软银", 98)[0], data=garbage)
-        for page in ["/issues", "/issues/2026-06-25", "/issues/2026-06-25/preview"]:
+        for page in ["/issues", "/issues/2026-06-25", "/issues/2026-06-25/cover.jpg"]:
             assert http.get(base_url + page, timeout=30).status_code == 200
     time.sleep(1)  # the access log and the follower log are written behind the replies
     log = log_path.read_text()
     assert "DEBUG wxbot" in log and "POST /wechat" in log  # the worker logged, at DEBUG
     assert secrets_in(log, folder) == []
+
+
+#: An editor's password, and a near miss of it typed by mistake: neither may be logged.
+EDITOR_PASSWORD = "editor-password-3b8e1d"
+NEAR_MISS = "editor-password-3b8e1e"
+
+
+def console_sign_in(http: requests.Session, base_url: str, name: str, password: str) -> int:
+    """Sign in through the console's form; return the answer's status."""
+    form = http.get(f"{base_url}/console/sign-in", timeout=30).text
+    token = form.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = http.post(
+        f"{base_url}/console/sign-in",
+        data={"csrf_token": token, "name": name, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    return answer.status_code
+
+
+def test_editors_passwords_are_never_logged(
+    served_demo: tuple[str, Path, Path], demo_env: dict[str, str]
+) -> None:
+    base_url, folder, log_path = served_demo
+    config = str(folder / "demo.toml")
+    added = subprocess.run(
+        wxbot_at_debug("--config", config, "user", "add", "carol", "--password-stdin"),
+        input=f"{EDITOR_PASSWORD}\n", capture_output=True, text=True, env=demo_env, timeout=60,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    changed = subprocess.run(
+        wxbot_at_debug("--config", config, "user", "passwd", "carol"),
+        input=f"{EDITOR_PASSWORD}\n{EDITOR_PASSWORD}\n", capture_output=True, text=True,
+        env=demo_env, timeout=60,
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    with requests.Session() as http:
+        assert console_sign_in(http, base_url, "carol", NEAR_MISS) == 401
+        assert console_sign_in(http, base_url, "carol", EDITOR_PASSWORD) == 302
+        assert http.get(f"{base_url}/console/account", timeout=30).status_code == 200
+    time.sleep(1)  # the access log is written behind the replies
+    logs = {
+        "demo": log_path.read_text(),
+        "user add": added.stdout + added.stderr,
+        "user passwd": changed.stdout + changed.stderr,
+    }
+    assert "console: sign-in carol" in logs["demo"]  # the sign-ins were logged, at INFO
+    assert "INFO wxbot.editors: account carol added" in logs["user add"]  # it logged
+    assert "INFO wxbot.editors: password of carol changed" in logs["user passwd"]
+    leaks = [
+        f"{password} in the {name} log: {line}"
+        for name, log in logs.items()
+        for line in log.splitlines()
+        for password in (EDITOR_PASSWORD, NEAR_MISS)
+        if password in line
+    ]
+    assert leaks == []

@@ -35,9 +35,9 @@ ISSUES = ("2026-06-13", "2026-06-25")
 
 
 def flood_paths() -> Iterator[str]:
-    """Yield the previews over and over, and now and then a search never asked before."""
+    """Yield the issue pages and covers over and over, and now and then a new search."""
     for n in itertools.count():
-        yield from [f"/issues/{ISSUES[i % 2]}/preview" for i in range(7)]
+        yield from [f"/issues/{ISSUES[i % 2]}" + ("/cover.jpg" if i % 3 else "") for i in range(7)]
         yield f"/issues?q=数据要素{n}"
 
 
@@ -57,7 +57,7 @@ def served(app_config: dict[str, Any], archive: Runtime, tmp_path: Path) -> Iter
         sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4",
         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wxbot.app:create_app()",
     ]  # fmt: skip
-    env = os.environ | {"WXBOT_CONFIG": str(toml)}
+    env = os.environ | {"WXBOT_CONFIG": str(toml), "WXBOT_SERVER__SECRET_KEY": "test-secret-key"}
     process = subprocess.Popen(
         command, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
     )

@@ -16,6 +16,7 @@ from wxbot.archive import ingest_paths
 from wxbot.links import issue_links_for
 from wxbot.publishing import (
     PublishFailed,
+    check_publish,
     issue_status,
     on_wechat_event,
     prepare_issue,
@@ -281,3 +282,26 @@ def test_sync_fills_in_urls_of_unfinished_jobs_and_of_drafts_published_by_hand(
     published = sorted(a.urls[0] for a in sandbox.state.articles.values())
     assert sorted(links.values()) == published
     assert sync_article_urls(wechat_runtime) == 0
+
+
+def test_a_publish_told_not_to_wait_returns_at_submit_and_a_check_finishes_it(
+    wechat_config: dict[str, Any],
+    sandbox_factory: Callable[..., SandboxServer],
+    runtime_factory: RuntimeFactory,
+) -> None:
+    slow = sandbox_factory(publish_delay=60)  # WeChat takes a minute to publish
+    wechat = wechat_config["wechat"] | {"api_base_url": slow.base_url}
+    runtime = runtime_factory(wechat_config | {"wechat": wechat})
+    ingest_paths(runtime, SAMPLES)
+    record = publish_issue(runtime, ISSUE, "publish", wait=0)  # wait_timeout is 5 s
+    assert (record.status, record.article_url) == ("waiting", "")
+    assert calls(slow, "freepublish/get") == 0
+    pending = check_publish(runtime, ISSUE)
+    assert pending is not None and pending.status == 1  # still publishing
+    slow.advance(61)
+    finished = check_publish(runtime, ISSUE)
+    (article,) = slow.state.articles.values()
+    assert finished is not None and (finished.status, finished.article_url) == (0, article.urls[0])
+    assert issue_status(runtime, ISSUE).article_url == article.urls[0]
+    assert check_publish(runtime, ISSUE) == finished
+    assert calls(slow, "freepublish/get") == 2  # none once WeChat has told

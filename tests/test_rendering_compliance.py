@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from console_support import signed_in_client
 
 from wxbot import config as config_module
 from wxbot.app import create_app
@@ -233,7 +234,9 @@ def test_lint_publish_and_the_preview_give_one_count(
     assert linted.exit_code == 0, linted.output
     published = wechat_cli("publish", issue)
     assert published.exit_code == 0, published.output
-    page = create_app(runtime_factory(wechat_config)).test_client().get(f"/issues/{issue}/preview")
+    runtime = runtime_factory(wechat_config)
+    client = signed_in_client(create_app(runtime).test_client(), runtime)
+    page = client.get(f"/console/issues/{issue}/preview")
     assert page.status_code == 200
     previewed = re.search(r"正文 ([\d,]+) / 20,000 字符（含标签）", page.get_data(as_text=True))
     assert previewed is not None

@@ -1,4 +1,4 @@
-"""The archive pages: an issue as a follower reads it, the editor's preview, the covers."""
+"""The archive pages: an issue as a follower reads it, the covers; and the editor's preview."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES
+from console_support import signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -22,6 +23,9 @@ from wxbot.resources import assets_dir
 from wxbot.runtime import Runtime
 from wxbot.web import archive_pages
 from wxbot.web.rendered_pages import RENDER_SLOTS
+
+#: The editor's phone preview: a console page, for signed-in editors.
+PREVIEW = "/console/issues/2026-06-25/preview"
 
 
 def test_public_page_shows_the_article_with_served_images(
@@ -48,7 +52,8 @@ def test_public_page_shows_the_article_with_served_images(
 
 
 def test_preview_shows_checks_cards_and_article(archive: Runtime, client: FlaskClient) -> None:
-    page = client.get("/issues/2026-06-25/preview").get_data(as_text=True)
+    signed_in_client(client, archive)
+    page = client.get(PREVIEW).get_data(as_text=True)
     assert page.count('src="/issues/2026-06-25/cover.jpg"') == 2  # its band and its square
     assert "thumb.jpg" not in page
     assert "合规检查通过" in page
@@ -75,7 +80,7 @@ def test_article_images_are_served_and_nothing_else(archive: Runtime, client: Fl
     assert client.get("/issues/2026-06-13/images/..%2F..%2Fpyproject.toml").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["", "/preview", "/cover.jpg", "/images/qr-account.png"])
+@pytest.mark.parametrize("path", ["", "/cover.jpg", "/images/qr-account.png"])
 def test_unknown_issue_is_not_found(archive: Runtime, client: FlaskClient, path: str) -> None:
     response = client.get(f"/issues/2025-01-01{path}")
     assert response.status_code == 404
@@ -168,7 +173,8 @@ def test_the_index_escapes_what_it_is_given(
 def test_the_preview_follows_a_reingest_and_a_settings_change(
     archive: Runtime, client: FlaskClient, tmp_path: Path
 ) -> None:
-    before = client.get("/issues/2026-06-25/preview").get_data(as_text=True)
+    signed_in_client(client, archive)
+    before = client.get(PREVIEW).get_data(as_text=True)
     assert "规模化创新" in before and "规模化跃迁" not in before
     edited = tmp_path / "2026-06-25.txt"
     edited.write_text(
@@ -176,13 +182,13 @@ def test_the_preview_follows_a_reingest_and_a_settings_change(
         encoding="utf-8",
     )
     assert [r.status for r in ingest_paths(archive, [edited])] == ["replaced"]
-    after = client.get("/issues/2026-06-25/preview").get_data(as_text=True)
+    after = client.get(PREVIEW).get_data(as_text=True)
     assert "规模化跃迁" in after and "规模化创新" not in after
 
     theme = archive.settings.render.theme
     other = next(t for t in available_themes() if t != theme)
     archive.settings = archive.settings.updated({"render": {"theme": other}})
-    restyled = client.get("/issues/2026-06-25/preview").get_data(as_text=True)
+    restyled = client.get(PREVIEW).get_data(as_text=True)
     assert (f"主题 {theme}" in after, f"主题 {other}" in restyled) == (True, True)
 
 
@@ -218,8 +224,8 @@ def test_a_busy_worker_refuses_more_renders_at_once_and_keeps_what_it_rendered(
     while len(drawn) < RENDER_SLOTS:  # both slots taken (the samples are two issues)
         threading.Event().wait(0.01)
 
-    client = app.test_client()
-    refused = client.get("/issues/2026-06-25/preview")
+    client = signed_in_client(app.test_client(), archive)
+    refused = client.get(PREVIEW)
     searched = client.get("/issues?q=数据要素")
     assert (refused.status_code, refused.headers["Retry-After"]) == (503, "1")
     assert searched.status_code == 503
@@ -229,6 +235,6 @@ def test_a_busy_worker_refuses_more_renders_at_once_and_keeps_what_it_rendered(
     for thread in rendering:
         thread.join(30)
     assert answers == {"2026-06-13": 200, "2026-06-25": 200}
-    assert client.get("/issues/2026-06-25/preview").status_code == 200
+    assert client.get(PREVIEW).status_code == 200
     assert client.get("/issues/2026-06-25/cover.jpg").status_code == 200
     assert sorted(drawn) == ["2026-06-13", "2026-06-25"]  # each cover drawn once

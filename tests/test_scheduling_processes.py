@@ -242,6 +242,7 @@ def test_serve_sends_scheduled_jobs_in_process(
     job = due_prepared_job(rt)
     env = {k: v for k, v in os.environ.items() if not k.startswith("WXBOT_")}
     env |= {"WXBOT_CONFIG": str(workers.config), "WXBOT_SERVER__PORT": str(free_port("127.0.0.1"))}
+    env["WXBOT_SERVER__SECRET_KEY"] = "test-secret-key"
     log = (tmp_path / "worker-serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "wxbot.cli", "serve"], env=env, stdout=log, stderr=log

@@ -22,12 +22,14 @@ from wxbot.scheduling import (
     Job,
     ScheduleRefused,
     cancel_job,
+    day_quota,
     get_job,
     list_jobs,
     parse_send_time,
     reschedule_job,
     run_due_jobs,
     schedule_send,
+    send_now,
 )
 from wxbot.states import JobState
 
@@ -321,3 +323,53 @@ def test_cli_jobs_when_there_are_none(run: Callable[..., Result]) -> None:
     result = run("jobs")
     assert result.exit_code == 0, result.output
     assert "no jobs" in result.output
+
+
+def test_send_now_is_a_job_due_at_once_that_the_next_round_claims(rt: Runtime) -> None:
+    job = send_now(rt, "2026-06-25", tag_id=100)  # schedule_send would refuse: min_lead 300
+    assert (job.state, job.send_at, job.audience) == (JobState.SCHEDULED, rt.now(), "tag 100")
+    with pytest.raises(ScheduleRefused) as refused:
+        schedule_send(rt, "2026-06-25", rt.now())
+    assert refused.value.reason == "too_soon"
+    run_due_jobs(rt)  # no WeChat configured: the claim happens, the send is retried later
+    assert get_job(rt, job.id).state is JobState.CLAIMED
+
+
+@pytest.mark.parametrize(
+    ("earlier", "refusal"),
+    [
+        ("06-13 at 06-25 20:00", "quota"),  # today's one send is taken
+        ("06-25 at 06-26 08:00", "duplicate"),  # this issue already goes to everyone
+    ],
+)
+def test_send_now_keeps_the_scheduling_rules(rt: Runtime, earlier: str, refusal: str) -> None:
+    schedule_spec(rt, earlier)
+    with pytest.raises(ScheduleRefused) as refused:
+        send_now(rt, "2026-06-25")
+    assert refused.value.reason == refusal
+
+
+@pytest.mark.parametrize(
+    ("quota", "earlier", "left"),
+    [
+        (1, [], 1),
+        (1, ["06-13 at 06-25 20:00"], 0),
+        (2, ["06-13 at 06-25 20:00"], 1),
+        (2, ["06-13 at 06-26 08:00"], 2),  # tomorrow's send leaves today alone
+        (0, ["06-13 at 06-25 20:00"], None),  # no limit
+    ],
+)
+def test_day_quota_counts_as_scheduling_does(
+    sched_config: dict[str, Any], quota: int, earlier: list[str], left: int | None
+) -> None:
+    sched_config["schedule"] = sched_config["schedule"] | {"daily_quota": quota}
+    rt = make_runtime(sched_config)
+    ingest_paths(rt, sample_issues())
+    for spec in earlier:
+        schedule_spec(rt, spec)
+    today = day_quota(rt)
+    assert (today.day, today.allowed, today.left) == (dt.date(2026, 6, 25), quota, left)
+    for job in list_jobs(rt):
+        cancel_job(rt, job.id)
+    assert day_quota(rt).left == (None if quota == 0 else quota)
+    rt.db.dispose()

@@ -73,6 +73,7 @@ def serving(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
         **os.environ,
         "WXBOT_STORAGE__DATABASE_URL": database,
         "WXBOT_SERVER__PORT": str(port),
+        "WXBOT_SERVER__SECRET_KEY": "test-secret-key",
         "WXBOT_WECHAT__TOKEN": TOKEN,
     }
     log_path = tmp_path / "serve.log"

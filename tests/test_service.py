@@ -60,6 +60,7 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
         **os.environ,
         "WXBOT_STORAGE__DATABASE_URL": database,
         "WXBOT_SERVER__PORT": str(port),
+        "WXBOT_SERVER__SECRET_KEY": "test-secret-key",
     }
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
@@ -92,6 +93,7 @@ def serving(tmp_path: Path) -> Iterator[str]:
         "PYTHONPATH": os.pathsep.join([str(hooks), *sys.path]),
         "WXBOT_STORAGE__DATABASE_URL": database,
         "WXBOT_SERVER__PORT": str(port),
+        "WXBOT_SERVER__SECRET_KEY": "test-secret-key",
         "WXBOT_WECHAT__TOKEN": TOKEN,
     }
     log = (tmp_path / "serve.log").open("wb")

@@ -107,6 +107,27 @@ def ingest_paths(
     return results
 
 
+def ingest_bytes(runtime: Runtime, raw: bytes, filename: str) -> IngestResult:
+    """Parse one uploaded file and archive it if new or changed, as :func:`ingest_paths` does.
+
+    Nothing touches the disk; only the base name of ``filename`` is kept. A rejected file
+    stores nothing.
+    """
+    name = Path(filename.replace("\\", "/")).name or "upload"
+    path = Path(name)
+    digest = hashlib.sha256(raw).hexdigest()
+    with runtime.db.begin() as conn:
+        current = issue_store.ids_by_hash(conn, [digest])
+    if digest in current:
+        return IngestResult(path, "unchanged", current[digest])
+    try:
+        issue = parse_bytes(raw, name)
+    except IssueFormatError as exc:
+        logger.info("ingest: rejected upload %s", exc)
+        return IngestResult(path, "rejected", message=str(exc))
+    return _store_batch(runtime, [(path, issue)])[0]
+
+
 def _store_batch(runtime: Runtime, batch: list[tuple[Path, Issue]]) -> list[IngestResult]:
     now = runtime.now()
     results: list[IngestResult] = []

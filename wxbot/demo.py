@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .archive import IngestResult, ingest_paths
+from .editors import Role, add_editor
 from .errors import WxbotError
 from .local_time import local_time
 from .publishing import Progress, PublishRecord, publish_issue
@@ -139,7 +141,13 @@ def start_demo(folder: Path, host: str, port: int) -> Demo:
     )
     config: dict[str, dict[str, Any]] = {
         "storage": {"database_url": f"sqlite:///{folder / 'demo.sqlite3'}"},
-        "server": {"host": host, "port": port, "public_base_url": base_url},
+        # a key for this run's console sessions (a real deployment configures its own)
+        "server": {
+            "host": host,
+            "port": port,
+            "public_base_url": base_url,
+            "secret_key": secrets.token_hex(32),
+        },
         # a send a minute ahead, so the demo shows the scheduler at work
         "schedule": {"min_lead": 60, "poll_interval": 2},
         "wechat": {
@@ -173,6 +181,17 @@ def demo_toml(config: Mapping[str, Mapping[str, Any]]) -> str:
 def ingest_samples(runtime: Runtime) -> list[IngestResult]:
     """Archive the sample issues shipped with wxbot."""
     return ingest_paths(runtime, sample_issues())
+
+
+#: The demo's console account (an admin, so that every page shows).
+DEMO_EDITOR = "demo"
+
+
+def add_demo_editor(runtime: Runtime) -> tuple[str, str]:
+    """Create the demo's console account with a new random password; return name and password."""
+    password = secrets.token_urlsafe(12)
+    add_editor(runtime, DEMO_EDITOR, Role.ADMIN, password)
+    return DEMO_EDITOR, password
 
 
 def publish_to_sandbox(

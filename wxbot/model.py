@@ -67,6 +67,25 @@ class Source:
 
 
 @dataclass(frozen=True)
+class IssueOverrides:
+    """What an editor set for one issue in the console, kept across re-ingest; empty = not set."""
+
+    title: str = ""
+    digest: str = ""
+    author: str = ""
+    headline: str = ""  # the cover's big line, in place of the series name
+    keywords: tuple[str, ...] = ()  # the key topics, in place of the section headings
+
+    def __bool__(self) -> bool:
+        return any((self.title, self.digest, self.author, self.headline, self.keywords))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IssueOverrides:
+        """Rebuild overrides from their JSON form (keywords as a list)."""
+        return cls(**{**data, "keywords": tuple(data.get("keywords", ()))})
+
+
+@dataclass(frozen=True)
 class Issue:
     """One issue of the daily newsletter."""
 
@@ -83,6 +102,9 @@ class Issue:
     #: The issue's own article title, when its source gives one (Markdown ``title:``);
     #: otherwise the title is made from the series name, the date and the first topic.
     title: str = ""
+    #: What editors set in the console; stored apart from the parsed issue, so a re-ingest
+    #: keeps it.
+    overrides: IssueOverrides = field(default_factory=IssueOverrides)
 
     @property
     def paragraphs(self) -> list[str]:
@@ -93,6 +115,7 @@ class Issue:
         """Return the issue as JSON-ready data."""
         data = asdict(self)
         data["date"] = self.date.isoformat()
+        data["overrides"]["keywords"] = list(self.overrides.keywords)
         if not with_source:
             data.pop("source")
         return data
@@ -114,4 +137,5 @@ class Issue:
             footer=tuple(FooterBlock(**f) for f in data["footer"]),
             source=Source(**data["source"]),
             title=data.get("title", ""),
+            overrides=IssueOverrides.from_dict(data.get("overrides") or {}),
         )

@@ -18,6 +18,19 @@ AUTHOR_MAX_CHARS = 16
 #: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
 DIGEST_MAX_CHARS = 128
 
+#: The article fields WeChat limits in characters, and their limits.
+FIELD_MAX_CHARS = {"title": TITLE_MAX_CHARS, "author": AUTHOR_MAX_CHARS, "digest": DIGEST_MAX_CHARS}
+
+
+def field_characters(text: str) -> int:
+    """Return a title's, author's or digest's length as WeChat counts it: in characters.
+
+    Lint, publishing, the preview and the console's counters all give this one number (the
+    console's script counts code points as Python does).
+    """
+    return len(text)
+
+
 #: Article content must be *fewer* than this many characters, tags and attributes included.
 #: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html ("必须少于2万字符")
 CONTENT_MAX_CHARS = 20_000

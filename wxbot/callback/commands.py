@@ -38,7 +38,11 @@ def answer_message(ctx: Context) -> Answer:
     rules = ctx.search.cached(("rules",), lambda: list_rules(ctx.runtime))
     rule = match_rule(rules, message.content)
     if rule is not None:
-        return replies.text_answer(rule.reply, "rule")
+        item = ctx.search.issue_item(rule.issue_id) if rule.issue_id else None
+        if item is not None:
+            return replies.news_answer(item, "rule")
+        if rule.reply:
+            return replies.text_answer(rule.reply, "rule")
     for handler in registry.keyword_handlers(message.content):
         answer = handler(ctx)
         if answer is not None:

@@ -1,4 +1,4 @@
-"""Editors' keyword rules: a reply for a keyword, matched exactly or contained.
+"""Editors' keyword rules: a reply (a text or an issue) for a keyword, matched exactly or contained.
 
 Like the platform's own auto-reply rules, which WeChat switches off once a server is
 configured. The rules live in the database (every worker answers by them); each worker
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..runtime import Runtime
 from ..search.query import squeeze
 from ..storage import followers, search_index
+from ..storage import issues as issue_store
 from ..storage.followers import KeywordRule
 
 #: How a rule's keyword is matched.
@@ -38,17 +39,34 @@ def list_rules(runtime: Runtime) -> list[KeywordRule]:
         return followers.list_rules(conn)
 
 
-def add_rule(runtime: Runtime, keyword: str, reply: str, match: str = "exact") -> int:
-    """Add a keyword rule and return its id.
+def add_rule(
+    runtime: Runtime,
+    keyword: str,
+    reply: str = "",
+    match: str = "exact",
+    *,
+    issue_id: str | None = None,
+) -> int:
+    """Add a keyword rule answering with ``reply`` text or with issue ``issue_id``; return its id.
 
-    :raises ValueError: for an empty keyword or reply, or an unknown match kind.
+    :raises ValueError: for an empty keyword, neither or both of a reply and an issue, an
+        issue not in the archive, or an unknown match kind.
     """
     if match not in MATCH_KINDS:
         raise ValueError(f"match must be one of {', '.join(MATCH_KINDS)}")
-    if not squeeze(keyword) or not reply.strip():
-        raise ValueError("a rule needs a keyword and a reply")
+    if not squeeze(keyword):
+        raise ValueError("a rule needs a keyword")
+    issue_id = (issue_id or "").strip() or None
+    if not (reply.strip() or issue_id):
+        raise ValueError("a rule needs a keyword and a reply (a text, or an issue)")
+    if reply.strip() and issue_id:
+        raise ValueError("a rule answers with a text or with an issue, not both")
     with runtime.db.begin_write() as conn:
-        rule_id = followers.add_rule(conn, keyword.strip(), match, reply.strip(), runtime.now())
+        if issue_id is not None and not issue_store.current_hashes(conn, [issue_id]):
+            raise ValueError(f"there is no issue {issue_id} in the archive")
+        rule_id = followers.add_rule(
+            conn, keyword.strip(), match, reply.strip(), runtime.now(), issue_id
+        )
         search_index.bump(conn, "rules")
     return rule_id
 

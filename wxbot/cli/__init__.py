@@ -18,6 +18,7 @@ from . import (
     search,
     service,
     stats,
+    users,
 )
 from .context import CliEnv, pass_env
 
@@ -42,7 +43,20 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
         ctx.call_on_close(ctx.obj.close)
 
 
-_MODULES = (archive, demo, service, sandbox, render, publish, schedule, search, db, menu, stats)
+_MODULES = (
+    archive,
+    demo,
+    service,
+    sandbox,
+    render,
+    publish,
+    schedule,
+    search,
+    db,
+    menu,
+    stats,
+    users,
+)
 for _module in _MODULES:
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -12,6 +12,7 @@ import click
 from ..archive import list_issues
 from ..demo import (
     Demo,
+    add_demo_editor,
     history_lengths,
     ingest_samples,
     publish_to_sandbox,
@@ -84,7 +85,9 @@ def demo(host: str, port: int, folder: Path | None, no_serve: bool) -> None:
         click.echo(f"menu pushed to the sandbox ([menu]; `{wxbot} menu show` lists it)")
     except WxbotError as exc:
         click.echo(f"menu push failed: {exc}", err=True)
+    name, password = add_demo_editor(runtime)
     click.echo("")
+    click.echo(f"editor console: {prepared.base_url}/console/ (name {name}, password {password})")
     click.echo(f"archive index: {prepared.base_url}/issues")
     click.echo(f"archive page:  {prepared.base_url}/issues/{latest}")
     click.echo(f"phone preview: {prepared.base_url}/issues/{latest}/preview")

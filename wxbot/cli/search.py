@@ -45,22 +45,25 @@ def keywords_list(env: CliEnv) -> None:
     if not rules:
         click.echo("no keyword rules: add one with `wxbot keywords add KEYWORD REPLY`")
     for rule in rules:
-        reply = rule.reply.replace("\n", " ")
+        reply = f"issue {rule.issue_id}" if rule.issue_id else rule.reply.replace("\n", " ")
         click.echo(f"{rule.id:>4}  {rule.match:<8}  {rule.keyword}  →  {reply}")
 
 
 @keywords.command("add")
 @click.argument("keyword")
-@click.argument("reply")
+@click.argument("reply", required=False, default="")
 @click.option(
     "--contains", is_flag=True, help="Match messages containing KEYWORD (not only equal)."
 )
+@click.option("--issue", "issue_id", help="Answer with this issue's article card instead of REPLY.")
 @pass_env
-def keywords_add(env: CliEnv, keyword: str, reply: str, contains: bool) -> None:
-    """Reply REPLY to followers who send KEYWORD."""
+def keywords_add(
+    env: CliEnv, keyword: str, reply: str, contains: bool, issue_id: str | None
+) -> None:
+    """Reply REPLY (or the issue given with --issue) to followers who send KEYWORD."""
     match = "contains" if contains else "exact"
     try:
-        rule_id = keyword_rules.add_rule(env.runtime, keyword, reply, match)
+        rule_id = keyword_rules.add_rule(env.runtime, keyword, reply, match, issue_id=issue_id)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added rule {rule_id}: {match} {keyword!r}")

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 @pass_env
 def serve(env: CliEnv, host: str | None, port: int | None, workers: int) -> None:
     """Run the web service (follower callback, archive pages) with gunicorn."""
+    if not env.settings.server.secret_key.get_secret_value():
+        from ..app import MISSING_SECRET_KEY
+
+        raise click.ClickException(f"invalid configuration: {MISSING_SECRET_KEY}")
     env.runtime.close()  # the settings and the database checked before any fork, nothing open
     server = env.settings.server
     serve_app(env, host or server.host, port or server.port, workers=workers)

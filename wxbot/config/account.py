@@ -96,7 +96,19 @@ class ServerSection(Section):
     )
     secret_key: SecretStr = Field(
         SecretStr(""),
-        description="Flask secret key for editor sessions; empty = a random key per start.",
+        description="Flask secret key signing editor sessions (random, e.g. `python -c "
+        "'import secrets; print(secrets.token_hex(32))'`); required to serve, the demo makes one.",
+    )
+    session_hours: float = Field(
+        12.0,
+        gt=0,
+        description="Hours an editor stays signed in to the console before signing in again.",
+    )
+    proxy_hops: int = Field(
+        0,
+        ge=0,
+        description="Reverse proxies in front that append to X-Forwarded-For (1 for one nginx): "
+        "the console reads editors' addresses (sign-in limits, audit log) from it; 0 = none.",
     )
 
     @field_validator("port")

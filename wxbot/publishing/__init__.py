@@ -27,7 +27,13 @@ from .records import (
     PublishFailed,
     PublishRecord,
 )
-from .results import on_wechat_event, reconcile_mass_sends, sync_article_urls
+from .results import (
+    check_publish,
+    is_pending,
+    on_wechat_event,
+    reconcile_mass_sends,
+    sync_article_urls,
+)
 
 __all__ = [
     "MODES",
@@ -41,8 +47,10 @@ __all__ = [
     "PublishFailed",
     "PublishRecord",
     "audience_of",
+    "check_publish",
     "default_clientmsgid",
     "is_unanswered",
+    "is_pending",
     "issue_status",
     "mass_send_record",
     "mass_send_status",

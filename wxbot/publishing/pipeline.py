@@ -37,12 +37,14 @@ def publish_issue(
     preview_to: str | None = None,
     preview_wxname: str | None = None,
     progress: Progress | None = None,
+    wait: float | None = None,
 ) -> PublishRecord:
     """Take an issue to WeChat in ``mode`` (draft, publish or mass), recording every step.
 
     A re-run resumes: uploads, the draft, a submitted publish and an accepted send are found
     in the records and not repeated. Previews go to ``preview_to``/``preview_wxname``, and in
-    mass mode by default to ``[publish] preview_openids``.
+    mass mode by default to ``[publish] preview_openids``. A publish waits up to ``wait``
+    seconds for WeChat's result (default ``[publish] wait_timeout``; 0: submit and return).
     :raises IssueNotFound, ComplianceError, PublishError, WeChatError, WeChatNetworkError:
         each saying in plain words what went wrong; the failed step is recorded.
     """
@@ -64,7 +66,8 @@ def publish_issue(
                 {"draft_media_id": prepared.media_id},
             )  # fmt: skip
         elif mode == "publish":
-            ending = _publish(runtime, api, run, issue, recipients)
+            waited = runtime.settings.publish.wait_timeout if wait is None else wait
+            ending = _publish(runtime, api, run, issue, recipients, waited)
         else:
             ending = _mass(runtime, api, run, issue, recipients, tag_id)
         run.finish(ending.status, ending.summary)
@@ -84,7 +87,12 @@ class _Ending:
 
 
 def _publish(
-    runtime: Runtime, api: WeChatApi, run: RunLog, issue: Issue, recipients: Sequence[PreviewTarget]
+    runtime: Runtime,
+    api: WeChatApi,
+    run: RunLog,
+    issue: Issue,
+    recipients: Sequence[PreviewTarget],
+    wait: float,
 ) -> _Ending:
     recovered = _recover_lost_submit(runtime, api, run, issue.id)
     if recovered is not None:
@@ -110,11 +118,10 @@ def _publish(
             )
         job = _submit(runtime, api, run, issue.id)
     with run.step("wait") as step:
-        job = _wait(runtime, api, job)
+        job = _wait(runtime, api, job, wait)
         if is_pending(job):
-            waited = runtime.settings.publish.wait_timeout
             step.detail = (
-                f"still publishing after {waited:g}s; PUBLISHJOBFINISH or `wxbot sync` will "
+                f"still publishing after {wait:g}s; PUBLISHJOBFINISH or `wxbot sync` will "
                 "record the result"
             )
             return _Ending(
@@ -210,10 +217,12 @@ def _recover_lost_submit(
     return job
 
 
-def _wait(runtime: Runtime, api: WeChatApi, job: store.PublishJobRow) -> store.PublishJobRow:
-    """Wait for a job's result: from the records (an event may land) or ``freepublish/get``."""
+def _wait(
+    runtime: Runtime, api: WeChatApi, job: store.PublishJobRow, wait: float
+) -> store.PublishJobRow:
+    """Wait up to ``wait`` s for a job's result: from the records (an event) or freepublish/get."""
     publish = runtime.settings.publish
-    deadline = time.monotonic() + publish.wait_timeout
+    deadline = time.monotonic() + wait
     while is_pending(job):
         remaining = deadline - time.monotonic()
         if remaining <= 0:

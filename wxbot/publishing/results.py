@@ -222,3 +222,20 @@ def _url_of(runtime: Runtime, issue_id: str) -> str | None:
 def is_pending(job: store.PublishJobRow) -> bool:
     """Return whether WeChat has not finished the job (or not told us yet)."""
     return job.status is None or job.status == PUBLISH_PUBLISHING
+
+
+def check_publish(runtime: Runtime, issue_id: str) -> store.PublishJobRow | None:
+    """Ask WeChat (``freepublish/get``) about the issue's unfinished publish; return its latest.
+
+    One call per unfinished publish of the issue, none when WeChat has already told us.
+    """
+    api = WeChatApi(runtime)
+    with runtime.db.begin() as conn:
+        jobs = store.publish_jobs_of(conn, api.account, issue_id)
+    for job in jobs:
+        if is_pending(job):
+            status = freepublish.get_status(api, job.publish_id)
+            record_publish_status(runtime, api.account, status, "freepublish/get")
+    with runtime.db.begin() as conn:
+        jobs = store.publish_jobs_of(conn, api.account, issue_id)
+    return jobs[0] if jobs else None

@@ -14,10 +14,10 @@ from ..config import BrandSection, Settings
 from ..errors import ConfigError
 from ..model import FooterBlock, Issue
 from ..resources import assets_dir
-from .digest import make_digest
+from .digest import article_digest
 from .environment import render_template
 from .themes import Theme, load_theme
-from .titles import article_title, date_text, series_name, tighten
+from .titles import article_author, article_title, date_text, series_name, tighten
 
 #: Maps a local image to the URL its ``src`` gets (the publisher's uploads to WeChat).
 ImageUrl = Callable[[Path], str]
@@ -103,8 +103,8 @@ def render_issue(
         issue_id=issue.id,
         theme=theme.name,
         title=article_title(issue, settings),
-        author=settings.publish.author,
-        digest=make_digest(issue.summary),
+        author=article_author(issue, settings),
+        digest=article_digest(issue),
         html=body.html,
         images=body.images,
         cover_jpeg=cover,

@@ -14,13 +14,12 @@ from ..errors import WxbotError
 from ..platform_limits import (
     ALLOWED_IMAGE_HOSTS,
     ALLOWED_LINK_HOSTS,
-    AUTHOR_MAX_CHARS,
     CONTENT_MAX_BYTES,
     CONTENT_MAX_CHARS,
-    DIGEST_MAX_CHARS,
+    FIELD_MAX_CHARS,
     IMAGE_MATERIAL_FORMATS,
     IMAGE_MATERIAL_MAX_BYTES,
-    TITLE_MAX_CHARS,
+    field_characters,
     image_format,
 )
 
@@ -149,16 +148,13 @@ def _lint_fields(title: str, author: str, digest: str) -> list[Problem]:
     problems = []
     if not title.strip():
         problems.append(Problem("title", "title is empty; WeChat requires one"))
-    for name, value, limit in (
-        ("title", title, TITLE_MAX_CHARS),
-        ("author", author, AUTHOR_MAX_CHARS),
-        ("digest", digest, DIGEST_MAX_CHARS),
-    ):
-        if len(value) > limit:
+    for name, value in (("title", title), ("author", author), ("digest", digest)):
+        limit, length = FIELD_MAX_CHARS[name], field_characters(value)
+        if length > limit:
             problems.append(
                 Problem(
                     name,
-                    f"{name} is {len(value)} characters ({_excerpt(value)}); "
+                    f"{name} is {length} characters ({_excerpt(value)}); "
                     f"WeChat allows at most {limit}",
                 )
             )

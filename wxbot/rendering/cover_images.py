@@ -33,7 +33,7 @@ from ..model import Issue
 from ..platform_limits import COVER_RATIO, IMAGE_MATERIAL_MAX_BYTES, SQUARE_RATIO
 from .text_layout import NO_LINE_END, wrap
 from .themes import Theme, load_theme
-from .titles import key_topics, series_name
+from .titles import cover_headline, key_topics
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class _Planner:
 
 def _cover_text(issue: Issue, settings: Settings, face: FontFace) -> tuple[str, str, list[str]]:
     """Return the series name, the dated line and the key topics, as the font can draw them."""
-    series = drawable(face, series_name(issue, settings))
+    series = drawable(face, cover_headline(issue, settings))
     topics = [t for t in (drawable(face, t) for t in key_topics(issue, settings)) if t]
     d = issue.date
     return series, f"{d.year}年{d.month}月{d.day}日 · 星期{_WEEKDAYS[d.weekday()]}", topics

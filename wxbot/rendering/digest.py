@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..model import Issue
 from ..platform_limits import DIGEST_MAX_CHARS
 
 #: A sentence ends at 。！？!? (or …… ) plus any closing quotes or brackets right after it.
@@ -51,3 +52,8 @@ def make_digest(summary: str, limit: int = DIGEST_MAX_CHARS) -> str:
         if cut > 0:
             return head[:cut] + ELLIPSIS
     return head + ELLIPSIS
+
+
+def article_digest(issue: Issue) -> str:
+    """Return the article's digest: the editor's, else the summary's leading sentences."""
+    return issue.overrides.digest.strip() or make_digest(issue.summary)

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
 from ..model import Issue
-from ..platform_limits import CONTENT_MAX_CHARS, DIGEST_MAX_CHARS, TITLE_MAX_CHARS
+from ..platform_limits import (
+    CONTENT_MAX_CHARS,
+    DIGEST_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    field_characters,
+)
 from .article import RenderedArticle, render_issue
 from .compliance import COVER_NAME, Problem, content_characters, lint_article
 from .cover_images import BAND_BOX, COVER_SIZE, SQUARE_BOX, crop_fractions
@@ -48,21 +54,20 @@ class ExportedIssue:
     files: list[Path]
 
 
-def render_preview(
+def preview_context(
     issue: Issue,
     article: RenderedArticle,
     settings: Settings,
     *,
     cover_src: str,
     problems: Sequence[Problem] = (),
-) -> str:
-    """Return a phone-width page: the checks, the feed and share cards, then the article.
+) -> dict[str, Any]:
+    """Return what ``web/phone_preview.html`` shows: the article, its counts, crops and checks.
 
     The feed card shows the cover's ``pic_crop_235_1`` band, the share card its ``pic_crop_1_1``
     square: the very crops the draft names.
     """
-    return render_template(
-        "web/preview.html",
+    return dict(
         article=article,
         account_name=series_name(issue, settings),
         issue_date=issue.date.isoformat(),
@@ -74,9 +79,24 @@ def render_preview(
         cover_bytes=len(article.cover_jpeg),
         content_characters=content_characters(article.html),
         content_limit=CONTENT_MAX_CHARS,
+        title_characters=field_characters(article.title),
+        digest_characters=field_characters(article.digest),
         title_limit=TITLE_MAX_CHARS,
         digest_limit=DIGEST_MAX_CHARS,
     )
+
+
+def render_preview(
+    issue: Issue,
+    article: RenderedArticle,
+    settings: Settings,
+    *,
+    cover_src: str,
+    problems: Sequence[Problem] = (),
+) -> str:
+    """Return a phone-width page: the checks, the feed and share cards, then the article."""
+    context = preview_context(issue, article, settings, cover_src=cover_src, problems=problems)
+    return render_template("web/preview.html", **context)
 
 
 def render_public_page(

@@ -41,8 +41,10 @@ def heading_topic(heading: str) -> str:
 
 
 def key_topics(issue: Issue, settings: Settings) -> list[str]:
-    """Return the issue's key topics: ``[cover] keywords``, else its sections' first clauses."""
-    keywords = [tighten(str(k)) for k in settings.cover.keywords if k.strip()]
+    """Return the issue's key topics: the editor's keywords, ``[cover] keywords``, else its
+    sections' first clauses."""
+    given = issue.overrides.keywords or settings.cover.keywords
+    keywords = [tighten(str(k)) for k in given if k.strip()]
     if keywords:
         return keywords
     topics = (heading_topic(s.heading) for s in issue.sections)
@@ -54,8 +56,21 @@ def series_name(issue: Issue, settings: Settings) -> str:
     return issue.series_title.strip() or settings.brand.series_name
 
 
+def cover_headline(issue: Issue, settings: Settings) -> str:
+    """Return the cover's big line: the editor's headline, else the series name."""
+    return issue.overrides.headline.strip() or series_name(issue, settings)
+
+
+def article_author(issue: Issue, settings: Settings) -> str:
+    """Return the article's author: the editor's, else ``[publish] author``."""
+    return issue.overrides.author.strip() or settings.publish.author
+
+
 def article_title(issue: Issue, settings: Settings) -> str:
-    """Return the WeChat title: the issue's own, else series｜date and the first topic that fits."""
+    """Return the WeChat title: the editor's, the issue's own, else series｜date and the first
+    topic that fits."""
+    if issue.overrides.title.strip():
+        return issue.overrides.title.strip()
     if issue.title:
         return tighten(issue.title)
     series, dated = series_name(issue, settings), f"{TITLE_SEPARATOR}{short_date(issue.date)}"

@@ -5,16 +5,18 @@ its time. Plain functions over the runtime: no Flask, no WeChat client of their 
 """
 
 from ..states import JobState
-from .model import Job, JobNotFound, ScheduleRefused, StepReport
+from .model import DayQuota, Job, JobNotFound, ScheduleRefused, StepReport
 from .policy import SchedulePolicy
 from .rules import (
     cancel_job,
+    day_quota,
     get_job,
     job_history,
     list_jobs,
     parse_send_time,
     reschedule_job,
     schedule_send,
+    send_now,
 )
 from .runner import STEPS, Checkpoint, run_due_jobs, worker_name
 from .worker import run_worker, seconds_until_next, start_worker_thread
@@ -22,6 +24,7 @@ from .worker import run_worker, seconds_until_next, start_worker_thread
 __all__ = [
     "STEPS",
     "Checkpoint",
+    "DayQuota",
     "Job",
     "JobNotFound",
     "JobState",
@@ -29,6 +32,7 @@ __all__ = [
     "ScheduleRefused",
     "StepReport",
     "cancel_job",
+    "day_quota",
     "get_job",
     "job_history",
     "list_jobs",
@@ -37,6 +41,7 @@ __all__ = [
     "run_due_jobs",
     "run_worker",
     "schedule_send",
+    "send_now",
     "seconds_until_next",
     "start_worker_thread",
     "worker_name",

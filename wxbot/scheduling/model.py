@@ -120,6 +120,20 @@ class Job:
 
 
 @dataclass(frozen=True)
+class DayQuota:
+    """The mass sends a day allows ([schedule] daily_quota) and how many are left."""
+
+    day: dt.date
+    allowed: int  # 0: no limit
+    used: int
+
+    @property
+    def left(self) -> int | None:
+        """Return the sends still allowed that day, or None when there is no limit."""
+        return None if self.allowed == 0 else max(self.allowed - self.used, 0)
+
+
+@dataclass(frozen=True)
 class StepReport:
     """What one worker step did to one job: ``prepared``, ``submitted``, ``missed``…"""
 

@@ -18,7 +18,7 @@ from ..states import JobState
 from ..storage import jobs as job_store
 from . import model
 from .checks import compliance_problems, sends_outside_jobs
-from .model import Job, JobNotFound, ScheduleRefused
+from .model import DayQuota, Job, JobNotFound, ScheduleRefused
 from .policy import SchedulePolicy
 
 logger = logging.getLogger(__name__)
@@ -49,8 +49,21 @@ def schedule_send(
     :raises ScheduleRefused: when the time is past or too soon, the issue fails the compliance
         check, the day's quota is used, or the issue already has a job for that audience.
     """
+    send_at = _check_time(runtime, runtime.settings.schedule, send_at)
+    return _add_job(runtime, issue_id, send_at, tag_id)
+
+
+def send_now(runtime: Runtime, issue_id: str, *, tag_id: int | None = None) -> Job:
+    """Hand a mass send of an issue to the scheduler, due at once (no ``min_lead``).
+
+    The worker prepares and sends it on its next round, exactly once, as any scheduled send.
+    :raises IssueNotFound, ScheduleRefused: as :func:`schedule_send` (but never ``too_soon``).
+    """
+    return _add_job(runtime, issue_id, runtime.now(), tag_id)
+
+
+def _add_job(runtime: Runtime, issue_id: str, send_at: dt.datetime, tag_id: int | None) -> Job:
     policy = runtime.settings.schedule
-    send_at = _check_time(runtime, policy, send_at)
     _check_compliance(runtime, issue_id)
     now = runtime.now()
     key = model.active_key(issue_id, tag_id)
@@ -164,11 +177,15 @@ def get_job(runtime: Runtime, job_id: int) -> Job:
 
 
 def list_jobs(
-    runtime: Runtime, *, states: Collection[JobState] | None = None, limit: int | None = None
+    runtime: Runtime,
+    *,
+    states: Collection[JobState] | None = None,
+    issue_id: str | None = None,
+    limit: int | None = None,
 ) -> list[Job]:
-    """Return jobs, latest send time first, optionally only in some states."""
+    """Return jobs, latest send time first, optionally only in some states or of one issue."""
     with runtime.db.begin() as conn:
-        rows = job_store.list_jobs(conn, states=states, limit=limit)
+        rows = job_store.list_jobs(conn, states=states, issue_id=issue_id, limit=limit)
     return _with_sends(runtime, rows)
 
 
@@ -238,11 +255,7 @@ def _check_quota(
     if policy.daily_quota == 0:
         return
     day = send_at.astimezone(runtime.tz).date()
-    start = dt.datetime.combine(day, dt.time(), runtime.tz).astimezone(dt.UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), runtime.tz).astimezone(dt.UTC)
-    counted = JobState.where(lambda s: s.counts_against_quota)
-    taken = [r for r in job_store.jobs_between(conn, start, end, counted) if r.id != exclude]
-    others = sends_outside_jobs(runtime, conn, start, end)
+    taken, others = _sends_on(runtime, conn, day, exclude=exclude)
     used = len(taken) + others
     if used >= policy.daily_quota:
         listed = [f"job {r.id}" for r in taken] + ([f"{others} made directly"] if others else [])
@@ -251,6 +264,26 @@ def _check_quota(
             f"{day.isoformat()} already has {used} mass send(s) ({', '.join(listed)}) and the "
             f"account allows {policy.daily_quota} a day ([schedule] daily_quota)",
         )
+
+
+def _sends_on(
+    runtime: Runtime, conn: Connection, day: dt.date, *, exclude: int | None = None
+) -> tuple[list[job_store.JobRow], int]:
+    """Return the jobs sending on ``day`` (account's timezone) and the sends made directly."""
+    start = dt.datetime.combine(day, dt.time(), runtime.tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), runtime.tz).astimezone(dt.UTC)
+    counted = JobState.where(lambda s: s.counts_against_quota)
+    taken = [r for r in job_store.jobs_between(conn, start, end, counted) if r.id != exclude]
+    return taken, sends_outside_jobs(runtime, conn, start, end)
+
+
+def day_quota(runtime: Runtime, when: dt.datetime | None = None) -> DayQuota:
+    """Return the quota of the day of ``when`` (default: today) as scheduling counts it."""
+    moment = when or runtime.now()
+    day = moment.astimezone(runtime.tz).date()
+    with runtime.db.begin() as conn:
+        taken, others = _sends_on(runtime, conn, day)
+    return DayQuota(day, runtime.settings.schedule.daily_quota, len(taken) + others)
 
 
 def _why_fixed(state: JobState) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ..runtime import Runtime
 from ..states import JobState
 from ..stats.collection import DailyCollection
+from ..storage import heartbeats
 from ..storage import jobs as job_store
 from .model import StepReport
 from .runner import Checkpoint, run_due_jobs, worker_name
@@ -39,6 +40,7 @@ def run_worker(
     while not stop_event.is_set():
         wait = interval
         try:
+            beat(runtime, worker)
             for report in run_due_jobs(runtime, worker=worker, checkpoint=checkpoint):
                 if on_report is not None:
                     on_report(report)
@@ -53,6 +55,18 @@ def run_worker(
             logger.exception("reading statistics not collected; trying again in an hour")
         stop_event.wait(wait)
     logger.info("scheduler %s stopped", worker)
+
+
+def beat(runtime: Runtime, worker: str) -> None:
+    """Record that ``worker`` is alive now: the console's health line reads it."""
+    with runtime.db.begin() as conn:
+        heartbeats.beat(conn, worker, runtime.now())
+
+
+def last_heartbeat(runtime: Runtime) -> heartbeats.Heartbeat | None:
+    """Return the latest heartbeat of any scheduler, or None when none ever ran."""
+    with runtime.db.begin() as conn:
+        return heartbeats.latest_beat(conn)
 
 
 def seconds_until_next(runtime: Runtime) -> float | None:

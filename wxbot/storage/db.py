@@ -18,13 +18,18 @@ from sqlalchemy.exc import DisconnectionError
 
 # migrations, and every module that declares tables (so the metadata it compares is whole).
 from . import (  # noqa: F401
+    audit_log,
     callback_nonces,
+    editors,
     followers,
+    heartbeats,
     issue_links,
+    issue_overrides,
     issues,
     jobs,
     late_answers,
     migrations,
+    pending_uploads,
     publications,
     publish_runs,
     reading_stats,

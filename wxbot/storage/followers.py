@@ -56,6 +56,8 @@ follower_messages = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_follower_messages_openid", "openid", "received_at"),
     Index("ix_follower_messages_received", "received_at"),
+    # The editors' top and missed searches: grouped by query without reading the table.
+    Index("ix_follower_messages_searches", "handler", "query", "received_at", "found"),
 )
 
 keyword_rules = Table(
@@ -64,8 +66,9 @@ keyword_rules = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("keyword", Text, nullable=False),
     Column("match", String(8), nullable=False),  # exact | contains
-    Column("reply", Text, nullable=False),
+    Column("reply", Text, nullable=False),  # "" when the rule answers with an issue
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("issue_id", String(10), nullable=True),  # the issue whose card answers
 )
 
 
@@ -87,13 +90,14 @@ class LoggedMessage:
 
 @dataclass(frozen=True)
 class KeywordRule:
-    """An editor's auto-reply: a keyword matched exactly or contained, and the reply text."""
+    """An editor's auto-reply: a keyword matched exactly or contained, and a text or an issue."""
 
     id: int
     keyword: str
     match: str
     reply: str
     created_at: dt.datetime
+    issue_id: str | None = None
 
 
 #: Columns naming a message or a follower: one too long is stored as a prefix and a digest,
@@ -269,16 +273,33 @@ def recent_messages(
     return [LoggedMessage(**r._mapping) for r in conn.execute(query)]
 
 
+def messages_page(conn: Connection, offset: int, limit: int) -> list[LoggedMessage]:
+    """Return ``limit`` logged messages after the newest ``offset``, newest first."""
+    query = (
+        select(follower_messages)
+        .order_by(follower_messages.c.received_at.desc())  # by its index: no sort
+        .offset(offset)
+        .limit(limit)
+    )
+    return [LoggedMessage(**r._mapping) for r in conn.execute(query)]
+
+
 def top_queries(
-    conn: Connection, since: dt.datetime, limit: int = 20
+    conn: Connection, since: dt.datetime, limit: int = 20, *, missed_only: bool = False
 ) -> list[tuple[str, int, int]]:
-    """Return ``(query, times asked, times found nothing)`` for searches since ``since``."""
+    """Return ``(query, times asked, times found nothing)`` for searches since ``since``.
+
+    ``missed_only``: only the searches that found nothing, most asked first.
+    """
     missed = func.sum(case((follower_messages.c.found.is_(False), 1), else_=0))
+    searches = (follower_messages.c.handler == "search") & (
+        follower_messages.c.received_at >= since
+    )
+    if missed_only:
+        searches = searches & follower_messages.c.found.is_(False)
     rows = conn.execute(
         select(follower_messages.c.query, func.count(), missed)
-        .where(
-            (follower_messages.c.handler == "search") & (follower_messages.c.received_at >= since)
-        )
+        .where(searches)
         .group_by(follower_messages.c.query)
         .order_by(func.count().desc(), follower_messages.c.query)
         .limit(limit)
@@ -303,10 +324,19 @@ def list_rules(conn: Connection) -> list[KeywordRule]:
     return [KeywordRule(**r._mapping) for r in rows]
 
 
-def add_rule(conn: Connection, keyword: str, match: str, reply: str, now: dt.datetime) -> int:
+def add_rule(
+    conn: Connection,
+    keyword: str,
+    match: str,
+    reply: str,
+    now: dt.datetime,
+    issue_id: str | None = None,
+) -> int:
     """Add a keyword rule and return its id."""
     result = conn.execute(
-        keyword_rules.insert().values(keyword=keyword, match=match, reply=reply, created_at=now)
+        keyword_rules.insert().values(
+            keyword=keyword, match=match, reply=reply, created_at=now, issue_id=issue_id
+        )
     )
     key = result.inserted_primary_key
     assert key is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from ..model import Issue
+from .issue_overrides import issue_overrides, overrides_of
 from .schema import UtcDateTime, metadata
 
 issues = Table(
@@ -124,12 +125,14 @@ def replace_issue(conn: Connection, issue: Issue, revision: int, now: dt.datetim
 
 
 def _issue_values(issue: Issue, revision: int, now: dt.datetime, created: bool) -> dict[str, Any]:
+    data = issue.to_dict(with_source=False)
+    del data["overrides"]  # kept in issue_overrides, apart from what the source says
     values: dict[str, Any] = {
         "id": issue.id,
         "date": issue.date.isoformat(),
         "series_title": issue.series_title,
         "summary": issue.summary,
-        "data": json.dumps(issue.to_dict(with_source=False), ensure_ascii=False),
+        "data": json.dumps(data, ensure_ascii=False),
         "source_sha256": issue.source.sha256,
         "revision": revision,
         "updated_at": now,
@@ -152,7 +155,7 @@ def _revision_values(issue: Issue, revision: int, now: dt.datetime) -> dict[str,
 
 
 def load_issue(conn: Connection, issue_id: str) -> Issue | None:
-    """Return the current version of an issue, with its source, or None."""
+    """Return the current version of an issue, with its source and its overrides, or None."""
     row = conn.execute(
         select(
             issues.c.data,
@@ -160,12 +163,18 @@ def load_issue(conn: Connection, issue_id: str) -> Issue | None:
             issue_revisions.c.source_format,
             issue_revisions.c.source_text,
             issue_revisions.c.source_sha256,
+            issue_overrides.c.title,
+            issue_overrides.c.digest,
+            issue_overrides.c.author,
+            issue_overrides.c.headline,
+            issue_overrides.c.keywords,
         )
         .join(
             issue_revisions,
             (issue_revisions.c.issue_id == issues.c.id)
             & (issue_revisions.c.revision == issues.c.revision),
         )
+        .outerjoin(issue_overrides, issue_overrides.c.issue_id == issues.c.id)
         .where(issues.c.id == issue_id)
     ).first()
     if row is None:
@@ -177,7 +186,7 @@ def load_issue(conn: Connection, issue_id: str) -> Issue | None:
         "text": row.source_text,
         "sha256": row.source_sha256,
     }
-    return Issue.from_dict(data)
+    return replace(Issue.from_dict(data), overrides=overrides_of(row))
 
 
 def list_issues(conn: Connection, limit: int | None = None, offset: int = 0) -> list[IssueRow]:

@@ -23,6 +23,9 @@ wechat_tokens = Table(
     Column("fetched_at", UtcDateTime(), nullable=True),
     Column("lease_owner", String(64), nullable=True),
     Column("lease_until", UtcDateTime(), nullable=True),
+    # Why the last fetch failed, and when; cleared by the next token stored.
+    Column("fetch_error", Text, nullable=True),
+    Column("fetch_error_at", UtcDateTime(), nullable=True),
 )
 
 
@@ -91,9 +94,47 @@ def store_token(
     conn.execute(
         wechat_tokens.update()
         .where(wechat_tokens.c.account == account)
-        .values(access_token=token, expires_at=expires_at, fetched_at=now)
+        .values(
+            access_token=token,
+            expires_at=expires_at,
+            fetched_at=now,
+            fetch_error=None,
+            fetch_error_at=None,
+        )
     )
     release_lease(conn, account, owner)
+
+
+def record_fetch_error(conn: Connection, account: str, error: str, now: dt.datetime) -> None:
+    """Note why fetching a token failed, for the console's health line."""
+    conn.execute(
+        wechat_tokens.update()
+        .where(wechat_tokens.c.account == account)
+        .values(fetch_error=error, fetch_error_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class TokenHealth:
+    """What the cache says about the account's token, without asking WeChat."""
+
+    expires_at: dt.datetime | None
+    fetched_at: dt.datetime | None
+    fetch_error: str | None
+    fetch_error_at: dt.datetime | None
+
+
+def token_health(conn: Connection, account: str) -> TokenHealth | None:
+    """Return when the cached token expires and why its last fetch failed; None before any."""
+    row = conn.execute(
+        select(
+            wechat_tokens.c.expires_at,
+            wechat_tokens.c.fetched_at,
+            wechat_tokens.c.fetch_error,
+            wechat_tokens.c.fetch_error_at,
+        ).where(wechat_tokens.c.account == account)
+    ).first()
+    return TokenHealth(**row._mapping) if row else None
 
 
 def release_lease(conn: Connection, account: str, owner: str) -> None:

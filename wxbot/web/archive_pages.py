@@ -1,4 +1,8 @@
-"""Public archive pages: the index, an issue as a follower reads it, the preview, the covers."""
+"""Public archive pages: the index, an issue as a follower reads it, its cover and images.
+
+The editor's phone preview is the console's (:mod:`wxbot.console.issue_pages`), for signed-in
+editors; it renders through :func:`rendered_article`, so both keep one rendering per issue.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,26 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..archive import get_issue, list_issues
 from ..errors import IssueNotFound
 from ..links import issue_links_for
 from ..model import Issue
 from ..rendering import RenderedArticle, render_issue
-from ..rendering.compliance import lint_article
 from ..rendering.cover_images import make_cover
-from ..rendering.preview import render_preview, render_public_page
+from ..rendering.preview import render_public_page
 from ..rendering.titles import article_title, date_text
 from ..runtime import get_runtime
 from ..search.archive_search import ArchiveSearch
@@ -57,9 +71,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-@bp.errorhandler(RendererBusy)
+@bp.app_errorhandler(RendererBusy)
 def busy(error: RendererBusy) -> Response:
-    """Refuse a page while this worker renders as many as it may (the callback comes first)."""
+    """Refuse a page while this worker renders as many as it may (the callback comes first).
+
+    Console pages render through this blueprint's store too, so the handler is the app's.
+    """
     response = Response(f"{error}: try again shortly\n", status=503, mimetype="text/plain")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -70,14 +87,25 @@ def _pages() -> RenderedPages:
     return pages
 
 
-def _kept(kind: str, issue: Issue, render: Callable[[], T]) -> T:
+def _kept(kind: str, issue: Issue, render: Callable[[], T], *, fresh: bool = False) -> T:
     """Return ``kind`` of ``issue`` as rendered for these settings, rendering it if need be.
 
     The key names the issue's source (a re-ingest that changes it is another key), the
-    settings, and the path prefix the page's links are made under.
+    editor's overrides, the settings, and the path prefix the page's links are made under.
     """
     settings = get_runtime(current_app).settings
-    key = (kind, issue.id, issue.source.sha256, settings.digest, request.script_root)
+    key = (
+        kind,
+        issue.id,
+        issue.source.sha256,
+        issue.overrides,
+        settings.digest,
+        request.script_root,
+    )
+    if fresh:  # an editor asked to render again: replace what is kept
+        value = _pages().limited(render)
+        _pages().put(key, value)
+        return value
     return _pages().get(key, render)
 
 
@@ -88,22 +116,37 @@ def _issue(issue_id: str) -> Issue:
         abort(404, description=f"no issue {issue_id} in the archive")
 
 
-def _article(issue: Issue) -> RenderedArticle:
+def _article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
     """Return the issue's article (its HTML and images; no covers)."""
 
     def image_url(path: Path) -> str:
-        return url_for(".issue_image", issue_id=issue.id, name=path.name)
+        return url_for("archive_pages.issue_image", issue_id=issue.id, name=path.name)
 
     settings = get_runtime(current_app).settings
     return _kept(
         "article",
         issue,
         lambda: render_issue(issue, settings, image_url=image_url, with_covers=False),
+        fresh=fresh,
     )
 
 
-def _cover(issue: Issue) -> bytes:
-    return _kept("cover", issue, lambda: make_cover(issue, get_runtime(current_app).settings))
+def _cover(issue: Issue, *, fresh: bool = False) -> bytes:
+    settings = get_runtime(current_app).settings
+    return _kept("cover", issue, lambda: make_cover(issue, settings), fresh=fresh)
+
+
+def rendered_article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
+    """Return the issue's article with its cover, as this worker keeps it (``fresh``: anew).
+
+    Its images and cover are served by the public archive's URLs.
+    """
+    return replace(_article(issue, fresh=fresh), cover_jpeg=_cover(issue, fresh=fresh))
+
+
+def cover_url(issue: Issue) -> str:
+    """Return the path the issue's cover is served at."""
+    return url_for("archive_pages.cover", issue_id=issue.id)
 
 
 def _answer(body: str | bytes, mimetype: str) -> Response:
@@ -174,23 +217,9 @@ def issue_page(issue_id: str) -> Response:
 
 
 @bp.get("/issues/<issue_id>/preview")
-def preview(issue_id: str) -> Response:
-    """Show the editor's phone preview: checks, cover cards, then the article."""
-    issue = _issue(issue_id)
-
-    def page() -> str:
-        article = replace(_article(issue), cover_jpeg=_cover(issue))
-        return render_preview(
-            issue,
-            article,
-            get_runtime(current_app).settings,
-            cover_src=url_for(".cover", issue_id=issue.id),
-            problems=lint_article(article, publishing=False),
-        )
-
-    response = _answer(_kept("preview", issue, page), "text/html")
-    response.cache_control.no_cache = True  # editors reload after every change
-    return response
+def preview(issue_id: str) -> WerkzeugResponse:
+    """Send the editor's phone preview's old address to the console, where editors sign in."""
+    return redirect(url_for("console_issue.preview", issue_id=issue_id))
 
 
 @bp.get("/issues/<issue_id>/cover.jpg")

@@ -99,6 +99,10 @@ class TokenStore:
             if stale is not None and fetched.access_token == stale:
                 # WeChat still thinks the refused token is current: replace it for good.
                 fetched = self.fetch(True)
+        except Exception as exc:
+            self._record_error(exc)
+            self._release()
+            raise
         except BaseException:
             self._release()
             raise
@@ -110,6 +114,15 @@ class TokenStore:
             )
         logger.info("access_token refreshed for %s; %ss left", self.account, fetched.expires_in)
         return fetched.access_token
+
+    def _record_error(self, exc: Exception) -> None:
+        with self.db.begin() as conn:
+            token_store.record_fetch_error(conn, self.account, str(exc), self._now())
+
+    def health(self) -> token_store.TokenHealth | None:
+        """Return the cached token's expiry and its last fetch error, without fetching."""
+        with self.db.begin() as conn:
+            return token_store.token_health(conn, self.account)
 
     def _claim(self) -> bool:
         now = self._now()

@@ -6,7 +6,7 @@ phrase's recheck parses them even through the index. A generated column keeps th
 value, and the GIN index moves onto it. SQLite has its FTS5 tables; nothing changes there.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-01 14:20:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009"
-down_revision: str | None = "0004"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,334 @@
+"""The console's dashboard, upload, issue and history pages, through the Flask test client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES
+from console_support import PASSWORD, csrf_token, make_editor, post_form, signed_in_client
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+from werkzeug.serving import make_server
+
+from wxbot.app import create_app
+from wxbot.archive import get_issue, list_revisions
+from wxbot.publishing import publish_issue
+from wxbot.runtime import Runtime
+from wxbot.sandbox import SandboxServer
+from wxbot.scheduling.rules import schedule_send
+from wxbot.storage import audit_log
+from wxbot.storage import issues as issue_store
+from wxbot.wechat import WeChatError, explain
+
+ISSUE = "2026-06-13"
+RAW = SAMPLES[0].read_bytes()
+EDITED = RAW.replace("国家数据局 6 月 8 日".encode(), "国家数据局 6 月 9 日".encode())
+
+PAGES = [
+    "/console/",
+    "/console/upload",
+    f"/console/issues/{ISSUE}",
+    f"/console/issues/{ISSUE}/preview",
+    f"/console/issues/{ISSUE}/history",
+]
+
+
+@pytest.fixture
+def editor(client: FlaskClient, archive: Runtime) -> FlaskClient:
+    """Return the test client signed in as an editor, over the archive of both samples."""
+    return signed_in_client(client, archive)
+
+
+@pytest.fixture
+def wechat_editor(wechat_runtime: Runtime) -> FlaskClient:
+    """Return a client of an app calling the sandbox, signed in as an editor."""
+    client = create_app(wechat_runtime).test_client()
+    return signed_in_client(client, wechat_runtime)
+
+
+def audit(runtime: Runtime) -> list[tuple[str, str, str]]:
+    with runtime.db.begin() as conn:
+        entries = audit_log.recent_entries(conn, limit=50)
+    return [(e.action, e.subject, e.outcome) for e in entries if e.action != "sign-in"]
+
+
+def text(response: object) -> str:
+    return response.get_data(as_text=True)  # type: ignore[attr-defined,no-any-return]
+
+
+def upload(client: FlaskClient, name: str, raw: bytes, **kwargs: object) -> object:
+    files = {"files": (io.BytesIO(raw), name)}
+    return post_form(client, "/console/upload", files, page="/console/upload", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", [*PAGES, f"/issues/{ISSUE}/preview"])
+def test_every_page_sends_a_stranger_to_sign_in(
+    client: FlaskClient, archive: Runtime, path: str
+) -> None:
+    response = client.get(path, follow_redirects=True)
+    assert response.request.path == "/console/sign-in"
+    assert "/console/" in response.request.args["next"]
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    zip(
+        PAGES,
+        [
+            "CST (Asia/Shanghai)",
+            "Upload an issue",
+            "Overrides",
+            "订阅号消息",
+            "CST (Asia/Shanghai)",
+        ],
+        strict=True,
+    ),
+)
+def test_every_page_opens_for_an_editor(editor: FlaskClient, path: str, shown: str) -> None:
+    page = editor.get(path)
+    assert page.status_code == 200, text(page)
+    assert shown in text(page)
+
+
+def test_the_old_preview_address_leads_to_the_console(editor: FlaskClient) -> None:
+    page = editor.get(f"/issues/{ISSUE}/preview", follow_redirects=True)
+    assert page.request.path == f"/console/issues/{ISSUE}/preview"
+    assert "订阅号消息" in text(page) and "转发卡片" in text(page)
+
+
+def test_the_public_archive_page_stays_public(client: FlaskClient, archive: Runtime) -> None:
+    assert client.get(f"/issues/{ISSUE}").status_code == 200
+
+
+def test_the_dashboard_shows_every_state_and_the_health_line(
+    wechat_editor: FlaskClient, wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    published = publish_issue(wechat_runtime, ISSUE, "publish")
+    publish_issue(wechat_runtime, "2026-06-25", "draft")
+    schedule_send(wechat_runtime, "2026-06-25", wechat_runtime.now() + dt.timedelta(hours=5))
+    page = text(wechat_editor.get("/console/"))
+    assert f'href="{published.article_url}"' in page
+    assert "version 1 (live)" in page
+    assert re.search(r"Next scheduled send: <a [^>]*>2026-06-25</a>\s+to every follower", page)
+    assert "(in 4 h 59 min)" in page or "(in 5 h 00 min)" in page
+    assert "access token cached, valid until" in page
+    assert "no scheduler has run: start `wxbot worker`" in page
+    assert "Nothing failed recently." in page
+
+
+def test_a_page_past_the_last_is_not_found(editor: FlaskClient) -> None:
+    page = editor.get("/console/?page=3")
+    assert page.status_code == 404 and "no page 3: the dashboard has 1" in text(page)
+
+
+def test_an_upload_is_archived_and_audited(client: FlaskClient, runtime: Runtime) -> None:
+    signed_in_client(client, runtime)
+    page = upload(client, f"{ISSUE}.txt", RAW)
+    assert page.status_code == 200  # type: ignore[attr-defined]
+    assert f"{ISSUE}.txt: added" in text(page)
+    assert get_issue(runtime, ISSUE).source.name == f"{ISSUE}.txt"
+    assert audit(runtime) == [("upload", ISSUE, "added")]
+
+
+def test_a_rejected_upload_shows_the_line_and_stores_nothing(
+    editor: FlaskClient, archive: Runtime
+) -> None:
+    with archive.db.begin() as conn:
+        before = issue_store.count_issues(conn)
+    page = upload(editor, "notes.md", "# 随便写写\n\n没有日期。\n".encode())
+    assert page.status_code == 422  # type: ignore[attr-defined]
+    body = text(page)
+    assert "notes.md: rejected, nothing stored" in body
+    assert re.search(r"Line \d+: ", body), body
+    with archive.db.begin() as conn:
+        assert issue_store.count_issues(conn) == before
+    (entry,) = audit(archive)
+    assert entry[1:] == ("notes.md", "rejected")
+
+
+def test_posts_without_a_csrf_token_are_refused_and_change_nothing(
+    editor: FlaskClient, archive: Runtime
+) -> None:
+    refused = editor.post("/console/upload", data={"files": (io.BytesIO(EDITED), f"{ISSUE}.txt")})
+    assert refused.status_code == 400 and "nothing was changed" in text(refused)
+    refused = editor.post(f"/console/issues/{ISSUE}/overrides", data={"title": "新标题"})
+    assert refused.status_code == 400
+    assert len(list_revisions(archive, ISSUE)) == 1
+    assert not get_issue(archive, ISSUE).overrides
+
+
+def test_replacing_a_drafted_issue_shows_the_diff_and_asks_first(
+    wechat_editor: FlaskClient, wechat_runtime: Runtime
+) -> None:
+    publish_issue(wechat_runtime, ISSUE, "draft")
+    page = text(upload(wechat_editor, f"{ISSUE}.txt", EDITED))
+    assert f"{ISSUE}.txt: {ISSUE} is already drafted" in page
+    assert "<strong>changed</strong>: 一、国家数据局推动行业高质量数据集建设" in page
+    assert "+ 国家数据局 6 月 9 日" in page and "− 国家数据局 6 月 8 日" in page
+    assert len(list_revisions(wechat_runtime, ISSUE)) == 1  # nothing replaced yet
+    (token,) = re.findall(r'name="token" value="([^"]+)"', page)
+    assert token not in str(wechat_editor.get_cookie("wxbot_session"))  # kept server-side
+
+    done = post_form(
+        wechat_editor,
+        "/console/upload/confirm",
+        {"token": token, "issue_id": ISSUE, "decision": "replace"},
+    )
+    assert done.status_code == 302 and done.location.endswith(f"/console/issues/{ISSUE}")
+    assert len(list_revisions(wechat_runtime, ISSUE)) == 2
+    assert audit(wechat_runtime)[:2] == [
+        ("upload-confirm", ISSUE, "replaced"),
+        ("upload", ISSUE, "held"),
+    ]
+
+
+def test_keeping_the_archived_issue_discards_the_upload(
+    wechat_editor: FlaskClient, wechat_runtime: Runtime
+) -> None:
+    publish_issue(wechat_runtime, ISSUE, "draft")
+    page = text(upload(wechat_editor, f"{ISSUE}.txt", EDITED))
+    (token,) = re.findall(r'name="token" value="([^"]+)"', page)
+    form = {"token": token, "issue_id": ISSUE}
+    post_form(wechat_editor, "/console/upload/confirm", form | {"decision": "keep"})
+    again = post_form(
+        wechat_editor, "/console/upload/confirm", form | {"decision": "replace"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "Nothing replaced: that upload is no longer waiting" in text(again)
+    assert len(list_revisions(wechat_runtime, ISSUE)) == 1
+
+
+def test_the_issue_page_shows_preview_cover_checks_and_counters(editor: FlaskClient) -> None:
+    page = text(editor.get(f"/console/issues/{ISSUE}"))
+    assert "订阅号消息" in page and "转发卡片" in page  # the feed and share cards
+    assert 'data-crop="pic_crop_235_1"' in page and 'data-crop="pic_crop_1_1"' in page
+    assert f'src="/issues/{ISSUE}/cover.jpg"' in page
+    assert "No problems: WeChat would take this article as it is." in page
+    assert re.search(r'id="count-title">\d+ / 32<', page)
+    assert re.search(r'id="count-digest">\d+ / 128<', page)
+    assert 'data-limit="16" data-counter="count-author"' in page
+    assert '<script src="/console/static/counters.js" defer></script>' in page
+    with editor.get("/console/static/counters.js") as script:
+        assert script.status_code == 200 and "javascript" in script.mimetype
+        assert "data-limit" in text(script)
+
+
+def test_overrides_are_saved_shown_audited_and_sent_in_the_draft(
+    wechat_editor: FlaskClient, wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    form = {"title": "数据集建设方案发布", "digest": "一句话摘要。", "author": "编辑部",
+            "headline": "数据要素周报", "keywords": "行业数据集\n场景指引"}  # fmt: skip
+    saved = post_form(
+        wechat_editor, f"/console/issues/{ISSUE}/overrides", form, page=f"/console/issues/{ISSUE}"
+    )
+    assert saved.status_code == 302
+    page = text(wechat_editor.get(f"/console/issues/{ISSUE}"))
+    assert '<p class="feed-title">数据集建设方案发布</p>' in page
+    assert 'id="count-title">9 / 32<' in page and 'id="count-digest">6 / 128<' in page
+    public = text(wechat_editor.get(f"/issues/{ISSUE}"))
+    assert "<h1>数据集建设方案发布</h1>" in public and "编辑部" in public
+    assert audit(wechat_runtime)[0] == ("overrides", ISSUE, "ok")
+
+    publish_issue(wechat_runtime, ISSUE, "draft")
+    (draft,) = sandbox.state.live_drafts()
+    sent = draft.articles[0]
+    assert (sent["title"], sent["digest"], sent["author"]) == (
+        "数据集建设方案发布",
+        "一句话摘要。",
+        "编辑部",
+    )
+
+
+def test_an_override_past_its_limit_is_refused_with_the_count(
+    editor: FlaskClient, archive: Runtime
+) -> None:
+    refused = post_form(editor, f"/console/issues/{ISSUE}/overrides", {"title": "题" * 33})
+    assert refused.status_code == 422
+    assert "Nothing saved: title: 33 characters; at most 32 are allowed." in text(refused)
+    assert not get_issue(archive, ISSUE).overrides
+    assert audit(archive) == [("overrides", ISSUE, "refused")]
+
+
+def test_history_lists_every_call_and_explains_errors(
+    wechat_editor: FlaskClient, wechat_runtime: Runtime, sandbox: SandboxServer
+) -> None:
+    sandbox.faults.inject("draft/add", errcode=45009)
+    with pytest.raises(WeChatError):
+        publish_issue(wechat_runtime, ISSUE, "draft")
+    publish_issue(wechat_runtime, ISSUE, "publish")
+    page = text(wechat_editor.get(f"/console/issues/{ISSUE}/history"))
+    for what in ("ingested revision 1", "draft run", "publish run", "↳ step draft",
+                 "↳ step upload", "freepublish "):  # fmt: skip
+        assert what in page, what
+    assert escape(explain(45009)) in page
+    assert page.count("state-failed") >= 2  # the failed run and its failed step
+    assert "CST (Asia/Shanghai)" in page
+
+
+def test_an_unknown_issue_is_not_found(editor: FlaskClient) -> None:
+    for path in ("/console/issues/1999-01-01", "/console/issues/1999-01-01/history"):
+        page = editor.get(path)
+        assert page.status_code == 404 and escape("no issue '1999-01-01'") in text(page)
+
+
+def test_the_sign_in_page_token_is_the_sessions(editor: FlaskClient) -> None:
+    assert csrf_token(editor, "/console/upload")
+
+
+@pytest.fixture
+def served(app: Flask, archive: Runtime) -> Iterator[str]:
+    """Return the URL of the app served on 127.0.0.1, with an editor account."""
+    make_editor(archive)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_the_counters_count_as_the_server_does_and_nothing_overflows_a_phone(served: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            errors: list[str] = []
+
+            def note(message: Any) -> None:
+                # The browser's own favicon look-up, and the refusal the test asks for, aside.
+                url = message.location.get("url", "")
+                if message.type == "error" and "favicon" not in url and "/overrides" not in url:
+                    errors.append(f"{message.text} {url}")
+
+            page.on("console", note)
+            page.goto(f"{served}/console/issues/{ISSUE}", wait_until="load")
+            page.fill("input[name=name]", "editor")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{served}/console/issues/{ISSUE}")
+            shown = page.text_content("#count-title")
+            page.fill("#override-title", "题" * 30 + "😀😀😀")  # emoji: one character each
+            typed = page.text_content("#count-title")
+            over = page.get_attribute("#count-title", "class")
+            page.click("text=Save and re-render")
+            page.wait_for_load_state("load")
+            refused = page.text_content(".flash.error")
+            wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        finally:
+            browser.close()
+    assert shown is not None and re.fullmatch(r"\d+ / 32", shown)
+    assert typed == "33 / 32" and over is not None and "over" in over.split()
+    assert refused == "Nothing saved: title: 33 characters; at most 32 are allowed."
+    assert errors == [] and wide is False

@@ -1,0 +1,24 @@
+"""The dashboard: every issue newest first with where it stands, the next send, failures, health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from ..issue_states import dashboard
+from ..runtime import get_runtime
+from .auth import login_required
+
+bp = Blueprint("console_dashboard", __name__, url_prefix="/console")
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """Show a page of issues with a column per state, the next send, failures and health."""
+    page = request.args.get("page", 1, type=int) or 1
+    runtime = get_runtime(current_app)
+    try:
+        board = dashboard(runtime, page)
+    except ValueError as exc:
+        abort(404, str(exc))
+    return render_template("console/dashboard.html", board=board, zone=runtime.tz.key)

@@ -1,0 +1,82 @@
+"""The issue page: the phone preview, cover, lint results, and the editor's overrides."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..archive import get_issue
+from ..errors import IssueNotFound
+from ..model import Issue
+from ..overrides import OverrideRefused, clean, override_fields, set_overrides
+from ..rendering.compliance import lint_article
+from ..rendering.preview import preview_context, render_preview
+from ..runtime import get_runtime
+from ..web.archive_pages import cover_url, rendered_article
+from . import audit
+from .auth import current_editor, login_required
+
+bp = Blueprint("console_issue", __name__, url_prefix="/console/issues")
+
+#: The form fields an editor may override.
+OVERRIDE_FIELDS = ("title", "digest", "author", "headline", "keywords")
+
+
+def _issue(issue_id: str) -> Issue:
+    try:
+        return get_issue(get_runtime(current_app), issue_id)
+    except IssueNotFound as exc:
+        abort(404, str(exc))
+
+
+@bp.get("/<issue_id>")
+@login_required
+def show(issue_id: str) -> str:
+    """Show the issue as followers will see it, its checks, cover and overrides form."""
+    issue = _issue(issue_id)
+    settings = get_runtime(current_app).settings
+    article = rendered_article(issue, fresh=request.args.get("render") == "again")
+    problems = lint_article(article, publishing=False)
+    context = preview_context(
+        issue, article, settings, cover_src=cover_url(issue), problems=problems
+    )
+    return render_template(
+        "console/issue.html",
+        issue=issue,
+        fields=override_fields(issue, settings),
+        **context,
+    )
+
+
+@bp.get("/<issue_id>/preview")
+@login_required
+def preview(issue_id: str) -> str:
+    """Show the editor's phone preview on its own: checks, cover cards, then the article."""
+    issue = _issue(issue_id)
+    article = rendered_article(issue)
+    return render_preview(
+        issue,
+        article,
+        get_runtime(current_app).settings,
+        cover_src=cover_url(issue),
+        problems=lint_article(article, publishing=False),
+    )
+
+
+@bp.post("/<issue_id>/overrides")
+@login_required
+def save_overrides(issue_id: str) -> Response | tuple[str, int]:
+    """Keep the editor's title, digest, author, cover headline and keywords for the issue."""
+    issue = _issue(issue_id)
+    typed = {name: request.form.get(name, "") for name in OVERRIDE_FIELDS}
+    overrides = clean(**typed)
+    try:
+        set_overrides(get_runtime(current_app), issue.id, overrides, current_editor().name)
+    except OverrideRefused as exc:
+        audit.record("overrides", issue.id, "refused", str(exc))
+        flash(f"Nothing saved: {exc}.", "error")
+        return show(issue_id), 422
+    changed = [n for n in OVERRIDE_FIELDS if getattr(overrides, n) != getattr(issue.overrides, n)]
+    audit.record("overrides", issue.id, "ok", "changed " + (", ".join(changed) or "nothing"))
+    flash("Saved: the preview and the next draft use these.", "ok")
+    return redirect(url_for(".show", issue_id=issue.id))

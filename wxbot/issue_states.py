@@ -1,0 +1,254 @@
+"""Where every issue stands, for the console's dashboard: a page of issues, their columns,
+the next send, recent failures and whether wxbot can work now (token, scheduler)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from .local_time import local_time
+from .rendering.digest import make_digest
+from .runtime import Runtime
+from .states import JobState
+from .storage import heartbeats, issue_board, wechat_tokens
+from .storage import issues as issue_store
+from .wechat.client import account_key
+from .wechat.errors import explain
+from .wechat.limits import PUBLISH_SUCCESS
+
+#: Issues on one page of the dashboard.
+PER_PAGE = 50
+#: Failures listed under the table.
+FAILURES_SHOWN = 10
+#: Characters of the summary shown under an issue without an editor's title.
+TITLE_EXCERPT_CHARS = 60
+#: Poll intervals without a heartbeat after which a scheduler counts as gone.
+MISSED_BEATS = 3
+
+
+def countdown(moment: dt.datetime, now: dt.datetime) -> str:
+    """Return how long until ``moment`` as ``in 2 d 3 h``, ``in 5 h 07 min`` or ``in 42 s``."""
+    seconds = int((moment - now).total_seconds())
+    if seconds < 0:
+        return "due now"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"in {days} d {hours} h"
+    if hours:
+        return f"in {hours} h {minutes:02d} min"
+    if minutes:
+        return f"in {minutes} min"
+    return f"in {secs} s"
+
+
+def plain_error(detail: str, errcode: int | None) -> str:
+    """Return an error as editors read it: what happened, and WeChat's code in plain words."""
+    if errcode is None:
+        return detail
+    meaning = explain(errcode)
+    return detail if meaning in detail else f"{detail} — {meaning}"
+
+
+@dataclass(frozen=True)
+class IssueLine:
+    """One issue on the dashboard, a column per state (empty when the state does not apply)."""
+
+    issue_id: str
+    title: str
+    revision: int
+    ingested: str
+    draft: str
+    published_url: str
+    published: str
+    mass_sent: str
+    scheduled: str
+    failed: str
+
+
+@dataclass(frozen=True)
+class NextSend:
+    """The next scheduled send: which issue, when, and how long until then."""
+
+    issue_id: str
+    audience: str
+    when: str
+    countdown: str
+
+
+@dataclass(frozen=True)
+class FailureLine:
+    """A recent failure, explained."""
+
+    issue_id: str
+    what: str
+    when: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Health:
+    """Whether wxbot can call WeChat and send on time, each with a line saying why."""
+
+    token_ok: bool
+    token: str
+    scheduler_ok: bool
+    scheduler: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard page shows."""
+
+    lines: list[IssueLine]
+    page: int
+    pages: int
+    total: int
+    next_send: NextSend | None
+    failures: list[FailureLine]
+    health: Health
+
+
+def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dashboard:
+    """Return the dashboard's ``page``: a fixed number of queries, whatever the archive's size.
+
+    :raises ValueError: when ``page`` is past the last page.
+    """
+    tz, now = runtime.tz, runtime.now()
+    account = account_key(runtime.settings.wechat)
+    with runtime.db.begin() as conn:
+        total = issue_store.count_issues(conn)
+        pages = max(1, math.ceil(total / per_page))
+        if not 1 <= page <= pages:
+            raise ValueError(f"no page {page}: the dashboard has {pages}")
+        rows = issue_store.list_issues(conn, per_page, (page - 1) * per_page)
+        board = issue_board.board_rows(conn, account, [r.id for r in rows])
+        upcoming = issue_board.next_scheduled(conn)
+        failures = issue_board.recent_failures(conn, account, FAILURES_SHOWN)
+        token = wechat_tokens.token_health(conn, account)
+        beat = heartbeats.latest_beat(conn)
+    lines = [_line(runtime, row, board, now) for row in rows]
+    next_send = None
+    if upcoming is not None:
+        next_send = NextSend(
+            upcoming.issue_id,
+            "every follower" if upcoming.tag_id is None else f"tag {upcoming.tag_id}",
+            local_time(upcoming.send_at, tz),
+            countdown(upcoming.send_at, now),
+        )
+    return Dashboard(
+        lines=lines,
+        page=page,
+        pages=pages,
+        total=total,
+        next_send=next_send,
+        failures=[
+            FailureLine(f.issue_id, f.what, local_time(f.at, tz), plain_error(f.why, f.errcode))
+            for f in failures
+        ],
+        health=health(runtime, token, beat),
+    )
+
+
+def _line(
+    runtime: Runtime, row: issue_store.IssueRow, board: issue_board.BoardRows, now: dt.datetime
+) -> IssueLine:
+    tz = runtime.tz
+    issue_id = row.id
+    draft = board.drafts.get(issue_id)
+    publish = board.publishes.get(issue_id)
+    url = board.article_urls.get(issue_id, "")
+    published = ""
+    if publish is not None:
+        if publish.status == PUBLISH_SUCCESS:
+            published = local_time(publish.finished_at or publish.submitted_at, tz)
+            url = url or publish.article_url
+        elif publish.status is None:
+            published = "submitted, waiting for WeChat"
+    sends = board.sends.get(issue_id, [])
+    mass_sent = ""
+    for send in sends:
+        if send.status.may_have_reached or send.status.reached_followers:
+            mass_sent = _send_counts(send)
+            break
+    jobs = board.jobs.get(issue_id, [])
+    live = [j for j in jobs if j.state.is_live]
+    scheduled = ""
+    if live:
+        job = live[0]
+        scheduled = f"{local_time(job.send_at, tz)} ({countdown(job.send_at, now)})"
+    failed = ""
+    run = board.failed_runs.get(issue_id)
+    if run is not None:
+        failed = plain_error(f"{run.mode}: {run.detail}", run.errcode)
+    else:
+        for job in reversed(jobs):
+            if job.state in (JobState.FAILED, JobState.MISSED) and not live:
+                failed = f"scheduled send {job.state}: {job.error or ''}".rstrip(": ")
+                break
+    return IssueLine(
+        issue_id=issue_id,
+        title=board.titles.get(issue_id) or make_digest(row.summary, TITLE_EXCERPT_CHARS),
+        revision=row.revision,
+        ingested=local_time(row.updated_at, tz),
+        draft=f"version {draft.version} ({draft.state})" if draft else "",
+        published_url=url,
+        published=published or ("on WeChat" if url else ""),
+        mass_sent=mass_sent,
+        scheduled=scheduled,
+        failed=failed,
+    )
+
+
+def _send_counts(send: issue_board.MassSendRow) -> str:
+    if send.sent_count is None:
+        return f"{send.audience}: {send.status}"
+    errors = f", {send.error_count:,} errors" if send.error_count else ""
+    return f"{send.audience}: {send.sent_count:,} of {send.total_count or 0:,} sent{errors}"
+
+
+def health(
+    runtime: Runtime,
+    token: wechat_tokens.TokenHealth | None,
+    beat: heartbeats.Heartbeat | None,
+) -> Health:
+    """Return whether wxbot can get an access token and whether a scheduler is alive.
+
+    Reads only the database (the cached token, the last fetch error, the heartbeats): a page
+    view never calls WeChat.
+    """
+    tz, now = runtime.tz, runtime.now()
+    wechat = runtime.settings.wechat
+    if not wechat.appid or not wechat.secret.get_secret_value():
+        token_ok, token_text = False, "no wechat.appid/secret configured: wxbot cannot call WeChat"
+    elif (
+        token is not None
+        and token.fetch_error
+        and token.fetch_error_at is not None
+        and (token.fetched_at is None or token.fetch_error_at >= token.fetched_at)
+    ):
+        token_ok = False
+        token_text = (
+            f"the last token fetch failed at {local_time(token.fetch_error_at, tz)}: "
+            f"{token.fetch_error}"
+        )
+    elif token is not None and token.expires_at is not None and token.expires_at > now:
+        token_ok = True
+        token_text = f"access token cached, valid until {local_time(token.expires_at, tz)}"
+    else:
+        token_ok = True
+        token_text = "no valid token cached: the next call fetches one"
+    limit = dt.timedelta(seconds=runtime.settings.schedule.poll_interval * MISSED_BEATS)
+    if beat is None:
+        scheduler_ok, scheduler_text = False, "no scheduler has run: start `wxbot worker`"
+    else:
+        age = now - beat.beat_at
+        scheduler_ok = age <= limit
+        scheduler_text = (
+            f"scheduler last seen {local_time(beat.beat_at, tz)} "
+            f"({int(age.total_seconds())} s ago)"
+            + ("" if scheduler_ok else ": none alive; start `wxbot worker`")
+        )
+    return Health(token_ok, token_text, scheduler_ok, scheduler_text)

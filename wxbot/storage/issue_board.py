@@ -1,0 +1,202 @@
+"""SQL for the console's dashboard: where a page of issues stands, one query per column group.
+
+Each function takes the page's issue ids and answers for all of them at once, so a page costs
+the same handful of queries whatever its size and however big the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from ..states import JobState, RunStatus, SendStatus, StepStatus
+from .issue_links import article_urls
+from .issue_overrides import issue_overrides
+from .jobs import JobRow, send_jobs
+from .publications import (
+    DraftRow,
+    MassSendRow,
+    PublishJobRow,
+    _row,
+    mass_sends,
+    publish_jobs,
+    wechat_drafts,
+)
+from .publish_runs import publish_runs, publish_steps
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A publishing run that failed: when, in which mode, the failing step and why."""
+
+    issue_id: str
+    mode: str
+    summary: str
+    step: str
+    detail: str
+    errcode: int | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class BoardRows:
+    """Every row the dashboard shows for a page of issues, by issue id."""
+
+    drafts: dict[str, DraftRow]
+    publishes: dict[str, PublishJobRow]  # the latest publish of each issue
+    article_urls: dict[str, str]
+    sends: dict[str, list[MassSendRow]]  # newest first
+    jobs: dict[str, list[JobRow]]  # by send time
+    failed_runs: dict[str, FailedRun]  # only when the issue's latest run failed
+    titles: dict[str, str]  # the editors' article titles, where one is set
+
+
+def board_rows(conn: Connection, account: str, issue_ids: Sequence[str]) -> BoardRows:
+    """Return the drafts, publishes, links, sends, jobs and failed runs of ``issue_ids``."""
+    ids = list(issue_ids)
+    drafts = {
+        r.issue_id: _row(DraftRow, r)
+        for r in conn.execute(
+            select(wechat_drafts).where(
+                wechat_drafts.c.account == account, wechat_drafts.c.issue_id.in_(ids)
+            )
+        )
+    }
+    publishes: dict[str, PublishJobRow] = {}
+    for r in conn.execute(
+        select(publish_jobs)
+        .where(publish_jobs.c.account == account, publish_jobs.c.issue_id.in_(ids))
+        .order_by(publish_jobs.c.submitted_at)
+    ):
+        publishes[r.issue_id] = _row(PublishJobRow, r)  # later ones replace earlier
+    sends: dict[str, list[MassSendRow]] = defaultdict(list)
+    for r in conn.execute(
+        select(mass_sends)
+        .where(mass_sends.c.account == account, mass_sends.c.issue_id.in_(ids))
+        .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
+    ):
+        sends[r.issue_id].append(_row(MassSendRow, r))
+    jobs: dict[str, list[JobRow]] = defaultdict(list)
+    for r in conn.execute(
+        select(send_jobs).where(send_jobs.c.issue_id.in_(ids)).order_by(send_jobs.c.send_at)
+    ):
+        jobs[r.issue_id].append(JobRow(**r._mapping))
+    return BoardRows(
+        drafts=drafts,
+        publishes=publishes,
+        article_urls=article_urls(conn, ids),
+        sends=dict(sends),
+        jobs=dict(jobs),
+        failed_runs=_failed_latest_runs(conn, ids),
+        titles={
+            r.issue_id: r.title
+            for r in conn.execute(
+                select(issue_overrides.c.issue_id, issue_overrides.c.title).where(
+                    issue_overrides.c.issue_id.in_(ids), issue_overrides.c.title != ""
+                )
+            )
+        },
+    )
+
+
+def _failed_latest_runs(conn: Connection, ids: list[str]) -> dict[str, FailedRun]:
+    latest = (
+        select(func.max(publish_runs.c.id))
+        .where(publish_runs.c.issue_id.in_(ids))
+        .group_by(publish_runs.c.issue_id)
+        .scalar_subquery()
+    )
+    failed = conn.execute(
+        select(publish_runs.c.id).where(
+            publish_runs.c.id.in_(latest), publish_runs.c.status == RunStatus.FAILED
+        )
+    ).scalars()
+    return {f.issue_id: f for f in _each_failed_run(conn, list(failed))}
+
+
+def next_scheduled(conn: Connection) -> JobRow | None:
+    """Return the live job that sends next, or None."""
+    row = conn.execute(
+        select(send_jobs)
+        .where(send_jobs.c.state == JobState.SCHEDULED)
+        .order_by(send_jobs.c.send_at)
+        .limit(1)
+    ).first()
+    return JobRow(**row._mapping) if row else None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something that went wrong recently: which issue, what, when, why (and WeChat's code)."""
+
+    issue_id: str
+    what: str
+    at: dt.datetime
+    why: str
+    errcode: int | None = None
+
+
+_SEND_FAILED = SendStatus.where(lambda s: s in (SendStatus.REFUSED, SendStatus.FAILED))
+_JOB_FAILED = JobState.where(lambda s: s in (JobState.FAILED, JobState.MISSED))
+
+
+def recent_failures(conn: Connection, account: str, limit: int) -> list[Failure]:
+    """Return the ``limit`` latest failed runs, sends and scheduled jobs, newest first."""
+    runs = list(
+        conn.execute(
+            select(publish_runs.c.id)
+            .where(publish_runs.c.status == RunStatus.FAILED)
+            .order_by(publish_runs.c.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+    failures = [
+        Failure(f.issue_id, f"{f.mode} run" + (f", step {f.step}" if f.step else ""), f.at,
+                f.detail, f.errcode)
+        for f in _each_failed_run(conn, runs)
+    ]  # fmt: skip
+    for s in conn.execute(
+        select(mass_sends)
+        .where(mass_sends.c.account == account, mass_sends.c.status.in_(_SEND_FAILED))
+        .order_by(mass_sends.c.updated_at.desc())
+        .limit(limit)
+    ):
+        failures.append(
+            Failure(s.issue_id, f"mass send to {s.audience}", s.updated_at, s.error, s.errcode)
+        )
+    for j in conn.execute(
+        select(send_jobs)
+        .where(send_jobs.c.state.in_(_JOB_FAILED))
+        .order_by(send_jobs.c.updated_at.desc())
+        .limit(limit)
+    ):
+        failures.append(
+            Failure(j.issue_id, f"scheduled send ({j.state})", j.updated_at, j.error or "")
+        )
+    failures.sort(key=lambda f: f.at, reverse=True)
+    return failures[:limit]
+
+
+def _each_failed_run(conn: Connection, run_ids: list[int]) -> list[FailedRun]:
+    if not run_ids:
+        return []
+    runs = list(conn.execute(select(publish_runs).where(publish_runs.c.id.in_(run_ids))))
+    steps: dict[int, tuple[str, str, int | None]] = {}
+    for s in conn.execute(
+        select(publish_steps)
+        .where(publish_steps.c.run_id.in_(run_ids), publish_steps.c.status == StepStatus.FAILED)
+        .order_by(publish_steps.c.id)
+    ):
+        steps[s.run_id] = (s.step, s.detail, s.errcode)
+    found = []
+    for r in runs:
+        step, detail, errcode = steps.get(r.id, ("", r.summary, None))
+        found.append(
+            FailedRun(r.issue_id, r.mode, r.summary, step, detail, errcode,
+                      r.finished_at or r.started_at)
+        )  # fmt: skip
+    return found
