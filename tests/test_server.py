@@ -88,7 +88,8 @@ def serving(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
                 try:
                     requests.get(f"http://127.0.0.1:{port}/issues/2026-06-13", timeout=2)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # still starting: workers
+                    # build the app after the fork, which takes seconds on a busy machine
                     assert time.monotonic() < deadline, log_path.read_text()
                     time.sleep(0.1)
             yield f"http://127.0.0.1:{port}", log_path
