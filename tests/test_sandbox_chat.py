@@ -95,7 +95,7 @@ def chat_factory(
         config = (
             app_config
             | {
-                "server": {"public_base_url": base_url},
+                "server": {**app_config["server"], "public_base_url": base_url},
                 "wechat": {
                     "appid": SANDBOX_APPID,
                     "secret": SANDBOX_SECRET,
