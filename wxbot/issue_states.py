@@ -8,7 +8,6 @@ import math
 from dataclasses import dataclass
 
 from .local_time import local_time
-from .rendering.digest import make_digest
 from .runtime import Runtime
 from .states import JobState
 from .storage import heartbeats, issue_board, wechat_tokens
@@ -18,7 +17,7 @@ from .wechat.errors import explain
 from .wechat.limits import PUBLISH_SUCCESS
 
 #: Issues on one page of the dashboard.
-PER_PAGE = 50
+PER_PAGE = 25
 #: Failures listed under the table.
 FAILURES_SHOWN = 10
 #: Characters of the summary shown under an issue without an editor's title.
@@ -190,7 +189,7 @@ def _line(
                 break
     return IssueLine(
         issue_id=issue_id,
-        title=board.titles.get(issue_id) or make_digest(row.summary, TITLE_EXCERPT_CHARS),
+        title=board.titles.get(issue_id) or _excerpt(row.summary),
         revision=row.revision,
         ingested=local_time(row.updated_at, tz),
         draft=f"version {draft.version} ({draft.state})" if draft else "",
@@ -200,6 +199,12 @@ def _line(
         scheduled=scheduled,
         failed=failed,
     )
+
+
+def _excerpt(summary: str) -> str:
+    """Return the summary's opening, as much as fits in :data:`TITLE_EXCERPT_CHARS`."""
+    text = " ".join(summary[: TITLE_EXCERPT_CHARS * 2].split())
+    return text if len(text) <= TITLE_EXCERPT_CHARS else text[: TITLE_EXCERPT_CHARS - 1] + "…"
 
 
 def _send_counts(send: issue_board.MassSendRow) -> str:

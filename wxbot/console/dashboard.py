@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from ..issue_states import dashboard
 from ..runtime import get_runtime
@@ -21,4 +21,8 @@ def index() -> str:
         board = dashboard(runtime, page)
     except ValueError as exc:
         abort(404, str(exc))
-    return render_template("console/dashboard.html", board=board, zone=runtime.tz.key)
+    # Each row links to its issue page: one url_for for the page, not one per row.
+    issues_root = url_for("console_issue.show", issue_id="_")[:-1]
+    return render_template(
+        "console/dashboard.html", board=board, zone=runtime.tz.key, issues_root=issues_root
+    )
