@@ -80,7 +80,7 @@ def field_time(moment: dt.datetime, runtime: Runtime) -> str:
 
 
 def actions_panel(issue_id: str) -> ActionsPanel:
-    """Return the actions of an issue for the signed-in editor (the issue page includes them)."""
+    """Return the actions of an issue the page found in the archive, for the signed-in editor."""
     runtime = get_runtime(current_app)
     lead = runtime.settings.schedule.min_lead
     kind, value = preview_target(editors.preview_target(runtime, current_editor().id))
@@ -88,7 +88,7 @@ def actions_panel(issue_id: str) -> ActionsPanel:
     earliest = runtime.now() + lead + dt.timedelta(minutes=1)
     return ActionsPanel(
         issue_id=issue_id,
-        status=publishing.issue_status(runtime, issue_id, runs=5),
+        status=publishing.known_issue_status(runtime, issue_id, runs=5),
         jobs=scheduling.list_jobs(runtime, issue_id=issue_id),
         preview_kind=kind,
         preview_value=value,
