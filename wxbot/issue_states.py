@@ -4,6 +4,7 @@ the next send, recent failures and whether wxbot can work now (token, scheduler)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -190,7 +191,7 @@ def _line(
                 break
     return IssueLine(
         issue_id=issue_id,
-        title=board.titles.get(issue_id) or make_digest(row.summary, TITLE_EXCERPT_CHARS),
+        title=board.titles.get(issue_id) or _excerpt(row.summary),
         revision=row.revision,
         ingested=local_time(row.updated_at, tz),
         draft=f"version {draft.version} ({draft.state})" if draft else "",
@@ -200,6 +201,12 @@ def _line(
         scheduled=scheduled,
         failed=failed,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _excerpt(summary: str) -> str:
+    # A summary changes only with its issue: each worker cuts a page's worth once.
+    return make_digest(summary, TITLE_EXCERPT_CHARS)
 
 
 def _send_counts(send: issue_board.MassSendRow) -> str:

@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Integer, bindparam, func, select
 
 from ..states import JobState, RunStatus, SendStatus, StepStatus
-from .issue_links import article_urls
+from .issue_links import issue_links
 from .issue_overrides import issue_overrides
 from .jobs import JobRow, send_jobs
 from .publications import (
@@ -55,77 +55,78 @@ class BoardRows:
     titles: dict[str, str]  # the editors' article titles, where one is set
 
 
+# Built once: executing a built statement reuses its cache key, so a page view only binds
+# the page's values (account, ids) instead of constructing and keying each query anew.
+_IDS = bindparam("ids", expanding=True)
+_ACCOUNT = bindparam("account")
+_DRAFTS = select(wechat_drafts).where(
+    wechat_drafts.c.account == _ACCOUNT, wechat_drafts.c.issue_id.in_(_IDS)
+)
+_PUBLISHES = (
+    select(publish_jobs)
+    .where(publish_jobs.c.account == _ACCOUNT, publish_jobs.c.issue_id.in_(_IDS))
+    .order_by(publish_jobs.c.submitted_at)
+)
+_SENDS = (
+    select(mass_sends)
+    .where(mass_sends.c.account == _ACCOUNT, mass_sends.c.issue_id.in_(_IDS))
+    .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
+)
+_JOBS = select(send_jobs).where(send_jobs.c.issue_id.in_(_IDS)).order_by(send_jobs.c.send_at)
+_LINKS = select(issue_links.c.issue_id, issue_links.c.article_url).where(
+    issue_links.c.issue_id.in_(_IDS)
+)
+_TITLES = select(issue_overrides.c.issue_id, issue_overrides.c.title).where(
+    issue_overrides.c.issue_id.in_(_IDS), issue_overrides.c.title != ""
+)
+_FAILED_LATEST = select(publish_runs.c.id).where(
+    publish_runs.c.id.in_(
+        select(func.max(publish_runs.c.id))
+        .where(publish_runs.c.issue_id.in_(_IDS))
+        .group_by(publish_runs.c.issue_id)
+        .scalar_subquery()
+    ),
+    publish_runs.c.status == RunStatus.FAILED,
+)
+_NEXT_SCHEDULED = (
+    select(send_jobs)
+    .where(send_jobs.c.state == JobState.SCHEDULED)
+    .order_by(send_jobs.c.send_at)
+    .limit(1)
+)
+
+
 def board_rows(conn: Connection, account: str, issue_ids: Sequence[str]) -> BoardRows:
     """Return the drafts, publishes, links, sends, jobs and failed runs of ``issue_ids``."""
     ids = list(issue_ids)
-    drafts = {
-        r.issue_id: _row(DraftRow, r)
-        for r in conn.execute(
-            select(wechat_drafts).where(
-                wechat_drafts.c.account == account, wechat_drafts.c.issue_id.in_(ids)
-            )
-        )
-    }
+    if not ids:
+        return BoardRows({}, {}, {}, {}, {}, {}, {})
+    these = {"account": account, "ids": ids}
+    drafts = {r.issue_id: _row(DraftRow, r) for r in conn.execute(_DRAFTS, these)}
     publishes: dict[str, PublishJobRow] = {}
-    for r in conn.execute(
-        select(publish_jobs)
-        .where(publish_jobs.c.account == account, publish_jobs.c.issue_id.in_(ids))
-        .order_by(publish_jobs.c.submitted_at)
-    ):
+    for r in conn.execute(_PUBLISHES, these):
         publishes[r.issue_id] = _row(PublishJobRow, r)  # later ones replace earlier
     sends: dict[str, list[MassSendRow]] = defaultdict(list)
-    for r in conn.execute(
-        select(mass_sends)
-        .where(mass_sends.c.account == account, mass_sends.c.issue_id.in_(ids))
-        .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
-    ):
+    for r in conn.execute(_SENDS, these):
         sends[r.issue_id].append(_row(MassSendRow, r))
     jobs: dict[str, list[JobRow]] = defaultdict(list)
-    for r in conn.execute(
-        select(send_jobs).where(send_jobs.c.issue_id.in_(ids)).order_by(send_jobs.c.send_at)
-    ):
+    for r in conn.execute(_JOBS, these):
         jobs[r.issue_id].append(JobRow(**r._mapping))
+    failed = list(conn.execute(_FAILED_LATEST, these).scalars())
     return BoardRows(
         drafts=drafts,
         publishes=publishes,
-        article_urls=article_urls(conn, ids),
+        article_urls={r.issue_id: r.article_url for r in conn.execute(_LINKS, these)},
         sends=dict(sends),
         jobs=dict(jobs),
-        failed_runs=_failed_latest_runs(conn, ids),
-        titles={
-            r.issue_id: r.title
-            for r in conn.execute(
-                select(issue_overrides.c.issue_id, issue_overrides.c.title).where(
-                    issue_overrides.c.issue_id.in_(ids), issue_overrides.c.title != ""
-                )
-            )
-        },
+        failed_runs={f.issue_id: f for f in _each_failed_run(conn, failed)},
+        titles={r.issue_id: r.title for r in conn.execute(_TITLES, these)},
     )
-
-
-def _failed_latest_runs(conn: Connection, ids: list[str]) -> dict[str, FailedRun]:
-    latest = (
-        select(func.max(publish_runs.c.id))
-        .where(publish_runs.c.issue_id.in_(ids))
-        .group_by(publish_runs.c.issue_id)
-        .scalar_subquery()
-    )
-    failed = conn.execute(
-        select(publish_runs.c.id).where(
-            publish_runs.c.id.in_(latest), publish_runs.c.status == RunStatus.FAILED
-        )
-    ).scalars()
-    return {f.issue_id: f for f in _each_failed_run(conn, list(failed))}
 
 
 def next_scheduled(conn: Connection) -> JobRow | None:
     """Return the live job that sends next, or None."""
-    row = conn.execute(
-        select(send_jobs)
-        .where(send_jobs.c.state == JobState.SCHEDULED)
-        .order_by(send_jobs.c.send_at)
-        .limit(1)
-    ).first()
+    row = conn.execute(_NEXT_SCHEDULED).first()
     return JobRow(**row._mapping) if row else None
 
 
@@ -144,36 +145,41 @@ _SEND_FAILED = SendStatus.where(lambda s: s in (SendStatus.REFUSED, SendStatus.F
 _JOB_FAILED = JobState.where(lambda s: s in (JobState.FAILED, JobState.MISSED))
 
 
+_LIMIT = bindparam("limit", type_=Integer)
+_FAILED_RUNS = (
+    select(publish_runs.c.id)
+    .where(publish_runs.c.status == RunStatus.FAILED)
+    .order_by(publish_runs.c.id.desc())
+    .limit(_LIMIT)
+)
+_FAILED_SENDS = (
+    select(mass_sends)
+    .where(mass_sends.c.account == _ACCOUNT, mass_sends.c.status.in_(_SEND_FAILED))
+    .order_by(mass_sends.c.updated_at.desc())
+    .limit(_LIMIT)
+)
+_FAILED_JOBS = (
+    select(send_jobs)
+    .where(send_jobs.c.state.in_(_JOB_FAILED))
+    .order_by(send_jobs.c.updated_at.desc())
+    .limit(_LIMIT)
+)
+
+
 def recent_failures(conn: Connection, account: str, limit: int) -> list[Failure]:
     """Return the ``limit`` latest failed runs, sends and scheduled jobs, newest first."""
-    runs = list(
-        conn.execute(
-            select(publish_runs.c.id)
-            .where(publish_runs.c.status == RunStatus.FAILED)
-            .order_by(publish_runs.c.id.desc())
-            .limit(limit)
-        ).scalars()
-    )
+    these = {"account": account, "limit": limit}
+    runs = list(conn.execute(_FAILED_RUNS, these).scalars())
     failures = [
         Failure(f.issue_id, f"{f.mode} run" + (f", step {f.step}" if f.step else ""), f.at,
                 f.detail, f.errcode)
         for f in _each_failed_run(conn, runs)
     ]  # fmt: skip
-    for s in conn.execute(
-        select(mass_sends)
-        .where(mass_sends.c.account == account, mass_sends.c.status.in_(_SEND_FAILED))
-        .order_by(mass_sends.c.updated_at.desc())
-        .limit(limit)
-    ):
+    for s in conn.execute(_FAILED_SENDS, these):
         failures.append(
             Failure(s.issue_id, f"mass send to {s.audience}", s.updated_at, s.error, s.errcode)
         )
-    for j in conn.execute(
-        select(send_jobs)
-        .where(send_jobs.c.state.in_(_JOB_FAILED))
-        .order_by(send_jobs.c.updated_at.desc())
-        .limit(limit)
-    ):
+    for j in conn.execute(_FAILED_JOBS, these):
         failures.append(
             Failure(j.issue_id, f"scheduled send ({j.state})", j.updated_at, j.error or "")
         )
