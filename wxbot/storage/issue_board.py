@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Integer, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, Integer, bindparam, func, select
 
 from ..states import JobState, RunStatus, SendStatus, StepStatus
 from .issue_links import issue_links
@@ -57,8 +57,8 @@ class BoardRows:
 
 # Built once: executing a built statement reuses its cache key, so a page view only binds
 # the page's values (account, ids) instead of constructing and keying each query anew.
-_IDS = bindparam("ids", expanding=True)
-_ACCOUNT = bindparam("account")
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_ACCOUNT: BindParameter[str] = bindparam("account")
 _DRAFTS = select(wechat_drafts).where(
     wechat_drafts.c.account == _ACCOUNT, wechat_drafts.c.issue_id.in_(_IDS)
 )
