@@ -120,11 +120,10 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
     tz, now = runtime.tz, runtime.now()
     account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:
-        total = issue_store.count_issues(conn)
+        total, rows = issue_store.page_of_issues(conn, per_page, max(0, page - 1) * per_page)
         pages = max(1, math.ceil(total / per_page))
         if not 1 <= page <= pages:
             raise ValueError(f"no page {page}: the dashboard has {pages}")
-        rows = issue_store.list_issues(conn, per_page, (page - 1) * per_page)
         board = issue_board.board_rows(conn, account, [r.id for r in rows])
         upcoming = issue_board.next_scheduled(conn)
         failures = issue_board.recent_failures(conn, account, FAILURES_SHOWN)
