@@ -216,7 +216,7 @@ _PAGE = (
         issues.c.revision,
         issues.c.source_sha256,
         issues.c.updated_at,
-        func.count().over().label("total"),
+        select(func.count()).select_from(issues).scalar_subquery().label("total"),
     )
     .order_by(issues.c.id.desc())
     .limit(bindparam("limit", type_=Integer))
