@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
@@ -57,6 +57,8 @@ class Editor:
     id: int
     name: str
     role: str
+    #: Where the editor's previews go, as read with the session (None: not known or none).
+    preview_target: str | None = field(default=None, compare=False)
 
     @property
     def is_admin(self) -> bool:
@@ -165,7 +167,7 @@ def session_editor(runtime: Runtime, editor_id: int, epoch: int) -> Editor | Non
         row = store.editor_by_id(conn, editor_id)
     if row is None or row.session_epoch != epoch:
         return None
-    return Editor(id=row.id, name=row.name, role=row.role)
+    return Editor(id=row.id, name=row.name, role=row.role, preview_target=row.preview_target)
 
 
 def session_epoch(runtime: Runtime, editor_id: int) -> int:

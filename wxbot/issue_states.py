@@ -4,6 +4,7 @@ the next send, recent failures and whether wxbot can work now (token, scheduler)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -118,11 +119,10 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
     tz, now = runtime.tz, runtime.now()
     account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:
-        total = issue_store.count_issues(conn)
+        total, rows = issue_store.page_of_issues(conn, per_page, max(0, page - 1) * per_page)
         pages = max(1, math.ceil(total / per_page))
         if not 1 <= page <= pages:
             raise ValueError(f"no page {page}: the dashboard has {pages}")
-        rows = issue_store.list_issues(conn, per_page, (page - 1) * per_page)
         board = issue_board.board_rows(conn, account, [r.id for r in rows])
         upcoming = issue_board.next_scheduled(conn)
         failures = issue_board.recent_failures(conn, account, FAILURES_SHOWN)
@@ -201,8 +201,12 @@ def _line(
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def _excerpt(summary: str) -> str:
-    """Return the summary's opening, as much as fits in :data:`TITLE_EXCERPT_CHARS`."""
+    """Return the summary's opening, as much as fits in :data:`TITLE_EXCERPT_CHARS`.
+
+    A summary changes only with its issue: each worker cuts a page's worth once.
+    """
     text = " ".join(summary[: TITLE_EXCERPT_CHARS * 2].split())
     return text if len(text) <= TITLE_EXCERPT_CHARS else text[: TITLE_EXCERPT_CHARS - 1] + "…"
 

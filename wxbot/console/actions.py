@@ -80,15 +80,16 @@ def field_time(moment: dt.datetime, runtime: Runtime) -> str:
 
 
 def actions_panel(issue_id: str) -> ActionsPanel:
-    """Return the actions of an issue for the signed-in editor (the issue page includes them)."""
+    """Return the actions of an issue the page found in the archive, for the signed-in editor."""
     runtime = get_runtime(current_app)
     lead = runtime.settings.schedule.min_lead
-    kind, value = preview_target(editors.preview_target(runtime, current_editor().id))
+    # Read with the session at the start of this request: no second look-up.
+    kind, value = preview_target(current_editor().preview_target)
     # A minute's margin: the form is sent a little after it is shown.
     earliest = runtime.now() + lead + dt.timedelta(minutes=1)
     return ActionsPanel(
         issue_id=issue_id,
-        status=publishing.issue_status(runtime, issue_id, runs=5),
+        status=publishing.known_issue_status(runtime, issue_id, runs=5),
         jobs=scheduling.list_jobs(runtime, issue_id=issue_id),
         preview_kind=kind,
         preview_value=value,

@@ -15,7 +15,7 @@ from .mass import (
     mass_sends_of,
     send_mass,
 )
-from .pipeline import MODES, IssueStatus, issue_status, publish_issue
+from .pipeline import MODES, IssueStatus, issue_status, known_issue_status, publish_issue
 from .prepare import prepare_issue
 from .records import (
     AlreadySent,
@@ -52,6 +52,7 @@ __all__ = [
     "is_unanswered",
     "is_pending",
     "issue_status",
+    "known_issue_status",
     "mass_send_record",
     "mass_send_status",
     "mass_sends_by_clientmsgid",

@@ -290,6 +290,8 @@ def mass_sends_by_clientmsgid(
     runtime: Runtime, clientmsgids: Collection[str]
 ) -> dict[str, store.MassSendRow]:
     """Return ``{clientmsgid: send}`` of the recorded sends made with these clientmsgids."""
+    if not clientmsgids:
+        return {}  # no transaction for nothing: an issue page without jobs asks this
     with runtime.db.begin() as conn:
         return store.mass_sends_by_clientmsgid(
             conn, account_key(runtime.settings.wechat), clientmsgids

@@ -312,6 +312,11 @@ class IssueStatus:
 def issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> IssueStatus:
     """Return an issue's draft, publish jobs, mass sends, article URL and run history."""
     get_issue(runtime, issue_id)
+    return known_issue_status(runtime, issue_id, runs)
+
+
+def known_issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> IssueStatus:
+    """Return :func:`issue_status` of an issue the caller found in the archive already."""
     account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:
         return IssueStatus(

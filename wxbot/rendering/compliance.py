@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -198,6 +199,14 @@ def lint_content(
     allowed_image_hosts: Sequence[str] = ALLOWED_IMAGE_HOSTS,
 ) -> list[Problem]:
     """Return the problems of an article body: tags, attributes, links, images and size."""
+    return list(_content_problems(html, publishing, tuple(allowed_image_hosts)))
+
+
+@functools.lru_cache(maxsize=64)
+def _content_problems(
+    html: str, publishing: bool, allowed_image_hosts: tuple[str, ...]
+) -> tuple[Problem, ...]:
+    # Pure in its arguments: a page shown again lints the same article once per worker.
     problems = []
     if not html.strip():
         problems.append(Problem("content", "content is empty"))
@@ -221,7 +230,7 @@ def lint_content(
     checker = _ContentChecker(publishing, tuple(h.lower() for h in allowed_image_hosts))
     checker.feed(html)
     checker.close()
-    return problems + checker.problems
+    return (*problems, *checker.problems)
 
 
 class _ContentChecker(HTMLParser):

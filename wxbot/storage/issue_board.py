@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, Connection, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, Integer, bindparam, func, select
 
 from ..states import JobState, RunStatus, SendStatus, StepStatus
 from .issue_links import issue_links
@@ -55,11 +55,10 @@ class BoardRows:
     titles: dict[str, str]  # the editors' article titles, where one is set
 
 
-#: The page's issue ids and the account: every statement below is built once, with these
-#: bound at each call, so a page view pays no statement construction.
+# Built once: executing a built statement reuses its cache key, so a page view only binds
+# the page's values (account, ids) instead of constructing and keying each query anew.
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _ACCOUNT: BindParameter[str] = bindparam("account")
-
 _DRAFTS = select(wechat_drafts).where(
     wechat_drafts.c.account == _ACCOUNT, wechat_drafts.c.issue_id.in_(_IDS)
 )
@@ -80,55 +79,49 @@ _LINKS = select(issue_links.c.issue_id, issue_links.c.article_url).where(
 _TITLES = select(issue_overrides.c.issue_id, issue_overrides.c.title).where(
     issue_overrides.c.issue_id.in_(_IDS), issue_overrides.c.title != ""
 )
-_LATEST_RUNS = (
-    select(func.max(publish_runs.c.id))
-    .where(publish_runs.c.issue_id.in_(_IDS))
-    .group_by(publish_runs.c.issue_id)
-    .scalar_subquery()
+_FAILED_LATEST = select(publish_runs.c.id).where(
+    publish_runs.c.id.in_(
+        select(func.max(publish_runs.c.id))
+        .where(publish_runs.c.issue_id.in_(_IDS))
+        .group_by(publish_runs.c.issue_id)
+        .scalar_subquery()
+    ),
+    publish_runs.c.status == RunStatus.FAILED,
 )
-_FAILED_LATEST_RUNS = select(publish_runs.c.id).where(
-    publish_runs.c.id.in_(_LATEST_RUNS), publish_runs.c.status == RunStatus.FAILED
-)
-_RUN_IDS: BindParameter[list[int]] = bindparam("run_ids", expanding=True)
-_RUNS = select(publish_runs).where(publish_runs.c.id.in_(_RUN_IDS))
-_FAILED_STEPS = (
-    select(publish_steps)
-    .where(publish_steps.c.run_id.in_(_RUN_IDS), publish_steps.c.status == StepStatus.FAILED)
-    .order_by(publish_steps.c.id)
-)
-
-
-def board_rows(conn: Connection, account: str, issue_ids: Sequence[str]) -> BoardRows:
-    """Return the drafts, publishes, links, sends, jobs and failed runs of ``issue_ids``."""
-    page = {"ids": list(issue_ids), "account": account}
-    drafts = {r.issue_id: _row(DraftRow, r) for r in conn.execute(_DRAFTS, page)}
-    publishes: dict[str, PublishJobRow] = {}
-    for r in conn.execute(_PUBLISHES, page):
-        publishes[r.issue_id] = _row(PublishJobRow, r)  # later ones replace earlier
-    sends: dict[str, list[MassSendRow]] = defaultdict(list)
-    for r in conn.execute(_SENDS, page):
-        sends[r.issue_id].append(_row(MassSendRow, r))
-    jobs: dict[str, list[JobRow]] = defaultdict(list)
-    for r in conn.execute(_JOBS, page):
-        jobs[r.issue_id].append(JobRow(**r._mapping))
-    failed = list(conn.execute(_FAILED_LATEST_RUNS, page).scalars())
-    return BoardRows(
-        drafts=drafts,
-        publishes=publishes,
-        article_urls={r.issue_id: r.article_url for r in conn.execute(_LINKS, page)},
-        sends=dict(sends),
-        jobs=dict(jobs),
-        failed_runs={f.issue_id: f for f in _each_failed_run(conn, failed)},
-        titles={r.issue_id: r.title for r in conn.execute(_TITLES, page)},
-    )
-
-
 _NEXT_SCHEDULED = (
     select(send_jobs)
     .where(send_jobs.c.state == JobState.SCHEDULED)
     .order_by(send_jobs.c.send_at)
     .limit(1)
 )
+
+
+def board_rows(conn: Connection, account: str, issue_ids: Sequence[str]) -> BoardRows:
+    """Return the drafts, publishes, links, sends, jobs and failed runs of ``issue_ids``."""
+    ids = list(issue_ids)
+    if not ids:
+        return BoardRows({}, {}, {}, {}, {}, {}, {})
+    these = {"account": account, "ids": ids}
+    drafts = {r.issue_id: _row(DraftRow, r) for r in conn.execute(_DRAFTS, these)}
+    publishes: dict[str, PublishJobRow] = {}
+    for r in conn.execute(_PUBLISHES, these):
+        publishes[r.issue_id] = _row(PublishJobRow, r)  # later ones replace earlier
+    sends: dict[str, list[MassSendRow]] = defaultdict(list)
+    for r in conn.execute(_SENDS, these):
+        sends[r.issue_id].append(_row(MassSendRow, r))
+    jobs: dict[str, list[JobRow]] = defaultdict(list)
+    for r in conn.execute(_JOBS, these):
+        jobs[r.issue_id].append(JobRow(**r._mapping))
+    failed = list(conn.execute(_FAILED_LATEST, these).scalars())
+    return BoardRows(
+        drafts=drafts,
+        publishes=publishes,
+        article_urls={r.issue_id: r.article_url for r in conn.execute(_LINKS, these)},
+        sends=dict(sends),
+        jobs=dict(jobs),
+        failed_runs={f.issue_id: f for f in _each_failed_run(conn, failed)},
+        titles={r.issue_id: r.title for r in conn.execute(_TITLES, these)},
+    )
 
 
 def next_scheduled(conn: Connection) -> JobRow | None:
@@ -150,20 +143,22 @@ class Failure:
 
 _SEND_FAILED = SendStatus.where(lambda s: s in (SendStatus.REFUSED, SendStatus.FAILED))
 _JOB_FAILED = JobState.where(lambda s: s in (JobState.FAILED, JobState.MISSED))
-_LIMIT: BindParameter[int] = bindparam("limit")
-_RECENT_FAILED_RUNS = (
+
+
+_LIMIT = bindparam("limit", type_=Integer)
+_FAILED_RUNS = (
     select(publish_runs.c.id)
     .where(publish_runs.c.status == RunStatus.FAILED)
     .order_by(publish_runs.c.id.desc())
     .limit(_LIMIT)
 )
-_RECENT_FAILED_SENDS = (
+_FAILED_SENDS = (
     select(mass_sends)
     .where(mass_sends.c.account == _ACCOUNT, mass_sends.c.status.in_(_SEND_FAILED))
     .order_by(mass_sends.c.updated_at.desc())
     .limit(_LIMIT)
 )
-_RECENT_FAILED_JOBS = (
+_FAILED_JOBS = (
     select(send_jobs)
     .where(send_jobs.c.state.in_(_JOB_FAILED))
     .order_by(send_jobs.c.updated_at.desc())
@@ -173,18 +168,18 @@ _RECENT_FAILED_JOBS = (
 
 def recent_failures(conn: Connection, account: str, limit: int) -> list[Failure]:
     """Return the ``limit`` latest failed runs, sends and scheduled jobs, newest first."""
-    given = {"account": account, "limit": limit}
-    runs = list(conn.execute(_RECENT_FAILED_RUNS, given).scalars())
+    these = {"account": account, "limit": limit}
+    runs = list(conn.execute(_FAILED_RUNS, these).scalars())
     failures = [
         Failure(f.issue_id, f"{f.mode} run" + (f", step {f.step}" if f.step else ""), f.at,
                 f.detail, f.errcode)
         for f in _each_failed_run(conn, runs)
     ]  # fmt: skip
-    for s in conn.execute(_RECENT_FAILED_SENDS, given):
+    for s in conn.execute(_FAILED_SENDS, these):
         failures.append(
             Failure(s.issue_id, f"mass send to {s.audience}", s.updated_at, s.error, s.errcode)
         )
-    for j in conn.execute(_RECENT_FAILED_JOBS, given):
+    for j in conn.execute(_FAILED_JOBS, these):
         failures.append(
             Failure(j.issue_id, f"scheduled send ({j.state})", j.updated_at, j.error or "")
         )
@@ -195,12 +190,16 @@ def recent_failures(conn: Connection, account: str, limit: int) -> list[Failure]
 def _each_failed_run(conn: Connection, run_ids: list[int]) -> list[FailedRun]:
     if not run_ids:
         return []
-    given = {"run_ids": run_ids}
+    runs = list(conn.execute(select(publish_runs).where(publish_runs.c.id.in_(run_ids))))
     steps: dict[int, tuple[str, str, int | None]] = {}
-    for s in conn.execute(_FAILED_STEPS, given):
+    for s in conn.execute(
+        select(publish_steps)
+        .where(publish_steps.c.run_id.in_(run_ids), publish_steps.c.status == StepStatus.FAILED)
+        .order_by(publish_steps.c.id)
+    ):
         steps[s.run_id] = (s.step, s.detail, s.errcode)
     found = []
-    for r in conn.execute(_RUNS, given):
+    for r in runs:
         step, detail, errcode = steps.get(r.id, ("", r.summary, None))
         found.append(
             FailedRun(r.issue_id, r.mode, r.summary, step, detail, errcode,

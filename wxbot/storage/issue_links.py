@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Column, Connection, String, Table, Text, select
+from sqlalchemy import Column, Connection, String, Table, Text, bindparam, select
 
 from .schema import UtcDateTime, metadata
 
@@ -44,7 +44,7 @@ def article_urls(conn: Connection, issue_ids: Iterable[str]) -> dict[str, str]:
         return {}
     rows = conn.execute(
         select(issue_links.c.issue_id, issue_links.c.article_url).where(
-            issue_links.c.issue_id.in_(wanted)
+            issue_links.c.issue_id.in_(bindparam("ids", wanted, expanding=True))
         )
     )
     return {r.issue_id: r.article_url for r in rows}
