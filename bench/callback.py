@@ -357,7 +357,8 @@ def build_archive(folder: Path, count: int, database_url: str = "") -> Path:
     database_url = database_url or f"sqlite:///{folder / 'wxbot.sqlite3'}"
     config.write_text(
         f'[storage]\ndatabase_url = "{database_url}"\n'
-        f'[wechat]\ntoken = "{TOKEN}"\n[server]\npublic_base_url = "https://wxbot.example.com"\n',
+        f'[wechat]\ntoken = "{TOKEN}"\n[server]\npublic_base_url = "https://wxbot.example.com"\n'
+        'secret_key = "bench"\n',
         encoding="utf-8",
     )
     paths = write_synthetic(folder / "issues", count)

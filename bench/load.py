@@ -72,7 +72,7 @@ def build_archive(folder: Path, database_url: str, count: int) -> tuple[Path, li
     config = folder / "wxbot.toml"
     config.write_text(
         f'[storage]\ndatabase_url = "{database_url}"\n[wechat]\ntoken = "{TOKEN}"\n'
-        '[server]\npublic_base_url = "https://wxbot.example.com"\n',
+        '[server]\npublic_base_url = "https://wxbot.example.com"\nsecret_key = "bench"\n',
         encoding="utf-8",
     )
     runtime = load_runtime(config)

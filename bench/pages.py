@@ -107,7 +107,7 @@ def main() -> None:
         config = Path(tmp) / "wxbot.toml"
         config.write_text(
             f"[storage]\ndatabase_url = {json.dumps(f'sqlite:///{database}')}\n"
-            f'[wechat]\ntoken = "{TOKEN}"\n',
+            f'[wechat]\ntoken = "{TOKEN}"\n[server]\nsecret_key = "bench"\n',
             encoding="utf-8",
         )
         server = Server("wxbot.app:create_app()", {"WXBOT_CONFIG": str(config)}).wait()
