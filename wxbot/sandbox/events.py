@@ -143,6 +143,31 @@ def envelope(
     return query, body
 
 
+def post(
+    settings: SandboxSettings, url: str, xml: str, openid: str, timestamp: int
+) -> tuple[str, requests.Response | None, dict[str, str], str]:
+    """POST one delivery of ``xml`` to ``url`` as WeChat does, with a fresh nonce.
+
+    Return what came of it for the record ("200", "403", "timeout", "error: …"), the
+    response when there was one, and the query and body that were sent.
+    """
+    nonce = str(secrets.randbelow(10**10))
+    query, body = envelope(settings, xml, openid, timestamp, nonce)
+    try:
+        response = requests.post(
+            url,
+            params=query,
+            data=body.encode("utf-8"),
+            headers={"Content-Type": "text/xml"},
+            timeout=settings.callback_timeout,
+        )
+    except requests.Timeout:
+        return "timeout", None, query, body
+    except requests.RequestException as exc:
+        return f"error: {type(exc).__name__}", None, query, body
+    return str(response.status_code), response, query, body
+
+
 def queue_publish_finished(account: Account, job: PublishJob) -> None:
     """Queue PUBLISHJOBFINISH for delivery."""
     account.events.queue("PUBLISHJOBFINISH", job.publish_id, publish_finished_xml(account, job))
@@ -220,35 +245,21 @@ class EventDispatcher:
             if self._stop.is_set():
                 return
             delivery.tries = attempt
-            nonce = str(secrets.randbelow(10**10))
-            query, body = envelope(
-                settings, delivery.xml, OPERATOR_OPENID, int(self.account.now()), nonce
+            status, _, query, body = post(
+                settings, delivery.url, delivery.xml, OPERATOR_OPENID, int(self.account.now())
             )
             delivery.requests.append({"query": query, "body": body})
-            try:
-                response = requests.post(
+            delivery.statuses.append(status)
+            if status == "200":
+                delivery.outcome = "delivered"
+                logger.info(
+                    "%s %s delivered to %s (try %d)",
+                    delivery.event,
+                    delivery.ref,
                     delivery.url,
-                    params=query,
-                    data=body.encode("utf-8"),
-                    headers={"Content-Type": "text/xml"},
-                    timeout=settings.callback_timeout,
+                    attempt,
                 )
-            except requests.Timeout:
-                delivery.statuses.append("timeout")
-            except requests.RequestException as exc:
-                delivery.statuses.append(f"error: {type(exc).__name__}")
-            else:
-                delivery.statuses.append(str(response.status_code))
-                if response.status_code == 200:
-                    delivery.outcome = "delivered"
-                    logger.info(
-                        "%s %s delivered to %s (try %d)",
-                        delivery.event,
-                        delivery.ref,
-                        delivery.url,
-                        attempt,
-                    )
-                    return
+                return
             if attempt < settings.callback_tries:
                 self._stop.wait(settings.callback_retry_interval)
         delivery.outcome = "failed"

@@ -10,14 +10,11 @@ the sandbox's API meanwhile.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from typing import TYPE_CHECKING
 
-import requests
-
 from . import crypto, custom_messages, limits
-from .events import envelope, to_xml
+from .events import post, to_xml
 from .state import FollowerMessage
 
 if TYPE_CHECKING:
@@ -83,27 +80,15 @@ def _deliver(account: Account, message: FollowerMessage) -> FollowerMessage:
 def _post(account: Account, message: FollowerMessage) -> FollowerMessage:
     settings = account.settings
     for attempt in range(1, settings.callback_tries + 1):
-        nonce = str(secrets.randbelow(10**10))
-        query, body = envelope(settings, message.xml, message.openid, int(account.now()), nonce)
         message.tries += 1
-        try:
-            response = requests.post(
-                settings.callback_url,
-                params=query,
-                data=body.encode("utf-8"),
-                headers={"Content-Type": "text/xml"},
-                timeout=settings.callback_timeout,
-            )
-        except requests.Timeout:
-            message.statuses.append("timeout")
-        except requests.RequestException as exc:
-            message.statuses.append(f"error: {type(exc).__name__}")
-        else:
-            message.statuses.append(str(response.status_code))
-            if response.status_code == 200:
-                message.answer = response.text
-                message.reply = _opened(account, response.text)
-                return message
+        status, response, _, _ = post(
+            settings, settings.callback_url, message.xml, message.openid, int(account.now())
+        )
+        message.statuses.append(status)
+        if response is not None and response.status_code == 200:
+            message.answer = response.text
+            message.reply = _opened(account, response.text)
+            return message
         if attempt < settings.callback_tries:
             time.sleep(settings.callback_retry_interval)
     logger.warning("follower message %s not answered: %s", message.msg_id, message.statuses)
