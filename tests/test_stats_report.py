@@ -17,13 +17,13 @@ from wxbot.archive import get_issue, ingest_paths
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.publishing import publish_issue
+from wxbot.reading_numbers import READ_FIELDS, ArticleTotal
 from wxbot.rendering.titles import article_title
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.stats import report
 from wxbot.stats.chart import reads_chart
 from wxbot.stats.collection import collect
-from wxbot.storage import reading_stats
 from wxbot.wechat import WeChatApi
 
 #: 10:00 China time on 2026-06-30; the sandbox holds a send a day from 2026-06-12 to 06-29.
@@ -215,9 +215,9 @@ def test_articles_are_matched_by_msg_data_id_else_title_and_date(
 
 
 def test_topics_sum_their_issues_reads_by_week(collected: Runtime) -> None:
-    def total(msgid: str, sent: dt.date, title: str, reads: int) -> reading_stats.ArticleTotalRow:
-        numbers = dict.fromkeys(reading_stats.READ_COLUMNS, 0) | {"int_page_read_count": reads}
-        return reading_stats.ArticleTotalRow(sent, sent, msgid, title, 100, 0, numbers)
+    def total(msgid: str, sent: dt.date, title: str, reads: int) -> ArticleTotal:
+        numbers = dict.fromkeys(READ_FIELDS, 0) | {"int_page_read_count": reads}
+        return ArticleTotal(sent, sent, msgid, title, 100, 0, numbers)
 
     totals = [
         total("1_1", dt.date(2026, 6, 13), "六月十三", 50),  # a Saturday: week of 06-08

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..reading_numbers import FollowerDay
 from ..stats import report as stats_report
 from .context import CliEnv, pass_env
 
@@ -84,7 +85,7 @@ def _print_topics(topics: list[stats_report.TopicReads]) -> None:
         click.echo(f"  {t.topic}: {t.reads} reads over {t.issues} issue(s) — {weeks}")
 
 
-def _print_followers(days: list[stats_report.store.FollowerRow]) -> None:
+def _print_followers(days: list[FollowerDay]) -> None:
     if not days:
         return
     new = sum(d.new_user for d in days)

@@ -87,10 +87,7 @@ _KINDS = (ARTICLES, TOTALS, FOLLOWERS)
 
 
 def _articles(runtime: Runtime, api: WeChatApi, account: str, day: dt.date) -> None:
-    rows = [
-        {"msgid": a.msgid, "title": a.title, **a.numbers}
-        for a in datacube.article_summary(api, day)
-    ]
+    rows = datacube.article_summary(api, day)
     with runtime.db.begin_write() as conn:
         store.replace_article_reads(conn, account, day, rows)
         store.mark_collected(conn, account, ARTICLES, [day], runtime.now())
@@ -99,17 +96,7 @@ def _articles(runtime: Runtime, api: WeChatApi, account: str, day: dt.date) -> N
 def _totals(
     runtime: Runtime, api: WeChatApi, account: str, day: dt.date, *, complete: bool
 ) -> None:
-    rows = [
-        {
-            "stat_date": t.stat_date.isoformat(),
-            "msgid": t.msgid,
-            "title": t.title,
-            "target_user": t.target_user,
-            "session_read_user": t.session_read_user,
-            **t.numbers,
-        }
-        for t in datacube.article_total(api, day)
-    ]
+    rows = datacube.article_total(api, day)
     with runtime.db.begin_write() as conn:
         store.replace_article_totals(conn, account, day, rows)
         if complete:
@@ -117,10 +104,7 @@ def _totals(
 
 
 def _followers(runtime: Runtime, api: WeChatApi, account: str, days: list[dt.date]) -> None:
-    rows = [
-        store.FollowerRow(d.ref_date, d.new_user, d.cancel_user, d.cumulate_user)
-        for d in datacube.follower_days(api, days[0], days[-1])
-    ]
+    rows = datacube.follower_days(api, days[0], days[-1])
     with runtime.db.begin_write() as conn:
         store.replace_follower_days(conn, account, rows)
         store.mark_collected(conn, account, FOLLOWERS, days, runtime.now())

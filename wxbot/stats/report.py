@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from .. import archive
 from ..config import Settings
 from ..model import Issue
+from ..reading_numbers import ArticleDay, ArticleTotal, FollowerDay
 from ..rendering.titles import article_title, heading_topic
 from ..runtime import Runtime
 from ..storage import reading_stats as store
@@ -96,7 +97,7 @@ class StatsReport:
 
     issues: list[IssueReads]
     topics: list[TopicReads]
-    followers: list[store.FollowerRow]
+    followers: list[FollowerDay]
     daily: list[DailyReads]
 
 
@@ -118,9 +119,9 @@ def match_issue(
 
 
 def assemble(
-    totals: Sequence[store.ArticleTotalRow],
-    reads: Sequence[store.ArticleReadRow],
-    followers: Sequence[store.FollowerRow],
+    totals: Sequence[ArticleTotal],
+    reads: Sequence[ArticleDay],
+    followers: Sequence[FollowerDay],
     by_msg_data_id: Mapping[str, str],
     issues: Sequence[IssueFacts],
     since: dt.date | None = None,

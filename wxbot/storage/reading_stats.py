@@ -8,8 +8,7 @@ finished days marked. ``account`` names the configured account (``default`` for 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -28,27 +27,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..reading_numbers import READ_FIELDS, ArticleDay, ArticleTotal, FollowerDay
 from .publications import mass_sends
 from .schema import UtcDateTime, metadata
 
 #: The account of a configuration with a single ``[wechat]`` section.
 DEFAULT_ACCOUNT = "default"
 
-#: The numbers WeChat gives per article (getarticlesummary per day, getarticletotal running).
-READ_COLUMNS = (
-    "int_page_read_user",
-    "int_page_read_count",
-    "ori_page_read_user",
-    "ori_page_read_count",
-    "share_user",
-    "share_count",
-    "add_to_fav_user",
-    "add_to_fav_count",
-)
-
 
 def _read_columns() -> list[Column[Any]]:
-    return [Column(name, Integer, nullable=False, default=0) for name in READ_COLUMNS]
+    return [Column(name, Integer, nullable=False, default=0) for name in READ_FIELDS]
 
 
 article_reads = Table(
@@ -99,39 +87,6 @@ stats_collected = Table(
     Column("collected_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("account", "kind", "ref_date"),
 )
-
-
-@dataclass(frozen=True)
-class ArticleReadRow:
-    """One article's numbers on one day."""
-
-    ref_date: dt.date
-    msgid: str
-    title: str
-    numbers: dict[str, int]
-
-
-@dataclass(frozen=True)
-class ArticleTotalRow:
-    """An article's latest running totals: sent on ``ref_date``, counted up to ``stat_date``."""
-
-    ref_date: dt.date
-    stat_date: dt.date
-    msgid: str
-    title: str
-    target_user: int
-    session_read_user: int
-    numbers: dict[str, int]
-
-
-@dataclass(frozen=True)
-class FollowerRow:
-    """Followers gained, lost and held at the end of a day."""
-
-    ref_date: dt.date
-    new_user: int
-    cancel_user: int
-    cumulate_user: int
 
 
 def collected_days(conn: Connection, account: str, kind: str, since: dt.date) -> set[dt.date]:
@@ -185,7 +140,7 @@ def release_run(conn: Connection, account: str, day: dt.date) -> None:
 
 
 def replace_article_reads(
-    conn: Connection, account: str, day: dt.date, rows: Sequence[Mapping[str, Any]]
+    conn: Connection, account: str, day: dt.date, rows: Sequence[ArticleDay]
 ) -> None:
     """Store the day's per-article numbers in place of any stored before."""
     c = article_reads.c
@@ -193,12 +148,16 @@ def replace_article_reads(
     if rows:
         conn.execute(
             insert(article_reads),
-            [{"account": account, "ref_date": day.isoformat(), **row} for row in rows],
-        )
+            [
+                {"account": account, "ref_date": day.isoformat(), "msgid": r.msgid,
+                 "title": r.title, **r.numbers}
+                for r in rows
+            ],
+        )  # fmt: skip
 
 
 def replace_article_totals(
-    conn: Connection, account: str, sent: dt.date, rows: Sequence[Mapping[str, Any]]
+    conn: Connection, account: str, sent: dt.date, rows: Sequence[ArticleTotal]
 ) -> None:
     """Store the running totals of the articles sent on ``sent`` in place of earlier ones."""
     c = article_totals.c
@@ -206,11 +165,17 @@ def replace_article_totals(
     if rows:
         conn.execute(
             insert(article_totals),
-            [{"account": account, "ref_date": sent.isoformat(), **row} for row in rows],
-        )
+            [
+                {"account": account, "ref_date": sent.isoformat(),
+                 "stat_date": r.stat_date.isoformat(), "msgid": r.msgid, "title": r.title,
+                 "target_user": r.target_user, "session_read_user": r.session_read_user,
+                 **r.numbers}
+                for r in rows
+            ],
+        )  # fmt: skip
 
 
-def replace_follower_days(conn: Connection, account: str, rows: Sequence[FollowerRow]) -> None:
+def replace_follower_days(conn: Connection, account: str, rows: Sequence[FollowerDay]) -> None:
     """Store followers per day in place of what those days held."""
     c = follower_days.c
     days = [r.ref_date.isoformat() for r in rows]
@@ -231,7 +196,7 @@ def replace_follower_days(conn: Connection, account: str, rows: Sequence[Followe
         )
 
 
-def article_reads_since(conn: Connection, account: str, since: dt.date) -> list[ArticleReadRow]:
+def article_reads_since(conn: Connection, account: str, since: dt.date) -> list[ArticleDay]:
     """Return the per-article days from ``since`` on, oldest first."""
     c = article_reads.c
     rows = conn.execute(
@@ -240,17 +205,17 @@ def article_reads_since(conn: Connection, account: str, since: dt.date) -> list[
         .order_by(c.ref_date, c.msgid)
     )
     return [
-        ArticleReadRow(
+        ArticleDay(
             dt.date.fromisoformat(r.ref_date),
             r.msgid,
             r.title,
-            {k: getattr(r, k) for k in READ_COLUMNS},
+            {k: getattr(r, k) for k in READ_FIELDS},
         )
         for r in rows
     ]
 
 
-def latest_article_totals(conn: Connection, account: str, since: dt.date) -> list[ArticleTotalRow]:
+def latest_article_totals(conn: Connection, account: str, since: dt.date) -> list[ArticleTotal]:
     """Return each article's latest running totals, for articles sent from ``since`` on."""
     c = article_totals.c
     latest = (
@@ -266,20 +231,20 @@ def latest_article_totals(conn: Connection, account: str, since: dt.date) -> lis
         .order_by(c.ref_date, c.msgid)
     )
     return [
-        ArticleTotalRow(
+        ArticleTotal(
             dt.date.fromisoformat(r.ref_date),
             dt.date.fromisoformat(r.stat_date),
             r.msgid,
             r.title,
             r.target_user,
             r.session_read_user,
-            {k: getattr(r, k) for k in READ_COLUMNS},
+            {k: getattr(r, k) for k in READ_FIELDS},
         )
         for r in rows
     ]
 
 
-def follower_days_since(conn: Connection, account: str, since: dt.date) -> list[FollowerRow]:
+def follower_days_since(conn: Connection, account: str, since: dt.date) -> list[FollowerDay]:
     """Return followers per day from ``since`` on, oldest first."""
     c = follower_days.c
     rows = conn.execute(
@@ -288,7 +253,7 @@ def follower_days_since(conn: Connection, account: str, since: dt.date) -> list[
         .order_by(c.ref_date)
     )
     return [
-        FollowerRow(dt.date.fromisoformat(r.ref_date), r.new_user, r.cancel_user, r.cumulate_user)
+        FollowerDay(dt.date.fromisoformat(r.ref_date), r.new_user, r.cancel_user, r.cumulate_user)
         for r in rows
     ]
 
