@@ -13,13 +13,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from . import config as config_module
 from .config import Settings
+from .config.accounts import DEFAULT_ACCOUNT
 from .database_urls import check_database_url, check_reachable, parse, sqlite_folder
 from .storage import Database
 
@@ -47,6 +48,23 @@ class Runtime:
     clock: Clock = field(default=system_clock)
     #: How a command waits out a delay WeChat imposes (tests pass the sandbox's clock).
     sleep: Callable[[float], None] = field(default=time.sleep)
+    #: The official account this runtime acts for; ``settings`` are as that account sees them.
+    account: str = DEFAULT_ACCOUNT
+    #: The settings of every account (``settings`` is one account's view of them).
+    all_settings: Settings | None = None
+
+    def for_account(self, name: str) -> Runtime:
+        """Return this runtime acting for account ``name`` (same database, clock and sleep).
+
+        :raises ConfigError: when no account has that name.
+        """
+        every = self.all_settings or self.settings
+        return replace(self, settings=every.for_account(name), account=name, all_settings=every)
+
+    def accounts(self) -> list[Runtime]:
+        """Return a runtime for every configured account, ``default`` first."""
+        every = self.all_settings or self.settings
+        return [self.for_account(name) for name in every.account_names()]
 
     @property
     def tz(self) -> ZoneInfo:

@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from . import (
     archive,
     db,
@@ -34,13 +35,22 @@ __all__ = ["CliEnv", "cli", "pass_env"]
     envvar="WXBOT_CONFIG",
     help="TOML configuration file (default: built-in defaults).",
 )
+@click.option(
+    "--account",
+    envvar="WXBOT_ACCOUNT",
+    default=DEFAULT_ACCOUNT,
+    show_default=True,
+    help="The official account to act for: default ([wechat]) or an [accounts.<name>].",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
-    """Publish the daily newsletter to a WeChat official account."""
+def cli(ctx: click.Context, config_path: str | None, account: str) -> None:
+    """Publish the daily newsletter to WeChat official accounts."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if ctx.obj is None:  # tests pass their own CliEnv
         ctx.obj = CliEnv(config_path=config_path)
         ctx.call_on_close(ctx.obj.close)
+    if account != DEFAULT_ACCOUNT:
+        ctx.obj.account = account
 
 
 _MODULES = (

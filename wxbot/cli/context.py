@@ -9,6 +9,7 @@ import click
 
 from .. import config as config_module
 from ..config import Settings
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import ConfigError, WxbotError
 from ..runtime import Runtime, build_runtime
 
@@ -26,6 +27,8 @@ class CliEnv:
 
     config_path: str | None = None
     test_config: dict[str, Any] | None = None
+    #: The account the commands act for (``--account``); ``default`` is ``[wechat]``.
+    account: str = DEFAULT_ACCOUNT
     _settings: Settings | None = field(default=None, repr=False)
     _runtime: Runtime | None = field(default=None, repr=False)
 
@@ -49,10 +52,15 @@ class CliEnv:
 
     @property
     def runtime(self) -> Runtime:
-        """Return the runtime (settings, database, clock), opening the database on first use."""
+        """Return the runtime of ``--account`` (settings, database, clock), opened on first use."""
         if self._runtime is None:
             self._runtime = self.new_runtime()
-        return self._runtime
+        if self.account == self._runtime.account:
+            return self._runtime
+        try:
+            return self._runtime.for_account(self.account)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def new_runtime(self) -> Runtime:
         """Return another runtime from the same settings (a server worker's, after the fork)."""

@@ -12,7 +12,7 @@ from pydantic import (
     SecretStr,
 )
 
-from .settings import Settings, keys, section_fields, sections
+from .settings import ACCOUNTS, Settings, keys, section_fields, sections
 
 #: What a secret is shown as (``wxbot config``, errors, logs).
 MASK = "********"
@@ -35,7 +35,19 @@ def public_view(settings: Settings) -> dict[str, dict[str, Any]]:
             elif isinstance(value, SecretStr):
                 value = MASK if value.get_secret_value() else ""
             out[section][key] = plain_value(value)
+    out[ACCOUNTS] = {name: _masked(account) for name, account in settings.accounts.items()}
     return out
+
+
+def _masked(account: BaseModel) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for key in type(account).model_fields:
+        value = getattr(account, key)
+        if isinstance(value, SecretStr):
+            value = MASK if value.get_secret_value() else ""
+        if value is not None:
+            table[key] = plain_value(value)
+    return table
 
 
 def mask_password(url: str) -> str:
@@ -72,7 +84,27 @@ def example_toml() -> str:
             lines += ["", f"[{section}]"]
         lines.append(f"# {help_text}")
         lines.append(f"{key} = {_toml_value(plain_value(default), top=True)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _ACCOUNTS_EXAMPLE) + "\n"
+
+
+#: How to add accounts beside [wechat]: a commented example ([wechat]'s keys and four more).
+_ACCOUNTS_EXAMPLE = [
+    "",
+    '# More official accounts beside [wechat] (the account named "default", at /wechat).',
+    "# Each [accounts.<name>] is answered at /wechat/<name> and takes [wechat]'s keys;",
+    "# api_base_url, timeout, retries and retry_backoff default to [wechat]'s. Its own look,",
+    "# all optional: display_name (what editors see), brand (keys of [brand] to change),",
+    "# theme, menu ({buttons = [...]}).",
+    "# In the environment: WXBOT_ACCOUNTS__<NAME> as a JSON table.",
+    "# [accounts.gongye]",
+    '# appid = "wx..."',
+    '# secret = "..."',
+    '# token = "..."',
+    '# encoding_aes_key = ""',
+    '# display_name = "工业智能算网"',
+    '# brand = { series_name = "新质生产力每日动态" }',
+    '# theme = ""',
+]
 
 
 def _toml_value(value: Any, *, top: bool = False) -> str:

@@ -12,11 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError
 from .account import ServerSection, StorageSection, WechatSection
+from .accounts import DEFAULT_ACCOUNT, AccountSection, check_account_name, with_inherited
 from .articles import BrandSection, CoverSection, PublishSection, RenderSection
 from .menu import MenuSection
 from .sandbox import SandboxSettings
@@ -45,6 +46,63 @@ class Settings(BaseModel):
     search: SearchSection = SearchSection()
     menu: MenuSection = MenuSection()
     stats: StatsSection = StatsSection()
+    #: More official accounts beside ``[wechat]``, by name (``[accounts.<name>]``).
+    accounts: dict[str, AccountSection] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accounts_inherit(cls, values: Any) -> Any:
+        if isinstance(values, dict) and isinstance(values.get("accounts"), dict):
+            wechat = values.get("wechat") or {}
+            accounts = {
+                name: with_inherited(table, wechat) for name, table in values["accounts"].items()
+            }
+            values = {**values, "accounts": accounts}
+        return values
+
+    @model_validator(mode="after")
+    def _accounts_valid(self) -> Settings:
+        appids = {self.wechat.appid: DEFAULT_ACCOUNT} if self.wechat.appid else {}
+        for name, account in self.accounts.items():
+            try:
+                check_account_name(name)
+            except ValueError as exc:
+                raise ConfigError(f"accounts.{name}: {exc}") from None
+            if account.appid in appids:
+                raise ConfigError(
+                    f"accounts.{name}.appid: {account.appid} is already the "
+                    f"{appids[account.appid]!r} account's"
+                )
+            appids[account.appid] = name
+            try:
+                BrandSection(**{**self.brand.model_dump(), **account.brand})
+            except ValidationError as exc:
+                raise ConfigError(describe(exc, prefix=f"accounts.{name}.brand.")) from None
+        return self
+
+    def account_names(self) -> list[str]:
+        """Return every account's name: ``default`` (``[wechat]``) first, then the others."""
+        return [DEFAULT_ACCOUNT, *self.accounts]
+
+    def for_account(self, name: str) -> Settings:
+        """Return these settings as account ``name`` sees them: its credentials, brand, theme, menu.
+
+        :raises ConfigError: when no account has that name.
+        """
+        if name == DEFAULT_ACCOUNT:
+            return self
+        account = self.accounts.get(name)
+        if account is None:
+            known = ", ".join(self.account_names())
+            raise ConfigError(f"no account named {name!r} (accounts: {known})")
+        changes: dict[str, Any] = {
+            "wechat": account.wechat(),
+            "brand": BrandSection(**{**self.brand.model_dump(), **account.brand}),
+            "menu": account.menu or self.menu,
+        }
+        if account.theme:
+            changes["render"] = self.render.model_copy(update={"theme": account.theme})
+        return self.model_copy(update=changes)
 
     @cached_property
     def digest(self) -> str:
@@ -66,9 +124,13 @@ def section_fields(section: str) -> dict[str, FieldInfo]:
     return dict(type(default).model_fields)
 
 
+#: The table of named sections rather than keys: ``[accounts.<name>]``.
+ACCOUNTS = "accounts"
+
+
 def sections() -> list[str]:
-    """Return the section names in declaration order."""
-    return list(Settings.model_fields)
+    """Return the section names in declaration order (``accounts``, a table of tables, apart)."""
+    return [name for name in Settings.model_fields if name != ACCOUNTS]
 
 
 def keys() -> list[tuple[str, str, Any, str]]:
@@ -176,6 +238,9 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
             continue
         rest = upper.removeprefix(ENV_PREFIX)
         section, delimiter, key = (part.lower() for part in rest.partition(ENV_DELIMITER))
+        if section == ACCOUNTS and delimiter:
+            out.setdefault(ACCOUNTS, {})[key] = _json_table(variable, raw, f"{ACCOUNTS}.{key}")
+            continue
         starts_like_section = any(rest.lower().startswith(f"{s}_") for s in names)
         if not delimiter and not starts_like_section:
             continue
@@ -199,6 +264,13 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _json_table(variable: str, raw: str, where: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError(f"{where}: {variable} must be JSON (a table)") from None
+
+
 def _is_structured(annotation: Any) -> bool:
     return getattr(annotation, "__origin__", None) in (list, dict)
 
@@ -219,6 +291,8 @@ def _check_names(table: Any, section: str, origin: str) -> None:
         raise ConfigError(f"{section}: unknown section in {origin}")
     if not isinstance(table, Mapping):
         raise ConfigError(f"{section}: expected a table in {origin}")
+    if section == ACCOUNTS:
+        return  # each account's keys are checked when it is validated, named in the error
     fields = section_fields(section)
     for key in table:
         if key not in fields:
@@ -228,4 +302,11 @@ def _check_names(table: Any, section: str, origin: str) -> None:
 def _merge(values: dict[str, dict[str, Any]], new: Mapping[str, Any], origin: str) -> None:
     for section, table in new.items():
         _check_names(table, section, origin)
+        if section == ACCOUNTS:
+            accounts = values.setdefault(ACCOUNTS, {})
+            for name, account in table.items():
+                if not isinstance(account, Mapping):
+                    raise ConfigError(f"{ACCOUNTS}.{name}: expected a table in {origin}")
+                accounts[name] = {**accounts.get(name, {}), **account}
+            continue
         values.setdefault(section, {}).update(table)
