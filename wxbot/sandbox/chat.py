@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from ..resources import templates_dir
 from .account import Account, follower_openid
+from .accounts import requested_account
 from .api import ENDPOINTS
 from .conversation import ChatError, late_bubble, send
 from .protocol import Call
@@ -49,9 +50,7 @@ FILES = {
 }
 
 
-def _account() -> Account:
-    account: Account = current_app.extensions["wxbot_sandbox"]
-    return account
+_account = requested_account
 
 
 @bp.get("")
