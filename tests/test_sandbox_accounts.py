@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import CHROMIUM, CHROMIUM_FLAGS
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxbot import config
@@ -507,3 +508,33 @@ def test_command_serves_every_configured_account(tmp_path: Path) -> None:
     assert shown[3].startswith(f"  appid {SECOND_APPID} (工业智能算网, gh_"), shown
     assert f"/sandbox/state?appid={SECOND_APPID}" in shown[4]
     assert f"/sandbox/chat?appid={SECOND_APPID}" in shown[5]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_the_chat_page_talks_to_the_account_in_its_url(
+    sandbox_factory: Callable[..., SandboxServer], sinks: dict[str, EventSink]
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
+    server = sandbox_factory(
+        accounts=[
+            FIRST.model_copy(update={"callback_url": sinks[SANDBOX_APPID].url}),
+            SECOND.model_copy(update={"callback_url": sinks[SECOND_APPID].url}),
+        ]
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{server.base_url}/sandbox/chat?appid={SECOND_APPID}", wait_until="load")
+            sync_api.expect(page.locator("#account")).to_have_text("第二个公众号")
+            page.fill("#text", "最新")
+            page.click("#send")
+            (post,) = sinks[SECOND_APPID].wait(1)
+            assert opened(post, SECOND_APPID).findtext("Content") == "最新"
+            assert sinks[SANDBOX_APPID].received == []
+            page.select_option("#accounts", SANDBOX_APPID)  # switch to the first account
+            sync_api.expect(page.locator("#account")).to_have_text(FIRST.account_name)
+            assert page.url.endswith(f"?appid={SANDBOX_APPID}")
+        finally:
+            browser.close()
