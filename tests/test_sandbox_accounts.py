@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import os
 import signal
@@ -409,9 +410,52 @@ def test_python_api_reaches_each_account(server: SandboxServer, second: SandboxA
     assert list(server.accounts) == [SANDBOX_APPID, SECOND_APPID]
 
 
-def test_two_accounts_may_not_share_an_appid() -> None:
-    with pytest.raises(ConfigError, match="two accounts have the appid"):
-        SandboxServer(accounts=[FIRST, FIRST])
+@pytest.mark.parametrize(
+    ("accounts", "problem"),
+    [
+        ([FIRST, FIRST], "two accounts have the appid wx0000000000sandbox"),
+        (
+            [FIRST, SECOND.model_copy(update={"original_id": "gh_shared000001"})]
+            + [SandboxSettings(appid="wxthird00000000001", original_id="gh_shared000001")],
+            "two accounts have the original_id gh_shared000001",
+        ),
+    ],
+)
+def test_two_accounts_may_not_share_an_id(accounts: list[SandboxSettings], problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        SandboxServer(accounts=accounts)
+
+
+def test_a_further_account_gets_an_original_id_of_its_own(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    third = SandboxSettings(appid="wxthird00000000001", secret="thirdsecret")
+    server = sandbox_factory(accounts=[FIRST, third])
+    ids = [a.settings.original_id for a in server.accounts.values()]
+    assert ids[0] == SANDBOX_ORIGINAL_ID
+    assert ids[1].startswith("gh_") and len(ids[1]) == 15 and ids[1] != ids[0]
+
+
+def test_data_cube_numbers_are_per_account(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    now = dt.datetime(2026, 7, 10, 2, 0, tzinfo=dt.UTC)  # yesterday in China: 2026-07-09
+    server = sandbox_factory(accounts=[FIRST, SECOND], clock=lambda: now)
+    second = SandboxApi.of(server.base_url, SECOND)
+    history = {"followers": 1200, "sends": [{"date": "2026-07-08", "titles": ["第二个的第一期"]}]}
+    second.admin("POST", "history", history)
+    window = {"begin_date": "2026-07-08", "end_date": "2026-07-09"}
+    answers = {
+        appid: (
+            api.post("datacube/getusercumulate", window)["list"][-1]["cumulate_user"],
+            [a["title"] for a in api.state()["datacube"]["articles"]],
+        )
+        for appid, api in apis(server).items()
+    }
+    assert answers == {
+        SANDBOX_APPID: (FIRST.followers, []),
+        SECOND_APPID: (1200, ["第二个的第一期"]),
+    }
 
 
 # --- Configuration: [sandbox] first, then one per [accounts.<name>] --------------------------

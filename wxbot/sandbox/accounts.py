@@ -34,11 +34,15 @@ class Accounts(Mapping[str, Account]):
 
     def __init__(self, accounts: Iterable[Account]) -> None:
         self._by_appid: dict[str, Account] = {}
+        original_ids: set[str] = set()
         for account in accounts:
-            appid = account.settings.appid
+            appid, original_id = account.settings.appid, account.settings.original_id
             if appid in self._by_appid:
                 raise ConfigError(f"sandbox: two accounts have the appid {appid}")
+            if original_id in original_ids:
+                raise ConfigError(f"sandbox: two accounts have the original_id {original_id}")
             self._by_appid[appid] = account
+            original_ids.add(original_id)
         if not self._by_appid:
             raise ConfigError("sandbox: no account to serve")
 

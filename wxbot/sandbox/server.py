@@ -16,7 +16,7 @@ from .app import create_sandbox_app
 from .faults import Faults
 from .originality import Original
 from .requestlog import RequestLog
-from .settings import SandboxSettings, with_overrides
+from .settings import SandboxSettings, own_original_ids, with_overrides
 from .state import SandboxState
 
 logger = logging.getLogger(__name__)
@@ -54,10 +54,9 @@ class SandboxServer:
     ) -> None:
         if settings is not None and accounts:
             raise TypeError("give settings (one account) or accounts (several), not both")
-        listed = list(accounts) or [settings or SandboxSettings()]
-        self.accounts = Accounts(
-            Account(with_overrides(each, **overrides), clock=clock) for each in listed
-        )
+        given = list(accounts) or [settings or SandboxSettings()]
+        listed = own_original_ids([with_overrides(each, **overrides) for each in given])
+        self.accounts = Accounts(Account(each, clock=clock) for each in listed)
         #: The first account: the one a single-account sandbox is.
         self.account = self.accounts.first
         self.app = create_sandbox_app(self.accounts)

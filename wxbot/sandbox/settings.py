@@ -26,6 +26,7 @@ __all__ = [
     "SandboxSettings",
     "account_settings",
     "named_account_settings",
+    "original_id_of",
     "sandbox_accounts",
     "with_overrides",
 ]
@@ -115,11 +116,10 @@ def named_account_settings(
     ``[sandbox] callback_url`` + ``/<name>``, where wxbot answers that account.
     """
     base = sandbox.callback_url.rstrip("/")
-    digest = hashlib.sha256(account.appid.encode("utf-8")).hexdigest()[:12]
     named = {key: getattr(account, key) for key in _CREDENTIALS} | {
         # Its effective mode, so that no built-in EncodingAESKey turns plaintext into safe.
         "message_mode": account.mode,
-        "original_id": f"gh_{digest}",
+        "original_id": original_id_of(account.appid),
         "account_name": account.display_name or name,
         "callback_url": f"{base}/{name}" if base else "",
     }
@@ -128,3 +128,18 @@ def named_account_settings(
     except ValidationError as exc:
         raise ConfigError(describe(exc, prefix=f"accounts.{name}.")) from None
     return settings
+
+
+def original_id_of(appid: str) -> str:
+    """Return the original id the sandbox gives a further account: ``gh_`` and 12 hex digits."""
+    return "gh_" + hashlib.sha256(appid.encode("utf-8")).hexdigest()[:12]
+
+
+def own_original_ids(accounts: list[SandboxSettings]) -> list[SandboxSettings]:
+    """Give each account after the first that kept the default original id its own one."""
+    return [
+        each.model_copy(update={"original_id": original_id_of(each.appid)})
+        if number and each.original_id == SANDBOX_ORIGINAL_ID
+        else each
+        for number, each in enumerate(accounts)
+    ]
