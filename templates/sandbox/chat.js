@@ -3,11 +3,21 @@
 'use strict';
 
 const BASE = '/sandbox/chat';
+// The account chatted with: ?appid= of the page (none = the sandbox's first account).
+const APPID = new URLSearchParams(window.location.search).get('appid') || '';
 const threads = new Map(); // openid -> its conversation's element
 const received = new Map(); // openid -> how many customer-service messages it has shown
 const POLL_MS = 1500;
 let polling = false;
 let session = {followers: [], menu: []};
+
+// A URL under BASE for the account chatted with.
+function api(path, params = {}) {
+  const query = new URLSearchParams(params);
+  if (APPID) query.set('appid', APPID);
+  const text = query.toString();
+  return text ? `${BASE}${path}?${text}` : `${BASE}${path}`;
+}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -89,8 +99,7 @@ async function poll() {
   polling = true;
   try {
     const since = received.get(openid) || 0;
-    const query = new URLSearchParams({openid, since});
-    const answer = await (await fetch(`${BASE}/inbox?${query}`)).json();
+    const answer = await (await fetch(api('/inbox', {openid, since}))).json();
     if (openid === follower() && (received.get(openid) || 0) === since) {
       received.set(openid, answer.next);
       answer.messages.forEach((message) => showReply(message, true));
@@ -101,7 +110,7 @@ async function poll() {
 }
 
 async function send(kind, value) {
-  const response = await fetch(`${BASE}/send`, {
+  const response = await fetch(api('/send'), {
     method: 'POST',
     headers: {'Content-Type': 'application/json'},
     body: JSON.stringify({openid: follower(), kind, value}),
@@ -117,9 +126,10 @@ async function send(kind, value) {
 }
 
 async function load() {
-  const response = await fetch(`${BASE}/session`);
+  const response = await fetch(api('/session'));
   session = await response.json();
   document.getElementById('account').textContent = session.account;
+  renderAccounts(session.accounts || []);
   document.title = `${session.account} · 聊天模拟器`;
   const select = document.getElementById('follower');
   const chosen = select.value;
@@ -132,6 +142,18 @@ async function load() {
   renderMenu(session.menu);
   changed();
   if (!session.callback_url) notice('未配置 callback_url：消息无处可发');
+}
+
+// With several accounts, a choice of which one to chat with (each has its own page URL).
+function renderAccounts(accounts) {
+  const select = document.getElementById('accounts');
+  select.hidden = accounts.length < 2;
+  select.replaceChildren(...accounts.map((a) => {
+    const option = el('option', '', `${a.account_name}（${a.appid}）`);
+    option.value = a.appid;
+    return option;
+  }));
+  select.value = session.appid;
 }
 
 function following() {
@@ -205,6 +227,9 @@ async function subscribe(kind) {
 
 document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('follower').addEventListener('change', changed);
+  document.getElementById('accounts').addEventListener('change', (event) => {
+    window.location.search = new URLSearchParams({appid: event.target.value}).toString();
+  });
   document.getElementById('subscribe').addEventListener('click', () => subscribe('subscribe'));
   document.getElementById('unsubscribe').addEventListener('click', () => subscribe('unsubscribe'));
   document.getElementById('composer').addEventListener('submit', (event) => {

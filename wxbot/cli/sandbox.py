@@ -10,7 +10,7 @@ import click
 from ..errors import ConfigError
 from ..sandbox import SandboxServer
 from ..sandbox.chat import CHAT_PATH
-from ..sandbox.settings import account_settings, with_overrides
+from ..sandbox.settings import sandbox_accounts
 from .context import CliEnv, pass_env
 
 
@@ -20,33 +20,42 @@ from .context import CliEnv, pass_env
 @click.option(
     "--callback-url",
     default=None,
-    help="Where to POST completion events (default: [sandbox] callback_url).",
+    help="Where to POST completion events (default: [sandbox] callback_url); "
+    "account NAME's go to it + /NAME.",
 )
 @pass_env
 def sandbox(env: CliEnv, host: str | None, port: int | None, callback_url: str | None) -> None:
-    """Run the WeChat API sandbox until interrupted; point [wechat] api_base_url at it."""
+    """Run the WeChat API sandbox until interrupted; point [wechat] api_base_url at it.
+
+    It serves the [sandbox] account and one per [accounts.NAME], all on one port.
+    """
     try:
-        settings = account_settings(env.settings.sandbox, env.settings.wechat)
-        if callback_url is not None:
-            settings = with_overrides(settings, callback_url=callback_url)
+        accounts = sandbox_accounts(env.settings, callback_url)
+        server = SandboxServer(
+            accounts=accounts,
+            host=host or accounts[0].host,
+            port=accounts[0].port if port is None else port,
+        )
     except ConfigError as exc:
         raise click.ClickException(f"invalid configuration: {exc}") from None
     logging.getLogger("wxbot.sandbox").setLevel(logging.INFO)
-    server = SandboxServer(
-        settings,
-        host=host or settings.host,
-        port=settings.port if port is None else port,
-    )
     try:
         server.start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen: {exc}") from None
-    click.echo(f"WeChat API sandbox on {server.base_url}")
-    click.echo(f"  appid {settings.appid}, events: {settings.callback_url or 'not delivered'}")
-    click.echo(f"  state {server.base_url}/sandbox/state, log {server.base_url}/sandbox/log")
-    if settings.callback_url:
-        click.echo(f"  chat as a follower: {server.base_url}{CHAT_PATH}")
-    click.echo(f'  set [wechat] api_base_url = "{server.base_url}"; Ctrl-C stops')
+    base = server.base_url
+    click.echo(f"WeChat API sandbox on {base}")
+    for number, settings in enumerate(accounts):
+        query = "" if number == 0 else f"?appid={settings.appid}"
+        click.echo(
+            f"  appid {settings.appid} ({settings.account_name}, {settings.original_id}), "
+            f"events: {settings.callback_url or 'not delivered'}"
+        )
+        click.echo(f"    state {base}/sandbox/state{query}, log {base}/sandbox/log{query}")
+        if settings.callback_url:
+            click.echo(f"    chat as a follower: {base}{CHAT_PATH}{query}")
+    click.echo(f"  accounts {base}/sandbox/accounts")
+    click.echo(f'  set [wechat] api_base_url = "{base}"; Ctrl-C stops')
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

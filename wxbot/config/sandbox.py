@@ -16,7 +16,10 @@ from .fields import MessageMode, Section, aes_key_check, url_check
 class SandboxSettings(Section):
     """``[sandbox]``: what the WeChat API sandbox accepts, signs with and how fast it answers.
 
-    The defaults of the last six keys are the platform's (``wxbot.sandbox.limits``).
+    It describes the sandbox's first account; each ``[accounts.<name>]`` adds one with its own
+    credentials and these keys' other values (``wxbot.sandbox.settings.sandbox_accounts``).
+
+        The defaults of the last six keys are the platform's (``wxbot.sandbox.limits``).
     """
 
     host: str = Field("127.0.0.1", description="Address `wxbot sandbox` listens on.")
@@ -31,7 +34,7 @@ class SandboxSettings(Section):
     callback_url: str = Field(
         "",
         description="wxbot's follower-callback URL the sandbox POSTs completion events to; "
-        "empty = no delivery.",
+        "[accounts.NAME]'s go to it + /NAME; empty = no delivery.",
     )
     appid: str = Field(
         "",

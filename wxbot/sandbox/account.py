@@ -102,6 +102,7 @@ class Account:
         data["account"] = {
             "appid": s.appid,
             "original_id": s.original_id,
+            "account_name": s.account_name,
             "mode": s.mode,
             "callback_url": s.callback_url,
             "base_url": self.public_base(),

@@ -1,21 +1,30 @@
-"""``/sandbox/...``: read the state and the request log, inject faults, reset, move time."""
+"""``/sandbox/...``: read the state and the request log, inject faults, reset, move time.
+
+``?appid=`` picks the account (default: the first); ``GET /sandbox/accounts`` lists them.
+Reset and the clock act on every account unless ``?appid=`` names one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from . import datacube, follower_messages
 from .account import Account
+from .accounts import ACCOUNT_PARAM, current_accounts, requested_account
 from .state import custom_message_view
 
 bp = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox")
 
+_account = requested_account
 
-def _account() -> Account:
-    account: Account = current_app.extensions["wxbot_sandbox"]
-    return account
+
+def _accounts_meant() -> list[Account]:
+    """Return the account ``?appid=`` names, or every account without it."""
+    if request.args.get(ACCOUNT_PARAM):
+        return [requested_account()]
+    return list(current_accounts().values())
 
 
 def _body() -> Any:
@@ -24,6 +33,12 @@ def _body() -> Any:
 
 def _bad(message: str) -> tuple[Response, int]:
     return jsonify({"error": message}), 400
+
+
+@bp.get("/accounts")
+def accounts() -> Response:
+    """Answer the accounts the sandbox serves, in order: appid, original id, name, callback."""
+    return jsonify({"accounts": current_accounts().listing()})
 
 
 @bp.get("/state")
@@ -70,20 +85,26 @@ def clear_faults() -> Response:
 
 @bp.post("/reset")
 def reset() -> Response:
-    """Forget every record, fault and log entry."""
-    _account().reset()
+    """Forget every record, fault and log entry (of every account, or of ``?appid=``'s)."""
+    for account in _accounts_meant():
+        account.reset()
     return jsonify({"reset": True})
 
 
 @bp.post("/clock")
 def clock() -> Response | tuple[Response, int]:
-    """Move the sandbox's time forward by ``{"advance": seconds}`` (tokens, quotas, jobs)."""
+    """Move the sandbox's time forward by ``{"advance": seconds}`` (tokens, quotas, jobs).
+
+    Every account's time moves together unless ``?appid=`` names one.
+    """
     data = _body()
     seconds = data.get("advance") if isinstance(data, dict) else None
     if not isinstance(seconds, int | float) or seconds < 0:
         return _bad("advance must be a non-negative number of seconds")
-    account = _account()
-    account.advance(float(seconds))
+    meant = _accounts_meant()
+    for each in meant:
+        each.advance(float(seconds))
+    account = meant[0]
     return jsonify({"now": account.snapshot()["now"], "offset": account.offset})
 
 

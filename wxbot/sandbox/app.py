@@ -1,4 +1,8 @@
-"""The sandbox's Flask app: ``/cgi-bin/...`` over HTTP, with faults and the request log."""
+"""The sandbox's Flask app: ``/cgi-bin/...`` over HTTP, with faults and the request log.
+
+One app serves one or more accounts (:class:`.accounts.Accounts`): each call is answered by
+the account it names, with that account's faults, and recorded in that account's log.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from flask import Flask, Response, request
 
 from . import admin, chat, pages
 from .account import Account, Clock
+from .accounts import Accounts
 from .api import dispatch
 from .faults import Fault, normalize_path
 from .protocol import ApiError, Call, Reply, Upload
@@ -25,23 +30,24 @@ class DroppedConnection(Exception):
 
 
 def create_sandbox_app(
-    account: Account | None = None,
+    account: Account | Accounts | None = None,
     *,
     clock: Clock | None = None,
     settings: SandboxSettings | None = None,
     **overrides: Any,
 ) -> Flask:
-    """Create the sandbox app around ``account`` (or a new one from settings and overrides)."""
+    """Create the sandbox app serving ``account`` (or accounts, or one from settings)."""
     if account is None:
         settings = with_overrides(settings or SandboxSettings(), **overrides)
         account = Account(settings, clock=clock)
+    accounts = account if isinstance(account, Accounts) else Accounts([account])
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    app.extensions["wxbot_sandbox"] = account
+    app.extensions["wxbot_sandbox"] = accounts
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(chat.bp)
-    cgi_bin = _cgi_bin(account)
+    cgi_bin = _cgi_bin(accounts)
     app.add_url_rule("/cgi-bin/<path:name>", "cgi_bin", cgi_bin, methods=["GET", "POST"])
     # 数据统计 lives at https://api.weixin.qq.com/datacube/<name>, outside /cgi-bin.
     app.add_url_rule(
@@ -50,12 +56,14 @@ def create_sandbox_app(
     return app
 
 
-def _cgi_bin(account: Account) -> Any:
+def _cgi_bin(accounts: Accounts) -> Any:
     def view(name: str) -> Response:
-        """Answer one WeChat API call, honouring any injected fault."""
-        if not account.base_url:
-            account.base_url = request.host_url.rstrip("/")
-        call = _call_from_request(account, normalize_path(name))
+        """Answer one WeChat API call as the account it names, honouring that account's faults."""
+        if not accounts.first.base_url:
+            accounts.set_base_url(request.host_url.rstrip("/"))
+        call = _call_from_request(normalize_path(name))
+        account = accounts.for_call(call)
+        call.base_url = account.public_base()
         before = account.faults.take(call.name, "before")
         if before is not None and (instead := _apply(account, call, before)) is not None:
             return instead
@@ -103,7 +111,7 @@ def _drop_connection() -> Response:
     return Response(b"", status=200)
 
 
-def _call_from_request(account: Account, name: str) -> Call:
+def _call_from_request(name: str) -> Call:
     files = {
         field: Upload(f.filename or "", f.mimetype or "", f.read())
         for field, f in request.files.items()
@@ -115,7 +123,6 @@ def _call_from_request(account: Account, name: str) -> Call:
         query=request.args.to_dict(),
         body=body,
         files=files,
-        base_url=account.public_base(),
         content_type=request.content_type or "",
     )
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from ..resources import templates_dir
 from .account import Account, follower_openid
+from .accounts import current_accounts, requested_account
 from .api import ENDPOINTS
 from .conversation import ChatError, late_bubble, send
 from .protocol import Call
@@ -49,9 +50,7 @@ FILES = {
 }
 
 
-def _account() -> Account:
-    account: Account = current_app.extensions["wxbot_sandbox"]
-    return account
+_account = requested_account
 
 
 @bp.get("")
@@ -70,11 +69,20 @@ def page_file(name: str) -> Response:
 
 @bp.get("/session")
 def session() -> Response:
-    """Answer who may chat (the followers and one newcomer), the menu, and where messages go."""
+    """Answer who may chat (the followers and one newcomer), the menu, where messages go.
+
+    Also every account the sandbox serves, so the page can switch (``?appid=``).
+    """
     account = _account()
+    others = [
+        {"appid": appid, "account_name": each.settings.account_name}
+        for appid, each in current_accounts().items()
+    ]
     return jsonify(
         {
             "account": account.settings.account_name,
+            "appid": account.settings.appid,
+            "accounts": others,
             "mode": account.settings.mode,
             "callback_url": account.settings.callback_url,
             "followers": chat_followers(account),

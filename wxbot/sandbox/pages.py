@@ -1,4 +1,8 @@
-"""What a follower's phone would fetch: uploaded pictures and article pages."""
+"""What a follower's phone would fetch: uploaded pictures and article pages.
+
+Their URLs name no account (as mmbiz.qpic.cn's and mp.weixin.qq.com's do not): each is
+served from whichever account holds it; its ids are random, so no two accounts share one.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import datetime as dt
 import html
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort
 
 from .account import Account
+from .accounts import current_accounts
 from .material import CONTENT_TYPES, find_by_filename
 
 bp = Blueprint("sandbox_pages", __name__)
@@ -29,18 +34,15 @@ _PAGE = """<!doctype html>
 """
 
 
-def _account() -> Account:
-    account: Account = current_app.extensions["wxbot_sandbox"]
-    return account
-
-
 @bp.get("/mmbiz/<name>")
 def picture(name: str) -> Response:
     """Serve an uploaded picture, as mmbiz.qpic.cn would."""
-    account = _account()
+    account = current_accounts().find(lambda a: find_by_filename(a, name) is not None)
+    if account is None:
+        abort(404)
     with account.lock:
         found = find_by_filename(account, name)
-    if found is None:
+    if found is None:  # reset meanwhile
         abort(404)
     return Response(found.data, content_type=CONTENT_TYPES[found.image_format])
 
@@ -49,9 +51,10 @@ def picture(name: str) -> Response:
 @bp.get("/s/<article_id>/<int:idx>")
 def article(article_id: str, idx: int = 1) -> Response:
     """Serve a published article as a follower sees it."""
-    account = _account()
+    accounts = current_accounts()
+    accounts.tick()
+    account = accounts.find(lambda a: article_id in a.state.articles) or accounts.first
     with account.lock:
-        account.tick()
         published = account.state.articles.get(article_id)
         if published is None or not 1 <= idx <= len(published.articles):
             abort(404)
@@ -65,7 +68,8 @@ def article(article_id: str, idx: int = 1) -> Response:
 @bp.get("/draft/<media_id>/<int:idx>")
 def draft_preview(media_id: str, idx: int) -> Response:
     """Serve a draft's temporary preview page (the ``url`` of draft/get)."""
-    account = _account()
+    accounts = current_accounts()
+    account = accounts.find(lambda a: media_id in a.state.drafts) or accounts.first
     with account.lock:
         draft = account.state.drafts.get(media_id)
         if draft is None or draft.removed or not 1 <= idx <= len(draft.articles):

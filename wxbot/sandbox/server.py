@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .account import Account, Clock
+from .accounts import Accounts
 from .app import create_sandbox_app
 from .faults import Faults
 from .originality import Original
 from .requestlog import RequestLog
-from .settings import SandboxSettings, with_overrides
+from .settings import SandboxSettings, own_original_ids, with_overrides
 from .state import SandboxState
 
 logger = logging.getLogger(__name__)
@@ -32,22 +35,31 @@ class _QuietHandler(WSGIRequestHandler):
 class SandboxServer:
     """A running sandbox on ``host:port`` (port 0 = a free one); a context manager.
 
+    It serves one account (``settings``) or several (``accounts``, the first of them the one
+    ``settings``, ``state``, ``faults`` and ``log`` mean); ``server.accounts[appid]`` is each.
     Keyword arguments are :class:`SandboxSettings` fields (``callback_url``, ``publish_delay``,
-    ``token_ttl``, ``mass_daily_quota``…). ``clock`` returns an aware datetime.
+    ``token_ttl``, ``mass_daily_quota``…) set on every account. ``clock`` returns an aware
+    datetime.
     """
 
     def __init__(
         self,
         settings: SandboxSettings | None = None,
         *,
+        accounts: Sequence[SandboxSettings] = (),
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock | None = None,
         **overrides: Any,
     ) -> None:
-        settings = with_overrides(settings or SandboxSettings(), **overrides)
-        self.account = Account(settings, clock=clock)
-        self.app = create_sandbox_app(self.account)
+        if settings is not None and accounts:
+            raise TypeError("give settings (one account) or accounts (several), not both")
+        given = list(accounts) or [settings or SandboxSettings()]
+        listed = own_original_ids([with_overrides(each, **overrides) for each in given])
+        self.accounts = Accounts(Account(each, clock=clock) for each in listed)
+        #: The first account: the one a single-account sandbox is.
+        self.account = self.accounts.first
+        self.app = create_sandbox_app(self.accounts)
         self.host, self.port = host, port
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
@@ -62,22 +74,22 @@ class SandboxServer:
 
     @property
     def settings(self) -> SandboxSettings:
-        """Return the account's settings (credentials, delays, quotas)."""
+        """Return the first account's settings (credentials, delays, quotas)."""
         return self.account.settings
 
     @property
     def state(self) -> SandboxState:
-        """Return the records of what the sandbox received and did."""
+        """Return the records of what the first account received and did."""
         return self.account.state
 
     @property
     def faults(self) -> Faults:
-        """Return the fault queue (``inject``, ``fail_publish``, ``fail_mass_send``, ``clear``)."""
+        """Return the first account's faults (``inject``, ``fail_publish``, ``clear``…)."""
         return self.account.faults
 
     @property
     def log(self) -> RequestLog:
-        """Return the request log."""
+        """Return the first account's request log."""
         return self.account.log
 
     def start(self) -> SandboxServer:
@@ -90,7 +102,7 @@ class SandboxServer:
         self._server = server
         self.port = server.server_port
         shown_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        self.account.base_url = f"http://{shown_host}:{self.port}"
+        self.accounts.set_base_url(f"http://{shown_host}:{self.port}")
         self._stopping.clear()
         self._threads = [
             threading.Thread(
@@ -114,34 +126,45 @@ class SandboxServer:
         self._stopping.set()
         server.shutdown()
         server.server_close()
-        self.account.events.stop()
+        for account in self.accounts.values():
+            account.events.stop()
         for thread in self._threads:
             thread.join(timeout=2)
         logger.info("WeChat API sandbox stopped")
 
     def tick(self) -> None:
         """Complete due publishes and mass sends now (the ticker also does, every 20 ms)."""
-        self.account.tick()
+        self.accounts.tick()
 
     def advance(self, seconds: float) -> None:
-        """Move the sandbox's time forward (token expiry, dedupe window, quotas, jobs)."""
-        self.account.advance(seconds)
+        """Move every account's time forward (token expiry, dedupe window, quotas, jobs)."""
+        for account in self.accounts.values():
+            account.advance(seconds)
 
     def wait_for_events(self, timeout: float = 5.0) -> bool:
         """Wait until queued events are delivered or given up; return whether all finished."""
-        return self.account.events.join(timeout)
+        deadline = time.monotonic() + timeout
+        return all(
+            account.events.join(max(0.0, deadline - time.monotonic()))
+            for account in self.accounts.values()
+        )
 
     def reset(self) -> None:
-        """Forget every record, fault and log entry."""
-        self.account.reset()
+        """Forget every account's records, faults and log entries."""
+        for account in self.accounts.values():
+            account.reset()
 
     def add_follower(self, openid: str, tags: tuple[int, ...] = ()) -> None:
-        """Add a simulated follower."""
+        """Add a simulated follower to the first account."""
         self.account.add_follower(openid, tags)
 
     def add_original(self, title: str, url: str, *, can_reprint: bool = True) -> None:
-        """Add another account's original: a send of an article so titled is judged a reprint."""
-        self.account.add_original(Original(title, url, can_reprint))
+        """Add another account's original: a send of an article so titled is judged a reprint.
+
+        The original library is the platform's, so every account served here consults it.
+        """
+        for account in self.accounts.values():
+            account.add_original(Original(title, url, can_reprint))
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -151,7 +174,8 @@ class SandboxServer:
 
     def _tick_loop(self) -> None:
         while not self._stopping.wait(TICK_SECONDS):
-            try:
-                self.account.tick()
-            except Exception:  # keep ticking: one bad job must not stop the others
-                logger.exception("sandbox tick failed")
+            for account in self.accounts.values():
+                try:
+                    account.tick()
+                except Exception:  # keep ticking: one bad job must not stop the others
+                    logger.exception("sandbox tick failed for %s", account.settings.appid)

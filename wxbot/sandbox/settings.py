@@ -1,17 +1,20 @@
-"""The simulated account's settings: the ``[sandbox]`` section, and where its credentials come from.
+"""The simulated accounts' settings: the ``[sandbox]`` section, and where credentials come from.
 
 The keys are declared once, with wxbot's other settings, as
-:class:`wxbot.config.SandboxSettings`; this module adds the built-in account and the rule
-that fills the credentials a configuration leaves empty.
+:class:`wxbot.config.SandboxSettings`; this module adds the built-in account, the rule
+that fills the credentials a configuration leaves empty, and one more account per
+``[accounts.<name>]`` (:func:`sandbox_accounts`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from ..config import SandboxSettings, WechatSection, describe
+from ..config import SandboxSettings, Settings, WechatSection, describe
+from ..config.accounts import AccountSection
 from ..errors import ConfigError
 
 __all__ = [
@@ -22,6 +25,9 @@ __all__ = [
     "SANDBOX_TOKEN",
     "SandboxSettings",
     "account_settings",
+    "named_account_settings",
+    "original_id_of",
+    "sandbox_accounts",
     "with_overrides",
 ]
 
@@ -80,3 +86,60 @@ def with_overrides(settings: SandboxSettings, **overrides: Any) -> SandboxSettin
         return SandboxSettings.model_validate(dict(settings) | overrides)
     except ValidationError as exc:
         raise ConfigError(describe(exc, prefix="sandbox.")) from None
+
+
+def sandbox_accounts(settings: Settings, callback_url: str | None = None) -> list[SandboxSettings]:
+    """Return the accounts ``wxbot sandbox`` serves for a configuration, ``[sandbox]``'s first.
+
+    The first is ``[sandbox]`` with ``[wechat]`` lending its credentials (:func:`account_settings`);
+    then one per ``[accounts.<name>]`` (:func:`named_account_settings`). ``callback_url``
+    replaces ``[sandbox] callback_url``.
+
+    :raises ConfigError: naming the key when an account could not work.
+    """
+    first = settings.sandbox
+    if callback_url is not None:
+        first = with_overrides(first, callback_url=callback_url)
+    return [
+        account_settings(first, settings.wechat),
+        *(named_account_settings(first, name, a) for name, a in settings.accounts.items()),
+    ]
+
+
+def named_account_settings(
+    sandbox: SandboxSettings, name: str, account: AccountSection
+) -> SandboxSettings:
+    """Return the sandbox settings of account ``name``: its credentials, ``[sandbox]``'s rest.
+
+    Its original id is ``gh_`` and 12 hex digits derived from the appid (stable across runs);
+    its name on article pages is its display_name (or name); its events go to
+    ``[sandbox] callback_url`` + ``/<name>``, where wxbot answers that account.
+    """
+    base = sandbox.callback_url.rstrip("/")
+    named = {key: getattr(account, key) for key in _CREDENTIALS} | {
+        # Its effective mode, so that no built-in EncodingAESKey turns plaintext into safe.
+        "message_mode": account.mode,
+        "original_id": original_id_of(account.appid),
+        "account_name": account.display_name or name,
+        "callback_url": f"{base}/{name}" if base else "",
+    }
+    try:
+        settings = SandboxSettings.model_validate(dict(sandbox) | named)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, prefix=f"accounts.{name}.")) from None
+    return settings
+
+
+def original_id_of(appid: str) -> str:
+    """Return the original id the sandbox gives a further account: ``gh_`` and 12 hex digits."""
+    return "gh_" + hashlib.sha256(appid.encode("utf-8")).hexdigest()[:12]
+
+
+def own_original_ids(accounts: list[SandboxSettings]) -> list[SandboxSettings]:
+    """Give each account after the first that kept the default original id its own one."""
+    return [
+        each.model_copy(update={"original_id": original_id_of(each.appid)})
+        if number and each.original_id == SANDBOX_ORIGINAL_ID
+        else each
+        for number, each in enumerate(accounts)
+    ]

@@ -20,7 +20,7 @@ from PIL import Image, PngImagePlugin
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .settings import SANDBOX_APPID, SANDBOX_SECRET
+from .settings import SANDBOX_APPID, SANDBOX_SECRET, SandboxSettings
 
 
 def image_bytes(
@@ -58,7 +58,10 @@ def image_of_exactly(image_format: str, size: int) -> bytes:
 
 
 class SandboxApi:
-    """Call ``/cgi-bin`` endpoints with plain requests, fetching a token on first need."""
+    """Call ``/cgi-bin`` endpoints as one account, fetching a token on first need.
+
+    ``admin`` reaches the same account's ``/sandbox/...`` (state, faults, log) by its appid.
+    """
 
     def __init__(
         self, base_url: str, appid: str = SANDBOX_APPID, secret: str = SANDBOX_SECRET
@@ -67,6 +70,28 @@ class SandboxApi:
         self.appid, self.secret = appid, secret
         self._token = ""
         self._thumb = ""
+
+    @classmethod
+    def of(cls, base_url: str, settings: SandboxSettings) -> SandboxApi:
+        """Return a caller acting as the account ``settings`` describe."""
+        return cls(base_url, settings.appid, settings.secret.get_secret_value())
+
+    def admin(self, method: str, path: str, body: Any = None, **params: str) -> Any:
+        """Call ``/sandbox/<path>`` for this account and return its JSON answer."""
+        response = requests.request(
+            method,
+            f"{self.base_url}/sandbox/{path}",
+            params={"appid": self.appid} | params,
+            json=body,
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def state(self) -> dict[str, Any]:
+        """Return this account's ``GET /sandbox/state``."""
+        result: dict[str, Any] = self.admin("GET", "state")
+        return result
 
     @property
     def token(self) -> str:
