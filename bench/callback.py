@@ -269,6 +269,11 @@ def run_wrk(
          *(["--timeout", timeout] if timeout else []), url],
         capture_output=True, text=True, env=env, timeout=seconds + 60, check=True,
     ).stdout  # fmt: skip
+    return wrk_figures(out)
+
+
+def wrk_figures(out: str) -> Run:
+    """Return what wrk's printed report ``out`` says, its errors by type."""
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     if "99" not in percentiles:
         raise SystemExit(f"wrk measured nothing:\n{out}")
