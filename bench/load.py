@@ -21,8 +21,9 @@ server's port) and those whose other end is wrk's are counted: the killed connec
 that many connect, read and write errors are attributed to the kill; every other error is
 beyond the killed connections (target 0, and 0 in the calm run). Also printed: follower
 replies over 5 s (a probe sends one follower query every 0.5 s beside wrk and times each
-reply; target 0), requests/s and p99 as ratios to the floor's, previews served, and the RSS
-of every worker at start and end.
+reply; target 0: wrk does not count a request still unanswered when it stops), requests/s
+and p99 as ratios to the floor's, previews served, the RSS of every worker at start and end,
+and the machine's load average.
 """
 
 from __future__ import annotations
@@ -277,6 +278,7 @@ class Attack:
     rss_end: dict[int, float]
     held: Held | None  # what the killed worker held, when one was killed
     replacement: list[int]  # the workers that were not there at the start
+    load: float  # the machine's load average over the last minute, at the end
 
 
 def under_attack(
@@ -310,13 +312,14 @@ def under_attack(
     rss_end = {pid: rss_mb(pid) for pid in workers_of(server)}
     prober.join(timeout=15)  # the probe's last request
     return Attack(run, previews, probe, rss_start, rss_end, held[0] if held else None,
-                  [pid for pid in rss_end if pid not in rss_start])  # fmt: skip
+                  [pid for pid in rss_end if pid not in rss_start], os.getloadavg()[0])  # fmt: skip
 
 
 def report(label: str, got: Attack, seconds: int, floor: Run) -> None:
     """Print what one run under attack measured, against ``floor``."""
     run = got.run
-    print(f"{label}: {run.requests} follower requests in {seconds}s at {CONNECTIONS} connections")
+    print(f"{label}: {run.requests} follower requests in {seconds}s at {CONNECTIONS} connections"
+          f" (load average {got.load:.1f} on {os.cpu_count()} cores)")  # fmt: skip
     print(f"  wrk errors by type: non-2xx {run.non2xx}, connect {run.connect}, read {run.read}, "
           f"write {run.write}, replies after 5 s {run.timeout}")  # fmt: skip
     if got.held:
