@@ -389,8 +389,10 @@ def main() -> None:
             )
         finally:
             floor_server.stop()
-        print(f"floor: {floor.rps:.0f} requests/s, p99 {floor.p99_ms:.1f} ms, "
-              f"errors {floor.errors}; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        print(f"floor: {floor.rps:.0f} requests/s, p99 {floor.p99_ms:.1f} ms; errors: "
+              f"non-2xx {floor.non2xx}, connect {floor.connect}, read {floor.read}, "
+              f"write {floor.write}, replies after 5 s {floor.timeout} "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
         sys.stdout.flush()
         with tempfile.TemporaryDirectory() as db_tmp:
             sqlite_url = f"sqlite:///{Path(db_tmp) / 'wxbot.sqlite3'}"
