@@ -211,13 +211,27 @@ end
 
 @dataclass
 class Run:
-    """What one load run measured."""
+    """What one load run measured, its errors by type as wrk counts them."""
 
     requests: int
     rps: float
     p50_ms: float
     p99_ms: float
-    errors: int
+    #: Replies with a status of 400 or more (wrk's "Non-2xx or 3xx responses").
+    non2xx: int = 0
+    #: Connections that could not be opened.
+    connect: int = 0
+    #: Connections reset or closed before the reply was complete.
+    read: int = 0
+    #: Requests that could not be written.
+    write: int = 0
+    #: Replies that came after wrk's ``--timeout`` (2 s unless given).
+    timeout: int = 0
+
+    @property
+    def errors(self) -> int:
+        """Return every error, of all types."""
+        return self.non2xx + self.connect + self.read + self.write + self.timeout
 
 
 def _ms(value: str) -> float:
@@ -225,8 +239,18 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, connections: int, seconds: int, queries: Path, start: int | None) -> Run:
-    """Drive load with wrk; ``start`` (distinct queries): where in the list this run begins."""
+def run_wrk(
+    url: str,
+    connections: int,
+    seconds: int,
+    queries: Path,
+    start: int | None,
+    timeout: str | None = None,
+) -> Run:
+    """Drive load with wrk; ``start`` (distinct queries): where in the list this run begins.
+
+    ``timeout`` (e.g. ``"5s"``) is wrk's ``--timeout``: a reply after it counts as an error.
+    """
     script = queries.parent / "bench.lua"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     threads = min(2, connections)
@@ -242,23 +266,34 @@ def run_wrk(url: str, connections: int, seconds: int, queries: Path, start: int 
     }
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-         url],
+         *(["--timeout", timeout] if timeout else []), url],
         capture_output=True, text=True, env=env, timeout=seconds + 60, check=True,
     ).stdout  # fmt: skip
+    return wrk_figures(out)
+
+
+def wrk_figures(out: str) -> Run:
+    """Return what wrk's printed report ``out`` says, its errors by type."""
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     if "99" not in percentiles:
         raise SystemExit(f"wrk measured nothing:\n{out}")
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    connect, read, write, timed_out = (
+        (int(g) for g in socket_errors.groups()) if socket_errors else (0, 0, 0, 0)
     )
     return Run(
         requests=int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         p50_ms=_ms(percentiles["50"]),
         p99_ms=_ms(percentiles["99"]),
-        errors=(int(errors.group(1)) if errors else 0)
-        + (sum(int(g) for g in socket_errors.groups()) if socket_errors else 0),
+        non2xx=int(non2xx.group(1)) if non2xx else 0,
+        connect=connect,
+        read=read,
+        write=write,
+        timeout=timed_out,
     )
 
 
@@ -310,7 +345,7 @@ elapsed = time.monotonic() - began
 latencies.sort()
 print(json.dumps({"requests": len(latencies), "rps": len(latencies) / elapsed,
                   "p50_ms": latencies[len(latencies) // 2] * 1000,
-                  "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000, "errors": errors[0]}))
+                  "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000, "non2xx": errors[0]}))
 """
 
 
@@ -444,8 +479,8 @@ def report(results: dict[tuple[str, int], Run], connections: list[int]) -> None:
     print(line.format(*columns))
     for (name, c), run in results.items():
         floor = results.get(("floor keywords", c))
-        ratio = f"{run.rps / floor.rps:.2f}x" if floor else "-"
-        figures = (f"{run.rps:.0f}", f"{run.p50_ms:.2f}", f"{run.p99_ms:.2f}", run.errors, ratio)
+        vs_floor = f"{run.rps / floor.rps:.2f}x" if floor else "-"
+        figures = (f"{run.rps:.0f}", f"{run.p50_ms:.2f}", f"{run.p99_ms:.2f}", run.errors, vs_floor)
         print(line.format(name, c, *figures))
     print()
 
