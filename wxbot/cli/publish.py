@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+import threading
 
 import click
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import WxbotError
 from ..local_time import local_time
 from ..publishing import (
@@ -15,12 +18,26 @@ from ..publishing import (
     reconcile_mass_sends,
     sync_article_urls,
 )
+from ..publishing.accounts import publish_to_accounts
 from ..runtime import Runtime
 from ..storage.publish_runs import StepRow
 from ..wechat import WeChatError
 from ..wechat.errors import MASS_SEND_QUOTA
 from .context import CliEnv, pass_env
 from .rerun import command_line
+
+#: ``--all-accounts``: the command acts for every configured account, each on its own.
+all_accounts_option = click.option(
+    "--all-accounts",
+    is_flag=True,
+    help="Act for every configured account ([wechat] and each [accounts.<name>]) at once.",
+)
+
+
+def check_all_accounts(env: CliEnv, all_accounts: bool) -> None:
+    """Refuse ``--account NAME`` together with ``--all-accounts``."""
+    if all_accounts and env.account != DEFAULT_ACCOUNT:
+        raise click.UsageError("give --account NAME or --all-accounts, not both")
 
 
 @click.command()
@@ -36,6 +53,7 @@ from .rerun import command_line
 @click.option("--tag", "tag_id", type=int, default=None, help="Mass-send to this tag id only.")
 @click.option("--preview-to", metavar="OPENID", default=None, help="Preview on this follower.")
 @click.option("--preview-wxname", metavar="NAME", default=None, help="Preview on this WeChat ID.")
+@all_accounts_option
 @pass_env
 def publish(
     env: CliEnv,
@@ -44,16 +62,28 @@ def publish(
     tag_id: int | None,
     preview_to: str | None,
     preview_wxname: str | None,
+    all_accounts: bool,
 ) -> None:
     """Take an issue to WeChat: render, lint, upload, draft, then publish or mass-send it.
 
     Prints a line per step. When a step fails, WeChat's error is explained; run the same
-    command again to resume where it stopped (nothing done before is repeated).
+    command again to resume where it stopped (nothing done before is repeated). With
+    --all-accounts every configured account gets the issue at once, and a line says how
+    each ended; a failed account is resumed alone with `wxbot --account NAME publish …`.
     """
     if preview_to and preview_wxname:
         raise click.UsageError("give --preview-to or --preview-wxname, not both")
     if tag_id is not None and mode != "mass":
         raise click.UsageError("--tag only applies to --mode mass")
+    check_all_accounts(env, all_accounts)
+    if all_accounts:
+        if preview_to:
+            raise click.UsageError(
+                "--preview-to names a follower of one account: with --all-accounts give "
+                "--preview-wxname (a WeChat ID), or preview with --account NAME"
+            )
+        _publish_everywhere(env, issue_id, mode, tag_id, preview_wxname)
+        return
     runtime = env.runtime
     failed_step: list[StepRow] = []
 
@@ -77,6 +107,70 @@ def publish(
             click.echo(f"{hint}; `wxbot status {issue_id}` shows the history", err=True)
         raise SystemExit(1) from None
     click.echo(f"{record.status}: {record.summary}")
+
+
+def _publish_everywhere(
+    env: CliEnv, issue_id: str, mode: str, tag_id: int | None, preview_wxname: str | None
+) -> None:
+    """Publish to every configured account at once; a line per step and one per account."""
+    names = env.settings.account_names()
+    width = max(len(n) for n in names)
+    lock = threading.Lock()
+
+    def show(account: str, step: StepRow) -> None:
+        with lock:
+            click.echo(
+                f"{account:<{width}}  {step.step:<8} {step.status:<8} {step.detail}",
+                err=step.status == "failed",
+            )
+
+    try:
+        outcomes = publish_to_accounts(
+            env.runtime, issue_id, mode, names, tag_id=tag_id, preview_wxname=preview_wxname,
+            progress=show,
+        )  # fmt: skip
+    except WxbotError as exc:
+        raise click.ClickException(str(exc)) from None
+    command = command_line(click.get_current_context())
+    tag = "" if tag_id is None else f" --tag {tag_id}"
+    for outcome in outcomes:
+        name = outcome.account
+        if outcome.record is not None:
+            record = outcome.record
+            click.echo(f"{name:<{width}}  {record.status}: {record.summary}")
+            continue
+        error = outcome.error
+        if not isinstance(error, WxbotError):
+            error = WxbotError(f"unexpected {type(error).__name__}: {error}")
+        alone = for_one_account(command, name)
+        hint = resume_hint(
+            env.runtime.for_account(name), error, alone,
+            f"wxbot --account {name} schedule {issue_id}{tag}",
+        )  # fmt: skip
+        click.echo(f"{name:<{width}}  failed: {error}; {hint}", err=True)
+    failed = [o.account for o in outcomes if not o.ok]
+    if failed:
+        click.echo(
+            f"{len(failed)} of {len(outcomes)} accounts failed ({', '.join(failed)}); "
+            "the others are done and are not repeated by a re-run",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+def for_one_account(command: str, account: str) -> str:
+    """Return an ``--all-accounts`` command line as the same command for ``account`` alone."""
+    words = shlex.split(command)
+    alone: list[str] = []
+    skip = False
+    for word in words[1:]:
+        if skip:
+            skip = False
+        elif word == "--account":
+            skip = True
+        elif word != "--all-accounts" and not word.startswith("--account="):
+            alone.append(word)
+    return shlex.join([words[0], "--account", account, *alone])
 
 
 def resume_hint(runtime: Runtime, error: WxbotError, command: str, schedule: str) -> str:

@@ -38,7 +38,7 @@ def record_publish_status(
 ) -> store.PublishJobRow | None:
     """Store a publish job's status; on success, its article URL and the draft as consumed."""
     now = runtime.now()
-    with runtime.db.begin() as conn:
+    with runtime.db.begin_write() as conn:  # reads, then writes: take the lock first
         job = store.get_publish_job(conn, account, status.publish_id)
         if job is None:
             logger.info("publish %s is not one of ours; ignored", status.publish_id)
@@ -191,7 +191,7 @@ def sync_article_urls(runtime: Runtime) -> int:
     while offset < total:
         total, items = freepublish.list_published(api, offset, BATCHGET_COUNT_MAX)
         offset += BATCHGET_COUNT_MAX
-        with runtime.db.begin() as conn:
+        with runtime.db.begin_write() as conn:
             known = store.article_ids(conn, api.account)
             for item in items:
                 if item.index != 1 or item.deleted or not item.url:

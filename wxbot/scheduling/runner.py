@@ -340,7 +340,7 @@ def _prepare(runtime: Runtime, row: job_store.JobRow, *, hold: dt.datetime | Non
     prepared = publishing.prepare_issue(
         runtime,
         row.issue_id,
-        preview_openids=tuple(runtime.settings.publish.preview_openids),
+        preview_openids=publishing.default_preview_openids(runtime),
     )
     now = runtime.now()
     detail = f"revision {revision}, draft {prepared.media_id} ({prepared.action})"

@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
 )
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..states import JobState, SendStatus
 from .issues import issues
 from .publications import mass_sends
@@ -42,12 +43,15 @@ send_jobs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("issue_id", String(10), ForeignKey("issues.id"), nullable=False, index=True),
+    # The account's name (``default`` = [wechat]): whose quota, draft and sendall it is.
+    Column("account", String(32), nullable=False, server_default=DEFAULT_ACCOUNT),
     Column("tag_id", Integer, nullable=True),  # None = every follower
     Column("send_at", UtcDateTime(), nullable=False),
     Column("state", String(16), nullable=False),  # a JobState
     # Given to message/mass/sendall on every attempt: WeChat answers a repeat with 45065.
     Column("clientmsgid", String(64), nullable=False, unique=True),
-    # "issue|audience" while the job is live or sent, NULL otherwise: one such job at a time.
+    # "issue|audience" ("issue|audience|account" for an account other than the default) while
+    # the job is live or sent, NULL otherwise: one such job at a time.
     Column("active_key", String(40), nullable=True, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
@@ -91,6 +95,7 @@ class JobRow:
 
     id: int
     issue_id: str
+    account: str
     tag_id: int | None
     send_at: dt.datetime
     state: JobState
