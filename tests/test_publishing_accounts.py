@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 from conftest import SAMPLES
+from test_scheduling_rules import START, Clock, local
 
 from wxbot.archive import ingest_paths
 from wxbot.cli import cli
@@ -16,8 +16,8 @@ from wxbot.cli.context import CliEnv
 from wxbot.cli.publish import for_one_account
 from wxbot.publishing import default_clientmsgid
 from wxbot.runtime import Runtime
-from wxbot.sandbox import SandboxServer
-from wxbot.scheduling import run_due_jobs, schedule_send
+from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
+from wxbot.scheduling import ScheduleRefused, list_jobs, run_due_jobs, schedule_send
 from wxbot.states import JobState
 from wxbot.wechat import explain
 
@@ -208,33 +208,81 @@ def test_both_options_are_refused(accounts_cli: Cli, sandbox: SandboxServer) -> 
     assert sandbox.log.entries() == []
 
 
-def test_scheduled_sends_on_two_accounts_are_each_sent_once(
-    accounts_runtime: Runtime, sandbox: SandboxServer, second_sandbox: SandboxServer
-) -> None:
-    send_at = accounts_runtime.now() + dt.timedelta(hours=1)
-    jobs = [
-        schedule_send(accounts_runtime.for_account(name), ISSUE, send_at)
-        for name in ("default", SECOND)
-    ]
-    assert [j.account for j in jobs] == ["default", SECOND]
-    assert jobs[0].clientmsgid != jobs[1].clientmsgid
-    assert SECOND in jobs[1].clientmsgid
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
 
-    later = send_at + dt.timedelta(seconds=1)
-    worker = accounts_runtime.for_account("default")
-    worker = Runtime(**{**worker.__dict__, "clock": lambda: later})
-    reports = run_due_jobs(worker)
-    assert sorted(r.action for r in reports if r.action == "submitted") == ["submitted"] * 2
-    for server, job in ((sandbox, jobs[0]), (second_sandbox, jobs[1])):
+
+@pytest.fixture
+def clocked_config(
+    app_config: dict[str, Any], sandbox_factory: Callable[..., SandboxServer], clock: Clock
+) -> tuple[dict[str, Any], SandboxServer, SandboxServer]:
+    """Return a two-account configuration on two sandboxes that share the test's clock."""
+    first = sandbox_factory(clock=clock, mass_daily_quota=50)
+    second = sandbox_factory(
+        clock=clock, mass_daily_quota=50, appid=SECOND_APPID, secret="second-secret",
+        token="second-token",
+    )  # fmt: skip
+    config = app_config | {
+        "clock": clock,
+        "wechat": {
+            "appid": SANDBOX_APPID, "secret": SANDBOX_SECRET, "api_base_url": first.base_url,
+            "retry_backoff": 0.01,
+        },
+        "accounts": {
+            SECOND: {"appid": SECOND_APPID, "secret": "second-secret",
+                     "api_base_url": second.base_url},
+        },
+        "schedule": {"daily_quota": 1},
+    }  # fmt: skip
+    return config, first, second
+
+
+@pytest.mark.parametrize("how", ["--all-accounts", "--account each"])
+def test_scheduled_sends_on_two_accounts_are_each_sent_once(
+    clocked_config: tuple[dict[str, Any], SandboxServer, SandboxServer],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+    clock: Clock,
+    how: str,
+) -> None:
+    config, first, second = clocked_config
+    runtime = runtime_factory(config)
+    assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
+    at = ["schedule", ISSUE, "--at", "2026-06-25 08:00"]
+    commands = (
+        [[*at, "--all-accounts"]] if how == "--all-accounts" else
+        [["--account", name, *at] for name in ("default", SECOND)]
+    )  # fmt: skip
+    for args in commands:
+        env = CliEnv(test_config=dict(config))
+        result = CliRunner().invoke(cli, args, obj=env, catch_exceptions=False)
+        env.close()
+        assert result.exit_code == 0, result.output
+    jobs = {j.account: j for j in list_jobs(runtime)}
+    assert set(jobs) == {"default", SECOND}
+    assert jobs["default"].clientmsgid != jobs[SECOND].clientmsgid
+    assert jobs[SECOND].clientmsgid.startswith(f"{SECOND}-job")
+    # Each account's quota (1 a day) holds its own job; the same issue again is a duplicate.
+    for name, reason in (("default", "duplicate"), (SECOND, "duplicate")):
+        with pytest.raises(ScheduleRefused) as refused:
+            schedule_send(runtime.for_account(name), ISSUE, local("2026-06-25 09:00"))
+        assert refused.value.reason == reason
+    with pytest.raises(ScheduleRefused, match=f"account {SECOND} allows 1 a day"):
+        schedule_send(runtime.for_account(SECOND), "2026-06-25", local("2026-06-25 09:00"))
+
+    clock.advance(hours=1)  # 08:00
+    done = run_due_jobs(runtime)
+    submitted = sorted(r.job_id for r in done if r.action == "submitted")
+    assert submitted == sorted(j.id for j in jobs.values())
+    for server, job in ((first, jobs["default"]), (second, jobs[SECOND])):
         (send,) = server.state.mass_sends
         assert send.clientmsgid == job.clientmsgid
         assert len(calls(server, "message/mass/sendall")) == 1
-    assert run_due_jobs(worker) == [] or all(r.action != "submitted" for r in run_due_jobs(worker))
-    states = {j.account: j.state for j in _jobs(worker)}
-    assert states == {"default": JobState.SUBMITTED, SECOND: JobState.SUBMITTED}
-
-
-def _jobs(runtime: Runtime) -> list[Any]:
-    from wxbot.scheduling import list_jobs
-
-    return list_jobs(runtime)
+        assert len(calls(server, "draft/add")) == 1
+    assert [r for r in run_due_jobs(runtime) if r.action == "submitted"] == []
+    clock.advance(minutes=1)
+    run_due_jobs(runtime)
+    assert {j.account: j.state for j in list_jobs(runtime)} == {
+        "default": JobState.SENT, SECOND: JobState.SENT,
+    }  # fmt: skip
+    assert len(first.state.mass_sends) == len(second.state.mass_sends) == 1
