@@ -171,12 +171,17 @@ def test_status_and_the_issue_list_show_each_account(
     accounts_cli: Cli, sandbox: SandboxServer, second_sandbox: SandboxServer
 ) -> None:
     assert accounts_cli("--account", SECOND, "publish", ISSUE).exit_code == 0
+    assert accounts_cli("publish", "2026-06-25", "--mode", "mass").exit_code == 0
     listed = accounts_cli("issues")
     assert listed.exit_code == 0, listed.output
     header, *rows = listed.output.splitlines()
     assert header.split() == ["issue", "rev", "default", SECOND, "summary"]
-    states = {row.split()[0]: row.split()[2:4] for row in rows}
-    assert states[ISSUE] == ["archived", "drafted"]
+    states = {row.split()[0]: row.split()[3:5] for row in rows}
+    assert states == {ISSUE: ["archived", "drafted"], "2026-06-25": ["sent", "archived"]}
+    alone = accounts_cli("--account", SECOND, "issues")
+    assert {row.split()[0]: row.split()[3] for row in alone.output.splitlines()} == {
+        ISSUE: "drafted", "2026-06-25": "archived",
+    }  # fmt: skip
     status = accounts_cli("--account", SECOND, "status", ISSUE)
     assert status.exit_code == 0, status.output
     assert [line.split()[:4] for line in status.output.splitlines() if line.startswith("run")] == [
