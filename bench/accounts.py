@@ -10,7 +10,7 @@ For each N a fresh database publishes the same issue with ``publish_to_accounts`
 freepublish (``--mode publish``; its result polls are reported apart, they are waiting).
 Wall time is shown as a ratio to N = 1 measured in the same run (median of ``--repeat``),
 and each sandbox's request log is counted: every account makes the calls one account makes.
-Targets: wall time well under N x one account's; calls = N x one account's.
+Targets: wall time well under N x one account's (at most 0.75 N x); calls = N x one account's.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from wxbot.sandbox import SandboxServer  # noqa: E402
 ACCOUNTS = (1, 2, 5)
 #: Asking for a publish's result is waiting, not work: counted apart.
 POLLS = ("freepublish/get",)
+#: "Well under N x": N accounts take at most this times N one account's wall time.
+TARGET = 0.75
 #: As many calls as any run makes: the latency fault never runs out.
 EVERY_CALL = 1_000_000
 
@@ -144,12 +146,12 @@ def main() -> None:
         same = all(work(c) == floor for c in calls)
         polls = sum(c[p] for c in calls for p in POLLS)
         ratio = seconds / one_time
-        met &= same and (n == 1 or ratio < n / 2)
+        met &= same and ratio <= max(1.0, TARGET * n)
         print(
             f"{n:>2} {seconds:>7.2f} {ratio:>6.2f} {ratio / n:>5.2f} {total:>6} "
             f"{'yes' if same else 'NO':>10} {polls:>6}"
         )
-    print(f"target: wall time under N/2 x one account's, calls = N x one's: "
+    print(f"target: wall time at most {TARGET:g} N x one account's, calls = N x one's: "
           f"{'met' if met else 'MISSED'}")  # fmt: skip
 
 
