@@ -14,6 +14,7 @@ from wxbot.archive import ingest_paths
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.cli.publish import for_one_account
+from wxbot.demo import publish_to_sandbox
 from wxbot.publishing import default_clientmsgid
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
@@ -188,6 +189,15 @@ def test_status_and_the_issue_list_show_each_account(
         ["run", "1", "draft", "done"]
     ]
     assert "no publishing runs yet" in accounts_cli("status", ISSUE).output
+    both = accounts_cli("status", ISSUE, "--all-accounts")
+    assert both.exit_code == 0, both.output
+    heads = [
+        line for line in both.output.splitlines() if line.startswith(("account", "run", "no "))
+    ]
+    assert [h.split()[:2] for h in heads] == [
+        ["account", "default:"], ["no", "publishing"], ["account", f"{SECOND}:"], ["run", "1"],
+    ]  # fmt: skip
+    assert f"try `wxbot publish {ISSUE}`" in both.output
 
 
 @pytest.mark.parametrize(
@@ -243,13 +253,23 @@ def clocked_config(
     return config, first, second
 
 
-@pytest.mark.parametrize("how", ["--all-accounts", "--account each"])
+@pytest.mark.parametrize(
+    ("how", "fault"),
+    [
+        ("--all-accounts", None),
+        ("--account each", None),
+        ("--all-accounts", "draft/add"),
+        ("--all-accounts", "message/mass/sendall"),
+    ],
+)
 def test_scheduled_sends_on_two_accounts_are_each_sent_once(
     clocked_config: tuple[dict[str, Any], SandboxServer, SandboxServer],
     runtime_factory: Callable[[dict[str, Any]], Runtime],
     clock: Clock,
     how: str,
+    fault: str | None,
 ) -> None:
+    """Each account's job sends once; a fault on one (then retried) leaves the other sent."""
     config, first, second = clocked_config
     runtime = runtime_factory(config)
     assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
@@ -276,14 +296,21 @@ def test_scheduled_sends_on_two_accounts_are_each_sent_once(
         schedule_send(runtime.for_account(SECOND), "2026-06-25", local("2026-06-25 09:00"))
 
     clock.advance(hours=1)  # 08:00
-    done = run_due_jobs(runtime)
-    submitted = sorted(r.job_id for r in done if r.action == "submitted")
-    assert submitted == sorted(j.id for j in jobs.values())
+    if fault is not None:
+        second.faults.inject(fault, errcode=45009)  # the API's daily quota: "not now"
+        done = {r.job_id: r.action for r in run_due_jobs(runtime)}
+        assert done == {jobs["default"].id: "submitted", jobs[SECOND].id: "retry"}
+        assert len(first.state.mass_sends) == 1 and second.state.mass_sends == []
+        clock.advance(seconds=runtime.settings.schedule.retry_interval.total_seconds())
+        done = {r.job_id: r.action for r in run_due_jobs(runtime)}
+    else:
+        done = {r.job_id: r.action for r in run_due_jobs(runtime)}
+        assert done[jobs["default"].id] == "submitted"
+    assert done[jobs[SECOND].id] == "submitted"
     for server, job in ((first, jobs["default"]), (second, jobs[SECOND])):
         (send,) = server.state.mass_sends
         assert send.clientmsgid == job.clientmsgid
         assert len(calls(server, "message/mass/sendall")) == 1
-        assert len(calls(server, "draft/add")) == 1
     assert [r for r in run_due_jobs(runtime) if r.action == "submitted"] == []
     clock.advance(minutes=1)
     run_due_jobs(runtime)
@@ -291,3 +318,14 @@ def test_scheduled_sends_on_two_accounts_are_each_sent_once(
         "default": JobState.SENT, SECOND: JobState.SENT,
     }  # fmt: skip
     assert len(first.state.mass_sends) == len(second.state.mass_sends) == 1
+
+
+def test_the_demo_publishes_to_every_account(
+    accounts_runtime: Runtime, sandbox: SandboxServer, second_sandbox: SandboxServer
+) -> None:
+    steps: list[str] = []
+    record = publish_to_sandbox(accounts_runtime, ISSUE, progress=lambda s: steps.append(s.detail))
+    (article,) = sandbox.state.articles.values()
+    assert (record.account, record.article_url) == ("default", article.urls[0])
+    assert len(second_sandbox.state.articles) == 1
+    assert {d.split("]")[0] + "]" for d in steps} == {"[default]", f"[{SECOND}]"}

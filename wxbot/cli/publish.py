@@ -194,10 +194,25 @@ def resume_hint(runtime: Runtime, error: WxbotError, command: str, schedule: str
 @click.command()
 @click.argument("issue_id")
 @click.option("--runs", type=int, default=10, show_default=True, help="Show this many runs.")
+@all_accounts_option
 @pass_env
-def status(env: CliEnv, issue_id: str, runs: int) -> None:
-    """Show where an issue stands on WeChat, and the history of its publishing runs."""
-    runtime = env.runtime
+def status(env: CliEnv, issue_id: str, runs: int, all_accounts: bool) -> None:
+    """Show where an issue stands on WeChat, and the history of its publishing runs.
+
+    For the --account given (default: [wechat]); --all-accounts shows each account in turn.
+    """
+    check_all_accounts(env, all_accounts)
+    if not all_accounts:
+        _status(env.runtime, issue_id, runs)
+        return
+    for n, runtime in enumerate(env.runtime.accounts()):
+        if n:
+            click.echo()
+        click.echo(f"account {runtime.account}:")
+        _status(runtime, issue_id, runs)
+
+
+def _status(runtime: Runtime, issue_id: str, runs: int) -> None:
     tz = runtime.tz
     try:
         state = issue_status(runtime, issue_id, runs)
@@ -223,7 +238,8 @@ def status(env: CliEnv, issue_id: str, runs: int) -> None:
             f"({send.clientmsgid}, {local_time(send.created_at, tz)})"
         )
     if not state.runs:
-        click.echo(f"no publishing runs yet: try `wxbot publish {issue_id}`")
+        account = "" if runtime.account == DEFAULT_ACCOUNT else f" --account {runtime.account}"
+        click.echo(f"no publishing runs yet: try `wxbot{account} publish {issue_id}`")
     for run in state.runs:
         when = local_time(run.started_at, tz)
         click.echo(f"run {run.id}  {run.mode}  {run.status}  {when}  {run.summary}")
@@ -232,15 +248,30 @@ def status(env: CliEnv, issue_id: str, runs: int) -> None:
 
 
 @click.command()
+@all_accounts_option
 @pass_env
-def sync(env: CliEnv) -> None:
-    """Learn from WeChat how unfinished mass sends went, and fill in published article URLs."""
-    try:
-        ended = reconcile_mass_sends(env.runtime)
-        changed = sync_article_urls(env.runtime)
-    except WxbotError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{ended} mass sends finished; {changed} article URLs added or changed")
+def sync(env: CliEnv, all_accounts: bool) -> None:
+    """Learn from WeChat how unfinished mass sends went, and fill in published article URLs.
+
+    With --all-accounts, for each account in turn (a line each; one failing leaves the others).
+    """
+    check_all_accounts(env, all_accounts)
+    runtimes = env.runtime.accounts() if all_accounts else [env.runtime]
+    failed = False
+    for runtime in runtimes:
+        named = f"{runtime.account}: " if all_accounts else ""
+        try:
+            ended = reconcile_mass_sends(runtime)
+            changed = sync_article_urls(runtime)
+        except WxbotError as exc:
+            if not all_accounts:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"{named}error: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"{named}{ended} mass sends finished; {changed} article URLs added or changed")
+    if failed:
+        raise SystemExit(1)
 
 
 COMMANDS = [publish, status, sync]
