@@ -329,3 +329,23 @@ def test_the_demo_publishes_to_every_account(
     assert (record.account, record.article_url) == ("default", article.urls[0])
     assert len(second_sandbox.state.articles) == 1
     assert {d.split("]")[0] + "]" for d in steps} == {"[default]", f"[{SECOND}]"}
+
+
+def test_scheduling_on_every_account_reports_each_and_one_refusal_leaves_the_others(
+    clocked_config: tuple[dict[str, Any], SandboxServer, SandboxServer],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+) -> None:
+    config, _first, _second = clocked_config
+    runtime = runtime_factory(config)
+    assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
+    taken = schedule_send(runtime.for_account(SECOND), ISSUE, local("2026-06-25 08:00"))
+    env = CliEnv(test_config=dict(config))
+    args = ["schedule", ISSUE, "--at", "2026-06-25 09:00", "--all-accounts"]
+    result = CliRunner().invoke(cli, args, obj=env, catch_exceptions=False)
+    env.close()
+    assert result.exit_code == 1, result.output
+    default_line, second_line = result.output.splitlines()
+    assert default_line.startswith("default: scheduled job ")
+    assert second_line.startswith(f"{SECOND}: not scheduled: issue {ISSUE} to everyone on ")
+    assert f"already has job {taken.id}" in second_line
+    assert sorted(j.account for j in list_jobs(runtime)) == ["default", SECOND]
