@@ -349,3 +349,10 @@ def test_scheduling_on_every_account_reports_each_and_one_refusal_leaves_the_oth
     assert second_line.startswith(f"{SECOND}: not scheduled: issue {ISSUE} to everyone on ")
     assert f"already has job {taken.id}" in second_line
     assert sorted(j.account for j in list_jobs(runtime)) == ["default", SECOND]
+    for args, shown in ((["jobs"], ["default", SECOND]), (["--account", SECOND, "jobs"], [SECOND])):
+        env = CliEnv(test_config=dict(config))
+        listed = CliRunner().invoke(cli, args, obj=env, catch_exceptions=False)
+        env.close()
+        assert listed.exit_code == 0, listed.output
+        jobs = [line.split() for line in listed.output.splitlines() if line.startswith("  #")]
+        assert sorted(words[6] for words in jobs) == shown, listed.output
