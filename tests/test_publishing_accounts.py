@@ -115,6 +115,9 @@ def test_one_issue_goes_to_both_accounts(
             "default": f"done: published: {first_article.urls[0]}",
             SECOND: f"done: published: {second_article.urls[0]}",
         }
+        # The issue's one link (archive, follower search) is the default account's article.
+        status = accounts_cli("--account", SECOND, "status", ISSUE).output
+        assert status.splitlines()[0] == f"{ISSUE}  article: {first_article.urls[0]}"
     else:
         (first_send,) = sandbox.state.mass_sends
         (second_send,) = second_sandbox.state.mass_sends

@@ -17,7 +17,9 @@ import datetime as dt
 import logging
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import WxbotError
 from ..runtime import Runtime
 from ..states import DraftState, JobState, SendStatus
@@ -207,10 +209,22 @@ def sync_article_urls(runtime: Runtime) -> int:
 
 
 def set_url(conn: Connection, issue_id: str, url: str, source: str, runtime: Runtime) -> bool:
-    """Record an issue's article URL; return whether it was new or different."""
-    if issue_links.article_urls(conn, [issue_id]).get(issue_id) == url:
+    """Record an issue's article URL; return whether it was new or different.
+
+    The issue has one link (the archive and the follower search are shared by every account):
+    the default account's article. Another account's fills it in only while there is none;
+    its own URL stays on its publish job or send.
+    """
+    known = issue_links.article_urls(conn, [issue_id]).get(issue_id)
+    if known == url or (known and runtime.account != DEFAULT_ACCOUNT):
         return False
-    issue_links.set_article_url(conn, issue_id, url, source, runtime.now())
+    try:
+        with conn.begin_nested():
+            issue_links.set_article_url(conn, issue_id, url, source, runtime.now())
+    except IntegrityError:  # another account's result added the issue's link meanwhile
+        if runtime.account != DEFAULT_ACCOUNT:
+            return False
+        issue_links.set_article_url(conn, issue_id, url, source, runtime.now())
     return True
 
 
