@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from .editors import Role, add_editor
 from .errors import WxbotError
 from .local_time import local_time
 from .publishing import Progress, PublishRecord, publish_issue
+from .publishing.accounts import publish_to_accounts
 from .resources import sample_issues
 from .runtime import Runtime
 from .sandbox import (
@@ -39,6 +40,7 @@ from .sandbox import (
 )
 from .sandbox.chat import CHAT_PATH
 from .scheduling import Job, job_history, list_jobs, schedule_send
+from .storage.publish_runs import StepRow
 from .wechat import WeChatApi
 from .wechat.menus import push_menu
 
@@ -197,8 +199,27 @@ def add_demo_editor(runtime: Runtime) -> tuple[str, str]:
 def publish_to_sandbox(
     runtime: Runtime, issue_id: str, progress: Progress | None = None
 ) -> PublishRecord:
-    """Publish an issue to the sandbox (freepublish: an article URL, no push to followers)."""
-    return publish_issue(runtime, issue_id, "publish", progress=progress)
+    """Publish an issue to every configured account (freepublish: an article URL, no push).
+
+    The demo configures one account, the sandbox's; with more, they publish at once, each
+    step's detail naming its account, and the first account's record is returned.
+    :raises WxbotError: the first failure, naming its account, once every account is done.
+    """
+    names = (runtime.all_settings or runtime.settings).account_names()
+    if len(names) == 1:
+        return publish_issue(runtime, issue_id, "publish", progress=progress)
+
+    def step(account: str, row: StepRow) -> None:
+        if progress is not None:
+            progress(replace(row, detail=f"[{account}] {row.detail}"))
+
+    outcomes = publish_to_accounts(runtime, issue_id, "publish", names, progress=step)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise WxbotError(f"account {outcome.account}: {outcome.error}")
+    record = outcomes[0].record
+    assert record is not None
+    return record
 
 
 def push_demo_menu(runtime: Runtime) -> None:

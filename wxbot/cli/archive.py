@@ -17,6 +17,7 @@ from ..archive import (
     list_issues,
     list_revisions,
 )
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import IssueNotFound
 from ..local_time import local_time
 from ..storage.issue_progress import issue_progress
@@ -67,21 +68,35 @@ def issues_command(env: CliEnv, limit: int | None) -> None:
     """List archived issues, newest first, each with how far it has gone on WeChat.
 
     The state is sent, scheduled, published, drafted (a draft in WeChat's box) or archived.
+    With several accounts configured, a column per account shows each one's state (and
+    --account NAME shows that account's alone).
     """
     runtime = env.runtime
     rows = list_issues(runtime, limit)
     if not rows:
         click.echo("the archive is empty: add issues with `wxbot ingest PATH`")
         return
+    several = len(env.settings.account_names()) > 1 and env.account == DEFAULT_ACCOUNT
+    accounts = runtime.accounts() if several else [runtime]
     with runtime.db.begin() as conn:
-        progress = issue_progress(
-            conn, account_key(runtime.settings.wechat), published_status=PUBLISH_SUCCESS
-        )
+        progress = [
+            issue_progress(
+                conn, account_key(account.settings.wechat), published_status=PUBLISH_SUCCESS,
+                account_name=account.account,
+            )
+            for account in accounts
+        ]  # fmt: skip
+    widths = [max(9, len(a.account)) for a in accounts]
+    if several:
+        names = "  ".join(f"{a.account:<{w}}" for a, w in zip(accounts, widths, strict=True))
+        click.echo(f"{'issue':<10}  {'rev':<5}  {names}  summary")
     for row in rows:
         summary = row.summary.replace("\n", " ")
         excerpt = summary[:40] + ("…" if len(summary) > 40 else "")
-        state = progress.state_of(row.id)
-        click.echo(f"{row.id}  rev {row.revision}  {state:<9}  {excerpt}")
+        states = "  ".join(
+            f"{p.state_of(row.id):<{w}}" for p, w in zip(progress, widths, strict=True)
+        )
+        click.echo(f"{row.id}  rev {row.revision}  {states}  {excerpt}")
 
 
 @click.command()

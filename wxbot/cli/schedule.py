@@ -12,6 +12,7 @@ import click
 from flask import Flask
 
 from ..callback.late_sender import LateSender, can_send, deliver_due, sender_name
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import WxbotError
 from ..local_time import local_time
 from ..runtime import Runtime, get_runtime
@@ -36,6 +37,7 @@ from ..scheduling import (
 )
 from ..wechat import WeChatApi
 from .context import CliEnv, pass_env
+from .publish import all_accounts_option, check_all_accounts
 
 #: Test-only: the step of a send at which ``wxbot worker`` kills itself with SIGKILL.
 CRASH_ENV = "WXBOT_TEST_CRASH_AT"
@@ -64,9 +66,20 @@ def _when(runtime: Runtime, moment: dt.datetime) -> str:
 @click.argument("issue_id")
 @at_option
 @click.option("--tag", "tag_id", type=int, default=None, help="Send to this follower tag only.")
+@all_accounts_option
 @pass_env
-def schedule(env: CliEnv, issue_id: str, at_text: str, tag_id: int | None) -> None:
-    """Schedule a mass send of an archived issue to every follower (or a tag)."""
+def schedule(
+    env: CliEnv, issue_id: str, at_text: str, tag_id: int | None, all_accounts: bool
+) -> None:
+    """Schedule a mass send of an archived issue to every follower (or a tag).
+
+    With --all-accounts each configured account gets a job of its own (its quota, its
+    clientmsgid); a line says how each went, and one account refused leaves the others.
+    """
+    check_all_accounts(env, all_accounts)
+    if all_accounts:
+        _schedule_everywhere(env, issue_id, at_text, tag_id)
+        return
     runtime = env.runtime
     try:
         job = schedule_send(runtime, issue_id, _send_time(runtime, at_text), tag_id=tag_id)
@@ -76,6 +89,26 @@ def schedule(env: CliEnv, issue_id: str, at_text: str, tag_id: int | None) -> No
         f"scheduled job {job.id}: issue {job.issue_id} to {job.audience} "
         f"at {_when(runtime, job.send_at)}"
     )
+
+
+def _schedule_everywhere(env: CliEnv, issue_id: str, at_text: str, tag_id: int | None) -> None:
+    runtime = env.runtime
+    send_at = _send_time(runtime, at_text)
+    refused = 0
+    for account in runtime.accounts():
+        name = account.account
+        try:
+            job = schedule_send(account, issue_id, send_at, tag_id=tag_id)
+        except WxbotError as exc:
+            refused += 1
+            click.echo(f"{name}: not scheduled: {exc}", err=True)
+            continue
+        click.echo(
+            f"{name}: scheduled job {job.id}: issue {job.issue_id} to {job.audience} "
+            f"at {_when(runtime, job.send_at)}"
+        )
+    if refused:
+        raise SystemExit(1)
 
 
 @click.command("jobs")
@@ -90,26 +123,30 @@ def jobs_command(env: CliEnv, job_id: int | None, limit: int) -> None:
             job, history = get_job(runtime, job_id), job_history(runtime, job_id)
         except WxbotError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(job.describe(runtime.tz))
+        click.echo(job.describe(runtime.tz, with_account=len(env.settings.account_names()) > 1))
         click.echo(f"  clientmsgid {job.clientmsgid}, attempts {job.attempts}")
         for entry in history:
             by = f" [{entry.worker}]" if entry.worker else ""
             click.echo(f"  {_when(runtime, entry.at)}  {entry.event}{by}  {entry.detail}")
         return
-    upcoming = list_jobs(runtime, states=JobState.where(lambda s: s.is_live))
+    # `wxbot --account NAME jobs` lists that account's; without --account, every account's.
+    account = None if env.account == DEFAULT_ACCOUNT else env.account
+    upcoming = list_jobs(runtime, states=JobState.where(lambda s: s.is_live), account=account)
     live = {j.id for j in upcoming}
-    past = [j for j in list_jobs(runtime, limit=limit + len(live)) if j.id not in live]
+    earlier = list_jobs(runtime, limit=limit + len(live), account=account)
+    past = [j for j in earlier if j.id not in live]
     if not upcoming and not past:
         click.echo("no jobs: schedule one with `wxbot schedule ISSUE_ID --at TIME`")
         return
-    _print_jobs(runtime, "upcoming", list(reversed(upcoming)))
-    _print_jobs(runtime, "past", past[:limit])
+    several = len(env.settings.account_names()) > 1
+    _print_jobs(runtime, "upcoming", list(reversed(upcoming)), several)
+    _print_jobs(runtime, "past", past[:limit], several)
 
 
-def _print_jobs(runtime: Runtime, title: str, jobs: list[Job]) -> None:
+def _print_jobs(runtime: Runtime, title: str, jobs: list[Job], with_account: bool) -> None:
     click.echo(f"{title}:" if jobs else f"{title}: none")
     for job in jobs:
-        click.echo("  " + job.describe(runtime.tz))
+        click.echo("  " + job.describe(runtime.tz, with_account=with_account))
 
 
 @click.command()

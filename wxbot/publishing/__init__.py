@@ -16,7 +16,7 @@ from .mass import (
     send_mass,
 )
 from .pipeline import MODES, IssueStatus, issue_status, known_issue_status, publish_issue
-from .prepare import prepare_issue
+from .prepare import default_preview_openids, prepare_issue
 from .records import (
     AlreadySent,
     MassSendOutcome,
@@ -49,6 +49,7 @@ __all__ = [
     "audience_of",
     "check_publish",
     "default_clientmsgid",
+    "default_preview_openids",
     "is_unanswered",
     "is_pending",
     "issue_status",

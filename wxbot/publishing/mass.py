@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from ..archive import get_issue
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..runtime import Runtime
 from ..states import DraftState, RunStatus, SendStatus
 from ..storage import publications as store
@@ -40,13 +41,17 @@ def audience_of(tag_id: int | None) -> str:
     return "all" if tag_id is None else f"tag:{tag_id}"
 
 
-def default_clientmsgid(issue_id: str, audience: str, draft_version: int = 1) -> str:
+def default_clientmsgid(
+    issue_id: str, audience: str, draft_version: int = 1, account: str = DEFAULT_ACCOUNT
+) -> str:
     """Return the clientmsgid of sending draft version ``draft_version`` of an issue to an audience.
 
     At most 32 bytes (longer ones have been refused with 45067): readable
-    (``wxbot:2026-06-13:all:v1``) when it fits, else hashed.
+    (``wxbot:2026-06-13:all:v1``; another account's names it: ``wxbot:gongye:2026-06-13:all:v1``)
+    when it fits, else hashed.
     """
-    readable = f"wxbot:{issue_id}:{audience}:v{draft_version}"
+    scope = "" if account == DEFAULT_ACCOUNT else f"{account}:"
+    readable = f"wxbot:{scope}{issue_id}:{audience}:v{draft_version}"
     if len(readable.encode("utf-8")) <= CLIENTMSGID_MAX_BYTES:
         return readable
     prefix = "wxbot:"

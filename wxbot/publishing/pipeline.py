@@ -21,7 +21,7 @@ from ..wechat import WeChatApi, WeChatError, WeChatNetworkError, account_key, fr
 from ..wechat.errors import INVALID_MEDIA_ID
 from ..wechat.limits import PUBLISH_STATUS_TEXT, PUBLISH_SUCCESS
 from .mass import audience_of, default_clientmsgid, send_prepared
-from .prepare import PreviewTarget, prepare_draft, preview_targets
+from .prepare import PreviewTarget, default_preview_openids, prepare_draft, preview_targets
 from .records import Progress, PublishError, PublishFailed, PublishRecord, RunLog, run_log
 from .results import is_pending, record_publish_status, set_url
 
@@ -43,8 +43,9 @@ def publish_issue(
 
     A re-run resumes: uploads, the draft, a submitted publish and an accepted send are found
     in the records and not repeated. Previews go to ``preview_to``/``preview_wxname``, and in
-    mass mode by default to ``[publish] preview_openids``. A publish waits up to ``wait``
-    seconds for WeChat's result (default ``[publish] wait_timeout``; 0: submit and return).
+    mass mode by default to ``[publish] preview_openids`` (the default account's only). A
+    publish waits up to ``wait`` seconds for WeChat's result (default ``[publish]
+    wait_timeout``; 0: submit and return).
     :raises IssueNotFound, ComplianceError, PublishError, WeChatError, WeChatNetworkError:
         each saying in plain words what went wrong; the failed step is recorded.
     """
@@ -56,7 +57,7 @@ def publish_issue(
     api = WeChatApi(runtime)
     openids: Sequence[str] = [preview_to] if preview_to else []
     if mode == "mass" and not (preview_to or preview_wxname):
-        openids = list(runtime.settings.publish.preview_openids)
+        openids = list(default_preview_openids(runtime))
     recipients = preview_targets(openids, preview_wxname)
     with run_log(runtime, issue.id, mode, progress) as run:
         if mode == "draft":
@@ -73,9 +74,11 @@ def publish_issue(
         run.finish(ending.status, ending.summary)
     with runtime.db.begin() as conn:
         url = issue_links.article_urls(conn, [issue.id]).get(issue.id, "")
+    # This account's own article, when known: each account publishes its own.
+    fields = {"article_url": url, **{k: v for k, v in ending.fields.items() if v}}
     return PublishRecord(
         run_id=run.id, issue_id=issue.id, mode=mode, status=ending.status,
-        summary=ending.summary, article_url=url, steps=run.row().steps, **ending.fields,
+        summary=ending.summary, steps=run.row().steps, account=runtime.account, **fields,
     )  # fmt: skip
 
 
@@ -258,7 +261,7 @@ def _mass(
         clientmsgid = reached[0].clientmsgid
     else:
         prepared = prepare_draft(runtime, api, run, issue, recipients=recipients)
-        clientmsgid = default_clientmsgid(issue.id, audience, prepared.version)
+        clientmsgid = default_clientmsgid(issue.id, audience, prepared.version, runtime.account)
     outcome = send_prepared(runtime, api, run, issue.id, clientmsgid=clientmsgid, tag_id=tag_id)
     with runtime.db.begin() as conn:
         accepted = store.get_mass_send(conn, api.account, clientmsgid)
@@ -290,11 +293,16 @@ def _job_fields(job: store.PublishJobRow) -> dict[str, Any]:
         "draft_media_id": job.draft_media_id,
         "publish_id": job.publish_id,
         "article_id": job.article_id,
+        "article_url": job.article_url,
     }
 
 
 def _send_fields(send: store.MassSendRow) -> dict[str, Any]:
-    return {"draft_media_id": send.draft_media_id, "msg_id": send.msg_id}
+    return {
+        "draft_media_id": send.draft_media_id,
+        "msg_id": send.msg_id,
+        "article_url": send.article_url,
+    }
 
 
 @dataclass(frozen=True)
@@ -325,5 +333,5 @@ def known_issue_status(runtime: Runtime, issue_id: str, runs: int | None = None)
             draft=store.get_draft(conn, account, issue_id),
             publish_jobs=store.publish_jobs_of(conn, account, issue_id),
             mass_sends=store.mass_sends_of(conn, account, issue_id),
-            runs=publish_runs.runs_of(conn, issue_id, runs),
+            runs=publish_runs.runs_of(conn, issue_id, runs, account=runtime.account),
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from ..archive import get_issue
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..model import Issue
 from ..platform_limits import ALLOWED_IMAGE_HOSTS
 from ..rendering import render_issue
@@ -51,6 +52,18 @@ def preview_targets(openids: Sequence[str] = (), wxname: str | None = None) -> l
     if wxname:
         targets.append(PreviewTarget(wxname=wxname))
     return targets
+
+
+def default_preview_openids(runtime: Runtime) -> tuple[str, ...]:
+    """Return who previews a mass send unless told otherwise: ``[publish] preview_openids``.
+
+    An openid names a follower of one account only, so they are the default account's; the
+    other accounts preview on nobody by default (``--preview-wxname`` reaches a WeChat ID
+    through any account).
+    """
+    if runtime.account != DEFAULT_ACCOUNT:
+        return ()
+    return tuple(runtime.settings.publish.preview_openids)
 
 
 def prepare_issue(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import WxbotError
 from ..runtime import Runtime
 from ..states import RunStatus, SendStatus, StepStatus
@@ -101,6 +102,8 @@ class PublishRecord:
     msg_id: str = ""
     article_url: str = ""
     steps: tuple[StepRow, ...] = ()
+    #: The account it was published to (its name; ``default`` is ``[wechat]``).
+    account: str = DEFAULT_ACCOUNT
 
 
 class RunLog:
@@ -114,7 +117,9 @@ class RunLog:
         self.mode = mode
         self.progress = progress
         with runtime.db.begin() as conn:
-            self.id = publish_runs.start_run(conn, issue_id, mode, runtime.now())
+            self.id = publish_runs.start_run(
+                conn, issue_id, mode, runtime.now(), account=runtime.account
+            )
 
     def record(
         self,
@@ -151,7 +156,7 @@ class RunLog:
     def row(self) -> RunRow:
         """Return the run as recorded, with its steps."""
         with self.runtime.db.begin() as conn:
-            runs = publish_runs.runs_of(conn, self.issue_id)
+            runs = publish_runs.runs_of(conn, self.issue_id, account=self.runtime.account)
         return next(r for r in runs if r.id == self.id)
 
 

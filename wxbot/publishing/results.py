@@ -17,7 +17,9 @@ import datetime as dt
 import logging
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import WxbotError
 from ..runtime import Runtime
 from ..states import DraftState, JobState, SendStatus
@@ -38,7 +40,7 @@ def record_publish_status(
 ) -> store.PublishJobRow | None:
     """Store a publish job's status; on success, its article URL and the draft as consumed."""
     now = runtime.now()
-    with runtime.db.begin() as conn:
+    with runtime.db.begin_write() as conn:  # reads, then writes: take the lock first
         job = store.get_publish_job(conn, account, status.publish_id)
         if job is None:
             logger.info("publish %s is not one of ours; ignored", status.publish_id)
@@ -191,7 +193,7 @@ def sync_article_urls(runtime: Runtime) -> int:
     while offset < total:
         total, items = freepublish.list_published(api, offset, BATCHGET_COUNT_MAX)
         offset += BATCHGET_COUNT_MAX
-        with runtime.db.begin() as conn:
+        with runtime.db.begin_write() as conn:
             known = store.article_ids(conn, api.account)
             for item in items:
                 if item.index != 1 or item.deleted or not item.url:
@@ -207,10 +209,22 @@ def sync_article_urls(runtime: Runtime) -> int:
 
 
 def set_url(conn: Connection, issue_id: str, url: str, source: str, runtime: Runtime) -> bool:
-    """Record an issue's article URL; return whether it was new or different."""
-    if issue_links.article_urls(conn, [issue_id]).get(issue_id) == url:
+    """Record an issue's article URL; return whether it was new or different.
+
+    The issue has one link (the archive and the follower search are shared by every account):
+    the default account's article. Another account's fills it in only while there is none;
+    its own URL stays on its publish job or send.
+    """
+    known = issue_links.article_urls(conn, [issue_id]).get(issue_id)
+    if known == url or (known and runtime.account != DEFAULT_ACCOUNT):
         return False
-    issue_links.set_article_url(conn, issue_id, url, source, runtime.now())
+    try:
+        with conn.begin_nested():
+            issue_links.set_article_url(conn, issue_id, url, source, runtime.now())
+    except IntegrityError:  # another account's result added the issue's link meanwhile
+        if runtime.account != DEFAULT_ACCOUNT:
+            return False
+        issue_links.set_article_url(conn, issue_id, url, source, runtime.now())
     return True
 
 

@@ -7,20 +7,27 @@ clientmsgid) owns the send's counts and article URL, which the job reads from it
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import WxbotError
 from ..local_time import local_time
 from ..states import JobState
 from ..storage.jobs import JobRow
 from ..storage.publications import MassSendRow
+from ..wechat.limits import CLIENTMSGID_MAX_BYTES
+
+#: Characters ``send_jobs.active_key`` holds.
+ACTIVE_KEY_MAX = 40
 
 
 class ScheduleRefused(WxbotError):
     """A schedule, cancel or reschedule was refused; ``reason`` names the rule.
 
-    Reasons: ``past``, ``too_soon``, ``noncompliant``, ``quota``, ``duplicate``, ``state``.
+    Reasons: ``past``, ``too_soon``, ``noncompliant``, ``quota``, ``duplicate``, ``state``,
+    ``account`` (the job's account is no longer configured).
     """
 
     def __init__(self, reason: str, message: str) -> None:
@@ -46,6 +53,8 @@ class Job:
     send_at: dt.datetime
     state: JobState
     clientmsgid: str
+    #: The account that sends it (its name; ``default`` is ``[wechat]``).
+    account: str = DEFAULT_ACCOUNT
     attempts: int = 0
     prepared_at: dt.datetime | None = None
     prepare_error: str | None = None
@@ -67,6 +76,7 @@ class Job:
             send_at=row.send_at,
             state=row.state,
             clientmsgid=row.clientmsgid,
+            account=row.account,
             attempts=row.attempts,
             prepared_at=row.prepared_at,
             prepare_error=row.prepare_error,
@@ -103,10 +113,11 @@ class Job:
         """Return who receives the send: ``everyone`` or ``tag N``."""
         return audience_text(self.tag_id)
 
-    def describe(self, tz: ZoneInfo) -> str:
-        """Return the one line ``wxbot jobs`` prints for this job."""
+    def describe(self, tz: ZoneInfo, *, with_account: bool = False) -> str:
+        """Return the one line ``wxbot jobs`` prints for this job (naming its account if asked)."""
         when = local_time(self.send_at, tz)
-        line = f"#{self.id:<4} {when}  {self.state:<9} {self.issue_id}  {self.audience}"
+        account = f"{self.account}  " if with_account else ""
+        line = f"#{self.id:<4} {when}  {self.state:<9} {account}{self.issue_id}  {self.audience}"
         if self.sent_count is not None:
             line += f"  sent {self.sent_count}/{self.total_count}, errors {self.error_count}"
         elif self.msg_id:
@@ -148,6 +159,30 @@ def audience_text(tag_id: int | None) -> str:
     return "everyone" if tag_id is None else f"tag {tag_id}"
 
 
-def active_key(issue_id: str, tag_id: int | None) -> str:
-    """Return the key one live or sent job per issue and audience holds."""
-    return f"{issue_id}|{'all' if tag_id is None else tag_id}"
+def active_key(issue_id: str, tag_id: int | None, account: str = DEFAULT_ACCOUNT) -> str:
+    """Return the key one live or sent job per issue, audience and account holds.
+
+    The default account's is ``issue|audience``; another's adds its name (hashed when the key
+    would pass the column's 40 characters), so each account may send the issue once.
+    """
+    key = f"{issue_id}|{'all' if tag_id is None else tag_id}"
+    if account == DEFAULT_ACCOUNT:
+        return key
+    named = f"{key}|{account}"
+    if len(named) <= ACTIVE_KEY_MAX:
+        return named
+    digest = hashlib.sha256(account.encode("utf-8")).hexdigest()
+    return f"{key}|#{digest[: ACTIVE_KEY_MAX - len(key) - 2]}"
+
+
+def job_clientmsgid(job_id: int, account: str, token: str) -> str:
+    """Return the clientmsgid every sendall of job ``job_id`` of ``account`` carries.
+
+    At most 32 bytes (45067 has been seen from 34): ``wxbot-job7-<token>`` for the default
+    account, ``<account>-job7-<token>`` for another (its name cut to fit). ``token`` (random)
+    keeps two databases on one account apart.
+    """
+    if account == DEFAULT_ACCOUNT:
+        return f"wxbot-job{job_id}-{token}"
+    tail = f"-job{job_id}-{token}"
+    return f"{account[: max(CLIENTMSGID_MAX_BYTES - len(tail), 1)]}{tail}"[:CLIENTMSGID_MAX_BYTES]

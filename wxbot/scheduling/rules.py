@@ -12,10 +12,13 @@ from sqlalchemy import Connection
 
 from .. import publishing
 from ..archive import get_issue
+from ..config.accounts import DEFAULT_ACCOUNT
+from ..errors import ConfigError
 from ..local_time import local_time
 from ..runtime import Runtime
 from ..states import JobState
 from ..storage import jobs as job_store
+from ..storage.publications import MassSendRow
 from . import model
 from .checks import compliance_problems, sends_outside_jobs
 from .model import DayQuota, Job, JobNotFound, ScheduleRefused
@@ -45,6 +48,8 @@ def schedule_send(
 ) -> Job:
     """Schedule a mass send of an archived issue to everyone (or a tag) at ``send_at``.
 
+    The runtime's account sends it (``runtime.for_account(name)`` for another one): its quota,
+    its own job for the issue and audience, its clientmsgid.
     :raises IssueNotFound: when the issue is not archived.
     :raises ScheduleRefused: when the time is past or too soon, the issue fails the compliance
         check, the day's quota is used, or the issue already has a job for that audience.
@@ -66,7 +71,7 @@ def _add_job(runtime: Runtime, issue_id: str, send_at: dt.datetime, tag_id: int 
     policy = runtime.settings.schedule
     _check_compliance(runtime, issue_id)
     now = runtime.now()
-    key = model.active_key(issue_id, tag_id)
+    key = model.active_key(issue_id, tag_id, runtime.account)
     with runtime.db.begin_write() as conn:
         job_store.lock_scheduling(conn)
         _check_duplicate(runtime, conn, key)
@@ -75,6 +80,7 @@ def _add_job(runtime: Runtime, issue_id: str, send_at: dt.datetime, tag_id: int 
             conn,
             {
                 "issue_id": issue_id,
+                "account": runtime.account,
                 "tag_id": tag_id,
                 "send_at": send_at,
                 "state": JobState.SCHEDULED,
@@ -86,12 +92,13 @@ def _add_job(runtime: Runtime, issue_id: str, send_at: dt.datetime, tag_id: int 
                 "duplicate": False,
             },
         )
-        # ≤ 32 bytes (45067 has been seen from 34); the random part keeps two databases on one
-        # account apart.
-        clientmsgid = f"wxbot-job{job_id}-{secrets.token_hex(6)}"
+        clientmsgid = model.job_clientmsgid(job_id, runtime.account, secrets.token_hex(6))
         job_store.transition(conn, job_id, [JobState.SCHEDULED], {"clientmsgid": clientmsgid})
         job_store.add_log(conn, job_id, now, "scheduled", _when(runtime, send_at))
-    logger.info("scheduled job %d: issue %s at %s", job_id, issue_id, send_at.isoformat())
+    logger.info(
+        "scheduled job %d: issue %s on %s at %s",
+        job_id, issue_id, runtime.account, send_at.isoformat(),
+    )  # fmt: skip
     return get_job(runtime, job_id)
 
 
@@ -121,11 +128,12 @@ def reschedule_job(runtime: Runtime, job_id: int, send_at: dt.datetime) -> Job:
     """Move a waiting, missed or failed job to ``send_at``, under the same rules as scheduling.
 
     The job keeps its clientmsgid, so a send that did reach WeChat earlier (within 24 hours)
-    is answered as a repeat instead of going out twice.
+    is answered as a repeat instead of going out twice, and its account.
     """
+    job = get_job(runtime, job_id)
+    runtime = _account_runtime(runtime, job.account)
     policy = runtime.settings.schedule
     send_at = _check_time(runtime, policy, send_at)
-    job = get_job(runtime, job_id)
     if not job.state.can_reschedule:
         raise ScheduleRefused("state", f"job {job_id} is {job.state}: {_why_fixed(job.state)}")
     if job.msg_id:  # its clientmsgid is spent: WeChat would answer 45065 for a day
@@ -136,7 +144,7 @@ def reschedule_job(runtime: Runtime, job_id: int, send_at: dt.datetime) -> Job:
         )
     _check_compliance(runtime, job.issue_id)
     now = runtime.now()
-    key = model.active_key(job.issue_id, job.tag_id)
+    key = model.active_key(job.issue_id, job.tag_id, job.account)
     values: dict[str, object] = {
         "send_at": send_at,
         "state": JobState.SCHEDULED,
@@ -182,17 +190,40 @@ def list_jobs(
     states: Collection[JobState] | None = None,
     issue_id: str | None = None,
     limit: int | None = None,
+    account: str | None = None,
 ) -> list[Job]:
-    """Return jobs, latest send time first, optionally only in some states or of one issue."""
+    """Return jobs, latest send time first, optionally only in some states, of one issue or
+    of one account (by default every account's)."""
     with runtime.db.begin() as conn:
-        rows = job_store.list_jobs(conn, states=states, issue_id=issue_id, limit=limit)
+        rows = job_store.list_jobs(
+            conn, states=states, issue_id=issue_id, limit=limit, account=account
+        )
     return _with_sends(runtime, rows)
 
 
 def _with_sends(runtime: Runtime, rows: list[job_store.JobRow]) -> list[Job]:
     """Return the jobs stored as ``rows``, each with the mass send it made (if it got so far)."""
-    sends = publishing.mass_sends_by_clientmsgid(runtime, [r.clientmsgid for r in rows])
-    return [Job.from_row(r, sends.get(r.clientmsgid)) for r in rows]
+    sends: dict[tuple[str, str], MassSendRow] = {}
+    for account in dict.fromkeys(r.account for r in rows):
+        try:
+            seen_by = runtime.for_account(account)
+        except ConfigError:  # an account no longer configured: its sends cannot be found
+            continue
+        clientmsgids = [r.clientmsgid for r in rows if r.account == account]
+        found = publishing.mass_sends_by_clientmsgid(seen_by, clientmsgids)
+        sends |= {(account, c): send for c, send in found.items()}
+    return [Job.from_row(r, sends.get((r.account, r.clientmsgid))) for r in rows]
+
+
+def _account_runtime(runtime: Runtime, account: str) -> Runtime:
+    """Return ``runtime`` acting for a job's account.
+
+    :raises ScheduleRefused: when that account is no longer configured.
+    """
+    try:
+        return runtime.for_account(account)
+    except ConfigError as exc:
+        raise ScheduleRefused("account", str(exc)) from None
 
 
 def job_history(runtime: Runtime, job_id: int) -> list[job_store.LogRow]:
@@ -239,7 +270,8 @@ def _check_duplicate(runtime: Runtime, conn: Connection, key: str) -> None:
     verb = "was sent" if job.state is JobState.SENT else f"is {job.state}"
     raise ScheduleRefused(
         "duplicate",
-        f"issue {job.issue_id} to {job.audience} already has job {job.id}, which {verb} "
+        f"issue {job.issue_id} to {job.audience}{_named(runtime, ' on account')} already has "
+        f"job {job.id}, which {verb} "
         f"for {_when(runtime, job.send_at)}; cancel or reschedule that one",
     )
 
@@ -262,18 +294,19 @@ def _check_quota(
         raise ScheduleRefused(
             "quota",
             f"{day.isoformat()} already has {used} mass send(s) ({', '.join(listed)}) and the "
-            f"account allows {policy.daily_quota} a day ([schedule] daily_quota)",
+            f"account{_named(runtime)} allows {policy.daily_quota} a day ([schedule] daily_quota)",
         )
 
 
 def _sends_on(
     runtime: Runtime, conn: Connection, day: dt.date, *, exclude: int | None = None
 ) -> tuple[list[job_store.JobRow], int]:
-    """Return the jobs sending on ``day`` (account's timezone) and the sends made directly."""
+    """Return the runtime's account's jobs sending on ``day`` and the sends it made directly."""
     start = dt.datetime.combine(day, dt.time(), runtime.tz).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), runtime.tz).astimezone(dt.UTC)
     counted = JobState.where(lambda s: s.counts_against_quota)
-    taken = [r for r in job_store.jobs_between(conn, start, end, counted) if r.id != exclude]
+    jobs = job_store.jobs_between(conn, start, end, counted, account=runtime.account)
+    taken = [r for r in jobs if r.id != exclude]
     return taken, sends_outside_jobs(runtime, conn, start, end)
 
 
@@ -284,6 +317,11 @@ def day_quota(runtime: Runtime, when: dt.datetime | None = None) -> DayQuota:
     with runtime.db.begin() as conn:
         taken, others = _sends_on(runtime, conn, day)
     return DayQuota(day, runtime.settings.schedule.daily_quota, len(taken) + others)
+
+
+def _named(runtime: Runtime, before: str = "") -> str:
+    """Return ``<before> <name>`` for an account other than the default (which needs no name)."""
+    return "" if runtime.account == DEFAULT_ACCOUNT else f"{before} {runtime.account}"
 
 
 def _why_fixed(state: JobState) -> str:

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 
 from .. import publishing
-from ..errors import WxbotError
+from ..errors import ConfigError, WxbotError
 from ..rendering.compliance import ComplianceError
 from ..runtime import Runtime
 from ..states import JobState, SendStatus
@@ -59,6 +59,7 @@ def run_due_jobs(
     """Do everything due at the runtime clock's now; return what was done to which job.
 
     Sends come first (they are on time), then preparation of upcoming sends, then outcomes.
+    Jobs of every account are done, each with ``runtime.for_account(job.account)``.
     """
     worker = worker or worker_name()
     step = checkpoint or (lambda _name: None)
@@ -77,7 +78,7 @@ def _send_due(
     runtime: Runtime, policy: SchedulePolicy, worker: str, step: Checkpoint
 ) -> list[StepReport]:
     reports: list[StepReport] = []
-    waiting: set[str] = set()  # issues another worker is preparing: not this step
+    waiting: set[tuple[str, str]] = set()  # (account, issue) another worker is preparing
     while True:
         step("before_claim")
         now = runtime.now()
@@ -88,22 +89,27 @@ def _send_due(
         if row is None:
             return reports
         step("after_claim")
-        report = _send_claimed(runtime, policy, worker, row, step)
-        if report.action == "waiting" or _others_wait(runtime, report):
-            waiting.add(row.issue_id)
+        try:
+            account = runtime.for_account(row.account)
+        except ConfigError as exc:  # removed from the configuration: retried until missed
+            report = _retry_later(runtime, policy, worker, row, str(exc))
+        else:
+            report = _send_claimed(account, policy, worker, row, step)
+        if report.action == "waiting" or _others_wait(runtime, row, report):
+            waiting.add((row.account, row.issue_id))
         reports.append(report)
 
 
-def _others_wait(runtime: Runtime, report: StepReport) -> bool:
+def _others_wait(runtime: Runtime, row: job_store.JobRow, report: StepReport) -> bool:
     """Return whether another worker waits to send the issue this worker just sent.
 
-    Each send of an issue needs the issue's claim (its draft is consumed), so this worker
-    leaves the issue's next send to its next step and the other worker gets a turn.
+    Each send of an issue on an account needs the issue's claim there (its draft is consumed),
+    so this worker leaves the next send to its next step and the other worker gets a turn.
     """
     if report.action != "submitted":
         return False
     with runtime.db.begin() as conn:
-        return job_store.issue_has_released_jobs(conn, report.issue_id, runtime.now())
+        return job_store.issue_has_released_jobs(conn, row.issue_id, row.account, runtime.now())
 
 
 def _send_claimed(
@@ -121,14 +127,14 @@ def _send_claimed(
     # again and sent by one worker at a time: the one holding the issue's prepare claim.
     hold = now + policy.lease
     with runtime.db.begin_write() as conn:
-        taken = job_store.claim_issue_prepare(conn, row.issue_id, now, hold)
+        taken = job_store.claim_issue_prepare(conn, row.issue_id, row.account, now, hold)
     if not taken:
         return _release(runtime, worker, row, "another worker is preparing or sending its issue")
     try:
         return _send_holding_issue(runtime, policy, worker, row, record, step, hold)
     finally:
         with runtime.db.begin_write() as conn:
-            job_store.release_issue_prepare(conn, row.issue_id, hold)
+            job_store.release_issue_prepare(conn, row.issue_id, row.account, hold)
 
 
 def _send_holding_issue(
@@ -295,17 +301,19 @@ def _prepare_upcoming(runtime: Runtime, policy: SchedulePolicy) -> list[StepRepo
     with runtime.db.begin() as conn:
         rows = job_store.due_to_prepare(conn, now, now + policy.prepare_ahead)
     reports = []
-    done: set[str] = set()  # one draft per issue serves all its jobs
+    done: set[tuple[str, str]] = set()  # one draft per issue and account serves all its jobs
     for row in rows:
-        if row.issue_id in done:
+        if (row.account, row.issue_id) in done:
             continue
         with runtime.db.begin_write() as conn:
-            taken = job_store.claim_issue_prepare(conn, row.issue_id, now, now + policy.lease)
+            taken = job_store.claim_issue_prepare(
+                conn, row.issue_id, row.account, now, now + policy.lease
+            )
         if not taken:
             continue  # another worker is preparing it
-        done.add(row.issue_id)
+        done.add((row.account, row.issue_id))
         try:
-            detail = _prepare(runtime, row)
+            detail = _prepare(runtime.for_account(row.account), row)
         except WxbotError as exc:
             reports.append(_prepare_failed(runtime, policy, row, str(exc)))
         except Exception as exc:
@@ -340,13 +348,14 @@ def _prepare(runtime: Runtime, row: job_store.JobRow, *, hold: dt.datetime | Non
     prepared = publishing.prepare_issue(
         runtime,
         row.issue_id,
-        preview_openids=tuple(runtime.settings.publish.preview_openids),
+        preview_openids=publishing.default_preview_openids(runtime),
     )
     now = runtime.now()
     detail = f"revision {revision}, draft {prepared.media_id} ({prepared.action})"
     with runtime.db.begin_write() as conn:
         # Ready for every job of the issue; the first send consumes it, the next makes it again.
-        for job_id in job_store.mark_prepared(conn, row.issue_id, revision, now, hold=hold):
+        ready = job_store.mark_prepared(conn, row.issue_id, row.account, revision, now, hold=hold)
+        for job_id in ready:
             job_store.add_log(conn, job_id, now, "prepared", detail)
     logger.info("job %d: issue %s prepared (%s)", row.id, row.issue_id, detail)
     return detail
@@ -358,7 +367,10 @@ def _prepare_failed(
     now = runtime.now()
     retry_at = now + policy.retry_interval
     with runtime.db.begin_write() as conn:
-        for job_id in job_store.mark_prepare_failed(conn, row.issue_id, error, retry_at, now):
+        failed = job_store.mark_prepare_failed(
+            conn, row.issue_id, row.account, error, retry_at, now
+        )
+        for job_id in failed:
             job_store.add_log(conn, job_id, now, "prepare_failed", error)
     logger.error("job %d: preparing issue %s failed: %s", row.id, row.issue_id, error)
     return StepReport(row.id, row.issue_id, "prepare_failed", error)
@@ -379,7 +391,12 @@ def _follow_outcomes(runtime: Runtime, policy: SchedulePolicy) -> list[StepRepor
         rows = job_store.awaiting_outcome(conn, now)
     reports = []
     for row in rows:
-        report = _follow_outcome(runtime, policy, row, now)
+        try:
+            account = runtime.for_account(row.account)
+        except ConfigError as exc:
+            logger.warning("job %d: its outcome cannot be asked about: %s", row.id, exc)
+            continue
+        report = _follow_outcome(account, policy, row, now)
         if report is not None:
             reports.append(report)
     return reports
@@ -421,13 +438,17 @@ def _follow_outcome(
 
 
 def _reconcile_sends(runtime: Runtime, policy: SchedulePolicy) -> None:
-    """Ask WeChat how sends made directly went (jobs' sends are followed above), at its pace."""
-    try:
-        publishing.reconcile_mass_sends(
-            runtime, checked_before=runtime.now() - policy.status_interval, direct_only=True
-        )
-    except WxbotError as exc:
-        logger.warning("reconciling mass sends failed: %s", exc)
+    """Ask WeChat how sends made directly went (jobs' sends are followed above), at its pace.
+
+    Every account's, each on its own: one account's failure leaves the others'.
+    """
+    for account in runtime.accounts():
+        try:
+            publishing.reconcile_mass_sends(
+                account, checked_before=runtime.now() - policy.status_interval, direct_only=True
+            )
+        except WxbotError as exc:
+            logger.warning("reconciling mass sends of account %s failed: %s", account.account, exc)
 
 
 def _counts(record: MassSendRow | None) -> str:

@@ -35,11 +35,22 @@ class IssueProgress:
         return "archived"
 
 
-def issue_progress(conn: Connection, account: str, *, published_status: int) -> IssueProgress:
+def issue_progress(
+    conn: Connection,
+    account: str,
+    *,
+    published_status: int,
+    account_name: str | None = None,
+) -> IssueProgress:
     """Return which issues of ``account`` are drafted, published, scheduled and sent.
 
     ``published_status`` is WeChat's publish_status of a successful freepublish.
+    ``account`` is the WeChat-side key (``appid@host``); ``account_name`` the account's name,
+    which scheduled sends carry (None: a live job of any account counts).
     """
+    scheduled = select(send_jobs.c.issue_id).distinct().where(send_jobs.c.state.in_(_SCHEDULED))
+    if account_name is not None:
+        scheduled = scheduled.where(send_jobs.c.account == account_name)
 
     def ids(query: Select[tuple[str]]) -> frozenset[str]:
         return frozenset(conn.scalars(query))
@@ -53,9 +64,7 @@ def issue_progress(conn: Connection, account: str, *, published_status: int) -> 
             .distinct()
             .where(publish_jobs.c.account == account, publish_jobs.c.status == published_status)
         ),
-        scheduled=ids(
-            select(send_jobs.c.issue_id).distinct().where(send_jobs.c.state.in_(_SCHEDULED))
-        ),
+        scheduled=ids(scheduled),
         sent=ids(
             select(mass_sends.c.issue_id)
             .distinct()

@@ -26,12 +26,15 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    false,
     func,
+    not_,
     or_,
     select,
     text,
 )
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..states import JobState, SendStatus
 from .issues import issues
 from .publications import mass_sends
@@ -42,12 +45,15 @@ send_jobs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("issue_id", String(10), ForeignKey("issues.id"), nullable=False, index=True),
+    # The account's name (``default`` = [wechat]): whose quota, draft and sendall it is.
+    Column("account", String(32), nullable=False, server_default=DEFAULT_ACCOUNT),
     Column("tag_id", Integer, nullable=True),  # None = every follower
     Column("send_at", UtcDateTime(), nullable=False),
     Column("state", String(16), nullable=False),  # a JobState
     # Given to message/mass/sendall on every attempt: WeChat answers a repeat with 45065.
     Column("clientmsgid", String(64), nullable=False, unique=True),
-    # "issue|audience" while the job is live or sent, NULL otherwise: one such job at a time.
+    # "issue|audience" ("issue|audience|account" for an account other than the default) while
+    # the job is live or sent, NULL otherwise: one such job at a time.
     Column("active_key", String(40), nullable=True, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
@@ -91,6 +97,7 @@ class JobRow:
 
     id: int
     issue_id: str
+    account: str
     tag_id: int | None
     send_at: dt.datetime
     state: JobState
@@ -159,9 +166,12 @@ def list_jobs(
     states: Collection[JobState] | None = None,
     issue_id: str | None = None,
     limit: int | None = None,
+    account: str | None = None,
 ) -> list[JobRow]:
-    """Return jobs by send time, latest first, optionally only some states or one issue."""
+    """Return jobs by send time, latest first, optionally only some states, one issue or account."""
     query = select(*_JOB_COLUMNS).order_by(send_jobs.c.send_at.desc(), send_jobs.c.id.desc())
+    if account is not None:
+        query = query.where(send_jobs.c.account == account)
     if states is not None:
         query = query.where(send_jobs.c.state.in_(list(states)))
     if issue_id is not None:
@@ -178,11 +188,16 @@ def find_by_active_key(conn: Connection, active_key: str) -> JobRow | None:
 
 
 def jobs_between(
-    conn: Connection, start: dt.datetime, end: dt.datetime, states: Collection[JobState]
+    conn: Connection,
+    start: dt.datetime,
+    end: dt.datetime,
+    states: Collection[JobState],
+    account: str = DEFAULT_ACCOUNT,
 ) -> list[JobRow]:
-    """Return the jobs in ``states`` sending in ``[start, end)``, earliest first."""
+    """Return ``account``'s jobs in ``states`` sending in ``[start, end)``, earliest first."""
     query = (
         select(*_JOB_COLUMNS)
+        .where(send_jobs.c.account == account)
         .where(send_jobs.c.send_at >= start, send_jobs.c.send_at < end)
         .where(send_jobs.c.state.in_(list(states)))
         .order_by(send_jobs.c.send_at, send_jobs.c.id)
@@ -223,16 +238,21 @@ def claim_next_send(
     now: dt.datetime,
     worker: str,
     lease_until: dt.datetime,
-    skip_issues: Collection[str] = (),
+    skip_issues: Collection[tuple[str, str]] = (),
 ) -> JobRow | None:
     """Claim the earliest due job for ``worker`` until ``lease_until``; None when none is due.
 
-    The claim moves the job to ``claimed`` and counts an attempt, in the caller's transaction.
+    Jobs of the ``(account, issue)`` pairs in ``skip_issues`` are left alone. The claim moves
+    the job to ``claimed`` and counts an attempt, in the caller's transaction.
     """
+    skipped = [
+        and_(send_jobs.c.account == account, send_jobs.c.issue_id == issue_id)
+        for account, issue_id in skip_issues
+    ]
     while True:
         job_id = conn.execute(
             select(send_jobs.c.id)
-            .where(_due_to_send(now), send_jobs.c.issue_id.not_in(list(skip_issues)))
+            .where(_due_to_send(now), not_(or_(false(), *skipped)))
             .order_by(send_jobs.c.send_at, send_jobs.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
@@ -273,16 +293,17 @@ def due_to_prepare(conn: Connection, now: dt.datetime, horizon: dt.datetime) -> 
 
 
 def claim_issue_prepare(
-    conn: Connection, issue_id: str, now: dt.datetime, lease_until: dt.datetime
+    conn: Connection, issue_id: str, account: str, now: dt.datetime, lease_until: dt.datetime
 ) -> bool:
-    """Take the right to prepare an issue's draft until ``lease_until``; return whether taken.
+    """Take the right to prepare an issue's draft on ``account`` until ``lease_until``.
 
-    One worker at a time prepares an issue (its jobs share one draft). Refused while another
-    holds it, or while a failed preparation waits for its retry time.
+    Return whether taken. One worker at a time prepares an issue on an account (its jobs there
+    share one draft). Refused while another holds it, or while a failed preparation waits for
+    its retry time.
     """
     rows = conn.execute(
         select(send_jobs.c.id, send_jobs.c.prepare_after)
-        .where(_live_jobs(issue_id))
+        .where(_live_jobs(issue_id, account))
         .with_for_update()
     ).all()
     if not rows or any(r.prepare_after and r.prepare_after > now for r in rows):
@@ -356,12 +377,13 @@ def finish(
 def mark_prepared(
     conn: Connection,
     issue_id: str,
+    account: str,
     revision: int | None,
     now: dt.datetime,
     *,
     hold: dt.datetime | None = None,
 ) -> list[int]:
-    """Record that the issue's draft is ready at ``revision`` for its waiting jobs; return them.
+    """Record that the issue's draft on ``account`` is ready at ``revision``; return the jobs.
 
     :param hold: keep the issue's prepare claim until then (its draft is about to be sent),
         instead of giving it up.
@@ -369,6 +391,7 @@ def mark_prepared(
     return _update_live_jobs(
         conn,
         issue_id,
+        account,
         prepared_at=now,
         prepared_revision=revision,
         prepare_error=None,
@@ -377,23 +400,28 @@ def mark_prepared(
     )
 
 
-def release_issue_prepare(conn: Connection, issue_id: str, lease_until: dt.datetime) -> None:
-    """Give up the prepare claim on an issue taken until ``lease_until``, if still held.
+def release_issue_prepare(
+    conn: Connection, issue_id: str, account: str, lease_until: dt.datetime
+) -> None:
+    """Give up the prepare claim on an issue's account taken until ``lease_until``, if held.
 
     A claim that ran out and was taken by another worker, or turned into a failed
     preparation's retry time, carries another time and is left alone.
     """
     conn.execute(
         send_jobs.update()
-        .where(_live_jobs(issue_id), send_jobs.c.prepare_after == lease_until)
+        .where(_live_jobs(issue_id, account), send_jobs.c.prepare_after == lease_until)
         .values(prepare_after=None)
     )
 
 
-def issue_has_released_jobs(conn: Connection, issue_id: str, now: dt.datetime) -> bool:
-    """Return whether a job of the issue was given back by a worker and is due again."""
+def issue_has_released_jobs(
+    conn: Connection, issue_id: str, account: str, now: dt.datetime
+) -> bool:
+    """Return whether a job of the issue on ``account`` was given back and is due again."""
     query = select(send_jobs.c.id).where(
         send_jobs.c.issue_id == issue_id,
+        send_jobs.c.account == account,
         send_jobs.c.state == JobState.CLAIMED,
         send_jobs.c.claimed_by.is_(None),
         send_jobs.c.lease_until <= now,
@@ -402,12 +430,18 @@ def issue_has_released_jobs(conn: Connection, issue_id: str, now: dt.datetime) -
 
 
 def mark_prepare_failed(
-    conn: Connection, issue_id: str, error: str, retry_at: dt.datetime, now: dt.datetime
+    conn: Connection,
+    issue_id: str,
+    account: str,
+    error: str,
+    retry_at: dt.datetime,
+    now: dt.datetime,
 ) -> list[int]:
-    """Record why preparing the issue failed on its live jobs, and when to try again."""
+    """Record why preparing the issue on ``account`` failed on its live jobs, and when to retry."""
     return _update_live_jobs(
         conn,
         issue_id,
+        account,
         prepared_revision=None,
         prepare_error=error,
         prepare_after=retry_at,
@@ -415,19 +449,22 @@ def mark_prepare_failed(
     )
 
 
-def _live_jobs(issue_id: str) -> ColumnElement[bool]:
-    """Match the issue's jobs whose send WeChat has yet to accept."""
+def _live_jobs(issue_id: str, account: str) -> ColumnElement[bool]:
+    """Match the issue's jobs on ``account`` whose send WeChat has yet to accept."""
     awaiting = JobState.where(lambda s: s.awaits_submission)
-    return and_(send_jobs.c.issue_id == issue_id, send_jobs.c.state.in_(awaiting))
+    return and_(
+        send_jobs.c.issue_id == issue_id,
+        send_jobs.c.account == account,
+        send_jobs.c.state.in_(awaiting),
+    )
 
 
-def _update_live_jobs(conn: Connection, issue_id: str, **values: Any) -> list[int]:
-    """Set ``values`` on the issue's live jobs; return their ids."""
-    ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(_live_jobs(issue_id)))]
+def _update_live_jobs(conn: Connection, issue_id: str, account: str, **values: Any) -> list[int]:
+    """Set ``values`` on the issue's live jobs on ``account``; return their ids."""
+    live = _live_jobs(issue_id, account)
+    ids = [r.id for r in conn.execute(select(send_jobs.c.id).where(live))]
     if ids:
-        conn.execute(
-            send_jobs.update().where(send_jobs.c.id.in_(ids), _live_jobs(issue_id)).values(**values)
-        )
+        conn.execute(send_jobs.update().where(send_jobs.c.id.in_(ids), live).values(**values))
     return ids
 
 

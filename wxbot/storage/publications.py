@@ -58,8 +58,9 @@ wechat_drafts = Table(
 publish_jobs = Table(
     "publish_jobs",
     metadata,
+    # WeChat numbers publish jobs within an account: two accounts may both have a job 1.
     Column("publish_id", String(64), primary_key=True),
-    Column("account", String(200), nullable=False),
+    Column("account", String(200), primary_key=True),
     Column("issue_id", String(10), nullable=False, index=True),
     Column("draft_media_id", Text, nullable=False),
     Column("draft_version", Integer, nullable=False),

@@ -16,6 +16,7 @@ from sqlalchemy import (
     select,
 )
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..states import RunStatus, StepStatus
 from .schema import UtcDateTime, metadata
 
@@ -24,6 +25,8 @@ publish_runs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("issue_id", String(10), nullable=False, index=True),
+    # The account's name (``default`` = [wechat]): each account's runs resume on their own.
+    Column("account", String(32), nullable=False, server_default=DEFAULT_ACCOUNT),
     Column("mode", String(16), nullable=False),  # draft, publish, mass, prepare, send
     Column("status", String(16), nullable=False),  # a RunStatus
     Column("summary", Text, nullable=False),
@@ -70,17 +73,29 @@ class RunRow:
     started_at: dt.datetime
     finished_at: dt.datetime | None
     steps: tuple[StepRow, ...]
+    account: str = DEFAULT_ACCOUNT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", RunStatus(self.status))  # the column holds its value
 
 
-def start_run(conn: Connection, issue_id: str, mode: str, now: dt.datetime) -> int:
-    """Record the start of a run and return its id."""
+def start_run(
+    conn: Connection,
+    issue_id: str,
+    mode: str,
+    now: dt.datetime,
+    account: str = DEFAULT_ACCOUNT,
+) -> int:
+    """Record the start of an account's run and return its id."""
     result = conn.execute(
         publish_runs.insert().values(
-            issue_id=issue_id, mode=mode, status=RunStatus.RUNNING, summary="", started_at=now
-        )
+            issue_id=issue_id,
+            account=account,
+            mode=mode,
+            status=RunStatus.RUNNING,
+            summary="",
+            started_at=now,
+        )  # fmt: skip
     )
     key = result.inserted_primary_key
     assert key is not None
@@ -115,13 +130,17 @@ def finish_run(
     )
 
 
-def runs_of(conn: Connection, issue_id: str, limit: int | None = None) -> list[RunRow]:
-    """Return an issue's runs, oldest first, each with its steps."""
+def runs_of(
+    conn: Connection, issue_id: str, limit: int | None = None, *, account: str | None = None
+) -> list[RunRow]:
+    """Return an issue's runs (of one ``account``, or of all), oldest first, with their steps."""
     query = (
         select(publish_runs)
         .where(publish_runs.c.issue_id == issue_id)
         .order_by(publish_runs.c.id.desc())
     )
+    if account is not None:
+        query = query.where(publish_runs.c.account == account)
     if limit is not None:
         query = query.limit(limit)
     runs = list(conn.execute(query))[::-1]
@@ -137,7 +156,7 @@ def runs_of(conn: Connection, issue_id: str, limit: int | None = None) -> list[R
     return [
         RunRow(
             r.id, r.issue_id, r.mode, r.status, r.summary, r.started_at,
-            r.finished_at, tuple(steps[r.id]),
+            r.finished_at, tuple(steps[r.id]), r.account,
         )
         for r in runs
     ]  # fmt: skip
