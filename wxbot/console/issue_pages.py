@@ -14,6 +14,7 @@ from ..rendering.preview import preview_context, render_preview
 from ..runtime import get_runtime
 from ..web.archive_pages import cover_url, rendered_article
 from . import audit
+from .actions import actions_panel, standing_or_404
 from .auth import current_editor, login_required
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console/issues")
@@ -33,7 +34,8 @@ def _issue(issue_id: str) -> Issue:
 @login_required
 def show(issue_id: str) -> str:
     """Show the issue as followers will see it, its checks, cover and overrides form."""
-    issue = _issue(issue_id)
+    standing = standing_or_404(issue_id)  # the issue and its actions' facts: one read
+    issue = standing.issue
     settings = get_runtime(current_app).settings
     article = rendered_article(issue, fresh=request.args.get("render") == "again")
     problems = lint_article(article, publishing=False)
@@ -44,6 +46,7 @@ def show(issue_id: str) -> str:
         "console/issue.html",
         issue=issue,
         fields=override_fields(issue, settings),
+        panel=actions_panel(standing),
         **context,
     )
 

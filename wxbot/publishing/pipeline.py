@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from ..archive import get_issue
 from ..model import Issue
 from ..runtime import Runtime
@@ -317,13 +319,19 @@ def issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> Is
 
 def known_issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> IssueStatus:
     """Return :func:`issue_status` of an issue the caller found in the archive already."""
-    account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:
-        return IssueStatus(
-            issue_id=issue_id,
-            article_url=issue_links.article_urls(conn, [issue_id]).get(issue_id),
-            draft=store.get_draft(conn, account, issue_id),
-            publish_jobs=store.publish_jobs_of(conn, account, issue_id),
-            mass_sends=store.mass_sends_of(conn, account, issue_id),
-            runs=publish_runs.runs_of(conn, issue_id, runs),
-        )
+        return read_issue_status(conn, account_key(runtime.settings.wechat), issue_id, runs)
+
+
+def read_issue_status(
+    conn: Connection, account: str, issue_id: str, runs: int | None = None
+) -> IssueStatus:
+    """Return :func:`issue_status` read in the caller's transaction (``runs=0``: no runs)."""
+    return IssueStatus(
+        issue_id=issue_id,
+        article_url=issue_links.article_url(conn, issue_id),
+        draft=store.get_draft(conn, account, issue_id),
+        publish_jobs=store.publish_jobs_of(conn, account, issue_id),
+        mass_sends=store.mass_sends_of(conn, account, issue_id),
+        runs=[] if runs == 0 else publish_runs.runs_of(conn, issue_id, runs),
+    )

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -169,6 +170,19 @@ def list_jobs(
     if limit is not None:
         query = query.limit(limit)
     return [_job(r) for r in conn.execute(query)]
+
+
+#: One issue's jobs, latest send time first (the issue page's list): built once, bound per call.
+_JOBS_OF_ISSUE = (
+    select(*_JOB_COLUMNS)
+    .where(send_jobs.c.issue_id == bindparam("issue_id", type_=String))
+    .order_by(send_jobs.c.send_at.desc(), send_jobs.c.id.desc())
+)
+
+
+def jobs_of_issue(conn: Connection, issue_id: str) -> list[JobRow]:
+    """Return an issue's jobs, latest send time first."""
+    return [_job(r) for r in conn.execute(_JOBS_OF_ISSUE, {"issue_id": issue_id})]
 
 
 def find_by_active_key(conn: Connection, active_key: str) -> JobRow | None:
@@ -447,6 +461,55 @@ def direct_sends_between(
         .where(mass_sends.c.clientmsgid.not_in(select(send_jobs.c.clientmsgid)))
     )
     return int(conn.execute(query).scalar_one())
+
+
+_START = bindparam("start", type_=UtcDateTime())
+_END = bindparam("end", type_=UtcDateTime())
+#: Both counts of :func:`sends_between` in one statement, built once.
+_SENDS_BETWEEN = select(
+    select(func.count())
+    .select_from(send_jobs)
+    .where(send_jobs.c.send_at >= _START, send_jobs.c.send_at < _END)
+    .where(send_jobs.c.state.in_(bindparam("job_states", expanding=True)))
+    .scalar_subquery()
+    .label("jobs"),
+    select(func.count())
+    .select_from(mass_sends)
+    .where(
+        mass_sends.c.account == bindparam("account", type_=String),
+        mass_sends.c.status.in_(bindparam("send_statuses", expanding=True)),
+    )
+    .where(mass_sends.c.created_at >= _START, mass_sends.c.created_at < _END)
+    .where(mass_sends.c.clientmsgid.not_in(select(send_jobs.c.clientmsgid)))
+    .scalar_subquery()
+    .label("direct"),
+)
+
+
+def sends_between(
+    conn: Connection,
+    account: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    job_states: Collection[JobState],
+    send_statuses: Collection[SendStatus],
+) -> int:
+    """Return the jobs in ``job_states`` plus the sends no job made in ``send_statuses``.
+
+    Both sending in ``[start, end)``: what :func:`jobs_between` and
+    :func:`direct_sends_between` count, in one statement.
+    """
+    row = conn.execute(
+        _SENDS_BETWEEN,
+        {
+            "start": start,
+            "end": end,
+            "account": account,
+            "job_states": [str(s) for s in job_states],
+            "send_statuses": [str(s) for s in send_statuses],
+        },
+    ).one()
+    return int(row.jobs) + int(row.direct)
 
 
 def add_log(
