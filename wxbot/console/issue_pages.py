@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..archive import get_issue
 from ..errors import IssueNotFound
 from ..model import Issue
-from ..overrides import OverrideRefused, clean, override_fields, set_overrides
+from ..overrides import OverrideField, OverrideRefused, clean, override_fields, set_overrides
 from ..rendering.compliance import lint_article
 from ..rendering.preview import preview_context, render_preview
 from ..runtime import get_runtime
@@ -35,9 +35,10 @@ def _issue(issue_id: str) -> Issue:
 
 @dataclass(frozen=True)
 class RenderedIssue:
-    """What the issue page shows of an issue's rendering, kept per version of the issue."""
+    """What the issue page shows that the issue's version alone determines, kept per version."""
 
     title: str
+    fields: list[OverrideField]  # the overrides form's, with their fallbacks and counts
     style: Markup  # the phone preview's CSS (its crops)
     checks: Markup  # the lint results and the cover
     phone: Markup  # the phone preview: cards, then the article
@@ -51,17 +52,15 @@ def rendered_issue(issue: Issue, *, fresh: bool = False) -> RenderedIssue:
     """
 
     def render() -> RenderedIssue:
+        settings = get_runtime(current_app).settings
         article = rendered_article(issue, fresh=fresh)
         problems = lint_article(article, publishing=False)
         context = preview_context(
-            issue,
-            article,
-            get_runtime(current_app).settings,
-            cover_src=cover_url(issue),
-            problems=problems,
+            issue, article, settings, cover_src=cover_url(issue), problems=problems
         )
         return RenderedIssue(
             title=article.title,
+            fields=override_fields(issue, settings),
             style=Markup(render_template("web/phone_preview_style.html", **context)),
             checks=Markup(render_template("console/_issue_checks.html", **context)),
             phone=Markup(render_template("web/phone_preview.html", **context)),
@@ -80,7 +79,6 @@ def show(issue_id: str) -> str:
         "console/issue.html",
         issue=issue,
         rendered=rendered_issue(issue, fresh=request.args.get("render") == "again"),
-        fields=override_fields(issue, get_runtime(current_app).settings),
         panel=actions_panel(standing),
     )
 
