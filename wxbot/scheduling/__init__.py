@@ -5,9 +5,11 @@ its time. Plain functions over the runtime: no Flask, no WeChat client of their 
 """
 
 from ..states import JobState
+from .checks import COUNTED_SENDS
 from .model import DayQuota, Job, JobNotFound, ScheduleRefused, StepReport
 from .policy import SchedulePolicy
 from .rules import (
+    QUOTA_JOB_STATES,
     cancel_job,
     day_quota,
     get_job,
@@ -15,6 +17,7 @@ from .rules import (
     job_history,
     list_jobs,
     parse_send_time,
+    quota_span,
     read_day_quota,
     reschedule_job,
     schedule_send,
@@ -24,6 +27,8 @@ from .runner import STEPS, Checkpoint, run_due_jobs, worker_name
 from .worker import run_worker, seconds_until_next, start_worker_thread
 
 __all__ = [
+    "COUNTED_SENDS",
+    "QUOTA_JOB_STATES",
     "STEPS",
     "Checkpoint",
     "DayQuota",
@@ -40,6 +45,7 @@ __all__ = [
     "job_history",
     "list_jobs",
     "parse_send_time",
+    "quota_span",
     "read_day_quota",
     "reschedule_job",
     "run_due_jobs",

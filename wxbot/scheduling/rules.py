@@ -295,10 +295,21 @@ def day_quota(runtime: Runtime, when: dt.datetime | None = None) -> DayQuota:
         return read_day_quota(runtime, conn, when)
 
 
+def quota_span(
+    runtime: Runtime, when: dt.datetime | None = None
+) -> tuple[dt.date, dt.datetime, dt.datetime]:
+    """Return the day of ``when`` (default: now) in the account's timezone, and its span in UTC.
+
+    A day's quota counts the jobs in :data:`QUOTA_JOB_STATES` and the sends made without a
+    job in :data:`COUNTED_SENDS` in that span.
+    """
+    day = (when or runtime.now()).astimezone(runtime.tz).date()
+    return day, *_day_span(runtime, day)
+
+
 def read_day_quota(runtime: Runtime, conn: Connection, when: dt.datetime | None = None) -> DayQuota:
     """Return :func:`day_quota` read in the caller's transaction, in one statement."""
-    day = (when or runtime.now()).astimezone(runtime.tz).date()
-    start, end = _day_span(runtime, day)
+    day, start, end = quota_span(runtime, when)
     used = job_store.sends_between(
         conn,
         account_key(runtime.settings.wechat),

@@ -155,8 +155,9 @@ def _revision_values(issue: Issue, revision: int, now: dt.datetime) -> dict[str,
     }
 
 
-#: The current version of one issue with its source and overrides: built once, bound per call.
-_ISSUE = (
+#: The current version of one issue (bound ``issue_id``) with its source and overrides: built
+#: once, bound per call. :mod:`.issue_standing` adds what stands beside it.
+ISSUE_QUERY = (
     select(
         issues.c.data,
         issue_revisions.c.source_name,
@@ -181,9 +182,12 @@ _ISSUE = (
 
 def load_issue(conn: Connection, issue_id: str) -> Issue | None:
     """Return the current version of an issue, with its source and its overrides, or None."""
-    row = conn.execute(_ISSUE, {"issue_id": issue_id}).first()
-    if row is None:
-        return None
+    row = conn.execute(ISSUE_QUERY, {"issue_id": issue_id}).first()
+    return None if row is None else issue_from_row(row)
+
+
+def issue_from_row(row: Any) -> Issue:
+    """Return the issue a row of :data:`ISSUE_QUERY` holds."""
     data = json.loads(row.data)
     data["source"] = {
         "name": row.source_name,

@@ -465,14 +465,18 @@ def direct_sends_between(
 
 _START = bindparam("start", type_=UtcDateTime())
 _END = bindparam("end", type_=UtcDateTime())
-#: Both counts of :func:`sends_between` in one statement, built once.
-_SENDS_BETWEEN = select(
+#: The jobs in ``job_states`` sending in ``[start, end)``: a column of one count.
+COUNTED_JOBS = (
     select(func.count())
     .select_from(send_jobs)
     .where(send_jobs.c.send_at >= _START, send_jobs.c.send_at < _END)
     .where(send_jobs.c.state.in_(bindparam("job_states", expanding=True)))
+    .correlate(None)
     .scalar_subquery()
-    .label("jobs"),
+    .label("counted_jobs")
+)
+#: The sends of ``account`` in ``send_statuses`` made in ``[start, end)`` by no job: a column.
+DIRECT_SENDS = (
     select(func.count())
     .select_from(mass_sends)
     .where(
@@ -481,9 +485,28 @@ _SENDS_BETWEEN = select(
     )
     .where(mass_sends.c.created_at >= _START, mass_sends.c.created_at < _END)
     .where(mass_sends.c.clientmsgid.not_in(select(send_jobs.c.clientmsgid)))
+    .correlate(None)
     .scalar_subquery()
-    .label("direct"),
+    .label("direct_sends")
 )
+_SENDS_BETWEEN = select(COUNTED_JOBS, DIRECT_SENDS)
+
+
+def sends_between_params(
+    account: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    job_states: Collection[JobState],
+    send_statuses: Collection[SendStatus],
+) -> dict[str, Any]:
+    """Return the values :data:`COUNTED_JOBS` and :data:`DIRECT_SENDS` are bound with."""
+    return {
+        "start": start,
+        "end": end,
+        "account": account,
+        "job_states": [str(s) for s in job_states],
+        "send_statuses": [str(s) for s in send_statuses],
+    }
 
 
 def sends_between(
@@ -499,17 +522,9 @@ def sends_between(
     Both sending in ``[start, end)``: what :func:`jobs_between` and
     :func:`direct_sends_between` count, in one statement.
     """
-    row = conn.execute(
-        _SENDS_BETWEEN,
-        {
-            "start": start,
-            "end": end,
-            "account": account,
-            "job_states": [str(s) for s in job_states],
-            "send_statuses": [str(s) for s in send_statuses],
-        },
-    ).one()
-    return int(row.jobs) + int(row.direct)
+    params = sends_between_params(account, start, end, job_states, send_statuses)
+    row = conn.execute(_SENDS_BETWEEN, params).one()
+    return int(row.counted_jobs) + int(row.direct_sends)
 
 
 def add_log(

@@ -246,6 +246,17 @@ _DRAFT_OF = select(wechat_drafts).where(
 )
 
 
+#: A draft's columns, each labelled ``draft_<name>``, to read beside other tables' (all None
+#: when an outer join finds no draft).
+DRAFT_COLUMNS = [wechat_drafts.c[f.name].label(f"draft_{f.name}") for f in fields(DraftRow)]
+
+
+def draft_from_row(row: Any) -> DraftRow | None:
+    """Return the draft in a row read with :data:`DRAFT_COLUMNS`, or None when it has none."""
+    values = {f.name: getattr(row, f"draft_{f.name}") for f in fields(DraftRow)}
+    return None if values["media_id"] is None else DraftRow(**values)
+
+
 def get_draft(conn: Connection, account: str, issue_id: str) -> DraftRow | None:
     """Return the issue's draft, if one was ever made."""
     row = conn.execute(_DRAFT_OF, {"account": account, "issue_id": issue_id}).first()
