@@ -209,7 +209,7 @@ def test_the_issue_page_shows_preview_cover_checks_and_counters(editor: FlaskCli
     page = text(editor.get(f"/console/issues/{ISSUE}"))
     assert "订阅号消息" in page and "转发卡片" in page  # the feed and share cards
     assert 'data-crop="pic_crop_235_1"' in page and 'data-crop="pic_crop_1_1"' in page
-    assert f'src="/issues/{ISSUE}/cover.jpg"' in page
+    assert f'src="/issues/{ISSUE}/cover.jpg?v=' in page
     assert "No problems: WeChat would take this article as it is." in page
     assert re.search(r'id="count-title">\d+ / 32<', page)
     assert re.search(r'id="count-digest">\d+ / 128<', page)

@@ -54,7 +54,7 @@ def test_public_page_shows_the_article_with_served_images(
 def test_preview_shows_checks_cards_and_article(archive: Runtime, client: FlaskClient) -> None:
     signed_in_client(client, archive)
     page = client.get(PREVIEW).get_data(as_text=True)
-    assert page.count('src="/issues/2026-06-25/cover.jpg"') == 2  # its band and its square
+    assert page.count('src="/issues/2026-06-25/cover.jpg?v=') == 2  # its band and its square
     assert "thumb.jpg" not in page
     assert "合规检查通过" in page
     assert 'src="/issues/2026-06-25/images/qr-account.png"' in page

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from .. import editors, publishing, scheduling
 from ..archive import get_issue
 from ..errors import IssueNotFound, WxbotError
+from ..issue_standing import IssueStanding, issue_standing
 from ..local_time import local_time
 from ..publishing.prepare import PreviewTarget
 from ..runtime import Runtime, get_runtime
@@ -79,8 +80,8 @@ def field_time(moment: dt.datetime, runtime: Runtime) -> str:
     return moment.astimezone(runtime.tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def actions_panel(issue_id: str) -> ActionsPanel:
-    """Return the actions of an issue the page found in the archive, for the signed-in editor."""
+def actions_panel(standing: IssueStanding) -> ActionsPanel:
+    """Return the actions of an issue as it stands, for the signed-in editor."""
     runtime = get_runtime(current_app)
     lead = runtime.settings.schedule.min_lead
     # Read with the session at the start of this request: no second look-up.
@@ -88,22 +89,24 @@ def actions_panel(issue_id: str) -> ActionsPanel:
     # A minute's margin: the form is sent a little after it is shown.
     earliest = runtime.now() + lead + dt.timedelta(minutes=1)
     return ActionsPanel(
-        issue_id=issue_id,
-        status=publishing.known_issue_status(runtime, issue_id, runs=5),
-        jobs=scheduling.list_jobs(runtime, issue_id=issue_id),
+        issue_id=standing.issue.id,
+        status=standing.status,
+        jobs=standing.jobs,
         preview_kind=kind,
         preview_value=value,
         zone=zone_name(runtime),
         earliest=field_time(earliest, runtime),
         min_lead_minutes=lead.total_seconds() / 60,
-        quota=scheduling.day_quota(runtime),
+        quota=standing.quota,
     )
 
 
-@bp.app_template_global("issue_actions")
-def issue_actions(issue_id: str) -> ActionsPanel:
-    """Return what ``console/_issue_actions.html`` draws for an issue."""
-    return actions_panel(issue_id)
+def standing_or_404(issue_id: str) -> IssueStanding:
+    """Return the issue and where it stands, read at once; 404 when the archive has no such."""
+    try:
+        return issue_standing(get_runtime(current_app), issue_id)
+    except IssueNotFound as exc:
+        abort(404, str(exc))
 
 
 @bp.app_template_global("console_time")
@@ -173,8 +176,8 @@ def _audience_text(tag_id: int | None) -> str:
 @login_required
 def page(issue_id: str) -> str:
     """Show the issue's actions on a page of their own (the issue page includes the same)."""
-    _known_issue(issue_id)
-    return render_template("console/issue_actions.html", issue_id=issue_id)
+    panel = actions_panel(standing_or_404(issue_id))
+    return render_template("console/issue_actions.html", issue_id=issue_id, panel=panel)
 
 
 @bp.get("/<issue_id>/mass-send")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..archive import get_issue
 from ..errors import IssueNotFound
 from ..model import Issue
-from ..overrides import OverrideRefused, clean, override_fields, set_overrides
+from ..overrides import OverrideField, OverrideRefused, clean, override_fields, set_overrides
 from ..rendering.compliance import lint_article
 from ..rendering.preview import preview_context, render_preview
 from ..runtime import get_runtime
-from ..web.archive_pages import cover_url, rendered_article
+from ..web.archive_pages import cover_url, kept, rendered_article
 from . import audit
+from .actions import actions_panel, standing_or_404
 from .auth import current_editor, login_required
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console/issues")
@@ -29,22 +33,53 @@ def _issue(issue_id: str) -> Issue:
         abort(404, str(exc))
 
 
+@dataclass(frozen=True)
+class RenderedIssue:
+    """What the issue page shows that the issue's version alone determines, kept per version."""
+
+    title: str
+    fields: list[OverrideField]  # the overrides form's, with their fallbacks and counts
+    style: Markup  # the phone preview's CSS (its crops)
+    checks: Markup  # the lint results and the cover
+    phone: Markup  # the phone preview: cards, then the article
+
+
+def rendered_issue(issue: Issue, *, fresh: bool = False) -> RenderedIssue:
+    """Return the issue page's rendered parts, kept by the worker (``fresh``: anew).
+
+    Kept under what the article depends on (the issue's source, its overrides, the settings),
+    so an edit, a re-ingest or another theme shows at once.
+    """
+
+    def render() -> RenderedIssue:
+        settings = get_runtime(current_app).settings
+        article = rendered_article(issue, fresh=fresh)
+        problems = lint_article(article, publishing=False)
+        context = preview_context(
+            issue, article, settings, cover_src=cover_url(issue), problems=problems
+        )
+        return RenderedIssue(
+            title=article.title,
+            fields=override_fields(issue, settings),
+            style=Markup(render_template("web/phone_preview_style.html", **context)),
+            checks=Markup(render_template("console/_issue_checks.html", **context)),
+            phone=Markup(render_template("web/phone_preview.html", **context)),
+        )
+
+    return kept("console-issue", issue, render, fresh=fresh)
+
+
 @bp.get("/<issue_id>")
 @login_required
 def show(issue_id: str) -> str:
     """Show the issue as followers will see it, its checks, cover and overrides form."""
-    issue = _issue(issue_id)
-    settings = get_runtime(current_app).settings
-    article = rendered_article(issue, fresh=request.args.get("render") == "again")
-    problems = lint_article(article, publishing=False)
-    context = preview_context(
-        issue, article, settings, cover_src=cover_url(issue), problems=problems
-    )
+    standing = standing_or_404(issue_id)  # the issue and its actions' facts: one read
+    issue = standing.issue
     return render_template(
         "console/issue.html",
         issue=issue,
-        fields=override_fields(issue, settings),
-        **context,
+        rendered=rendered_issue(issue, fresh=request.args.get("render") == "again"),
+        panel=actions_panel(standing),
     )
 
 

@@ -15,7 +15,14 @@ from .mass import (
     mass_sends_of,
     send_mass,
 )
-from .pipeline import MODES, IssueStatus, issue_status, known_issue_status, publish_issue
+from .pipeline import (
+    MODES,
+    IssueStatus,
+    issue_status,
+    known_issue_status,
+    publish_issue,
+    read_issue_status,
+)
 from .prepare import default_preview_openids, prepare_issue
 from .records import (
     AlreadySent,
@@ -61,6 +68,7 @@ __all__ = [
     "on_wechat_event",
     "prepare_issue",
     "publish_issue",
+    "read_issue_status",
     "reconcile_mass_sends",
     "send_mass",
     "sync_article_urls",

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from ..archive import get_issue
 from ..model import Issue
 from ..runtime import Runtime
@@ -325,13 +327,24 @@ def issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> Is
 
 def known_issue_status(runtime: Runtime, issue_id: str, runs: int | None = None) -> IssueStatus:
     """Return :func:`issue_status` of an issue the caller found in the archive already."""
-    account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:
-        return IssueStatus(
-            issue_id=issue_id,
-            article_url=issue_links.article_urls(conn, [issue_id]).get(issue_id),
-            draft=store.get_draft(conn, account, issue_id),
-            publish_jobs=store.publish_jobs_of(conn, account, issue_id),
-            mass_sends=store.mass_sends_of(conn, account, issue_id),
-            runs=publish_runs.runs_of(conn, issue_id, runs, account=runtime.account),
+        return read_issue_status(
+            conn, account_key(runtime.settings.wechat), issue_id, runs, account_name=runtime.account
         )
+
+
+def read_issue_status(
+    conn: Connection, account: str, issue_id: str, runs: int | None = None, *, account_name: str
+) -> IssueStatus:
+    """Return :func:`issue_status` read in the caller's transaction (``runs=0``: no runs).
+
+    ``account`` is the account's key (its WeChat records), ``account_name`` its name (its runs).
+    """
+    return IssueStatus(
+        issue_id=issue_id,
+        article_url=issue_links.article_url(conn, issue_id),
+        draft=store.get_draft(conn, account, issue_id),
+        publish_jobs=store.publish_jobs_of(conn, account, issue_id),
+        mass_sends=store.mass_sends_of(conn, account, issue_id),
+        runs=[] if runs == 0 else publish_runs.runs_of(conn, issue_id, runs, account=account_name),
+    )

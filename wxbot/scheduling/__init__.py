@@ -5,15 +5,20 @@ its time. Plain functions over the runtime: no Flask, no WeChat client of their 
 """
 
 from ..states import JobState
+from .checks import COUNTED_SENDS
 from .model import DayQuota, Job, JobNotFound, ScheduleRefused, StepReport
 from .policy import SchedulePolicy
 from .rules import (
+    QUOTA_JOB_STATES,
     cancel_job,
     day_quota,
     get_job,
+    issue_jobs,
     job_history,
     list_jobs,
     parse_send_time,
+    quota_span,
+    read_day_quota,
     reschedule_job,
     schedule_send,
     send_now,
@@ -22,6 +27,8 @@ from .runner import STEPS, Checkpoint, run_due_jobs, worker_name
 from .worker import run_worker, seconds_until_next, start_worker_thread
 
 __all__ = [
+    "COUNTED_SENDS",
+    "QUOTA_JOB_STATES",
     "STEPS",
     "Checkpoint",
     "DayQuota",
@@ -34,9 +41,12 @@ __all__ = [
     "cancel_job",
     "day_quota",
     "get_job",
+    "issue_jobs",
     "job_history",
     "list_jobs",
     "parse_send_time",
+    "quota_span",
+    "read_day_quota",
     "reschedule_job",
     "run_due_jobs",
     "run_worker",

@@ -19,6 +19,9 @@ from ..wechat import account_key
 _CHECKED: OrderedDict[tuple[str, str, str], tuple[str, ...]] = OrderedDict()
 _CHECKED_MAX = 32
 
+#: The sends a day's quota counts: WeChat counts the sends made (or maybe made).
+COUNTED_SENDS = SendStatus.where(lambda s: s.may_have_reached)
+
 
 def compliance_problems(runtime: Runtime, issue: Issue) -> list[str]:
     """Return every reason WeChat would strip or reject the issue's article; empty when clean."""
@@ -35,7 +38,6 @@ def sends_outside_jobs(
     runtime: Runtime, conn: Connection, start: dt.datetime, end: dt.datetime
 ) -> int:
     """Return how many mass sends in ``[start, end)`` were made without a job (and count)."""
-    counted = SendStatus.where(lambda s: s.may_have_reached)  # WeChat counts sends made
     return job_store.direct_sends_between(
-        conn, account_key(runtime.settings.wechat), start, end, counted
+        conn, account_key(runtime.settings.wechat), start, end, COUNTED_SENDS
     )

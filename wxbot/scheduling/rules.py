@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -19,12 +19,16 @@ from ..runtime import Runtime
 from ..states import JobState
 from ..storage import jobs as job_store
 from ..storage.publications import MassSendRow
+from ..wechat import account_key
 from . import model
-from .checks import compliance_problems, sends_outside_jobs
+from .checks import COUNTED_SENDS, compliance_problems, sends_outside_jobs
 from .model import DayQuota, Job, JobNotFound, ScheduleRefused
 from .policy import SchedulePolicy
 
 logger = logging.getLogger(__name__)
+
+#: The jobs a day's quota counts.
+QUOTA_JOB_STATES = JobState.where(lambda s: s.counts_against_quota)
 
 
 def parse_send_time(text: str, tz: ZoneInfo) -> dt.datetime:
@@ -302,21 +306,59 @@ def _sends_on(
     runtime: Runtime, conn: Connection, day: dt.date, *, exclude: int | None = None
 ) -> tuple[list[job_store.JobRow], int]:
     """Return the runtime's account's jobs sending on ``day`` and the sends it made directly."""
-    start = dt.datetime.combine(day, dt.time(), runtime.tz).astimezone(dt.UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), runtime.tz).astimezone(dt.UTC)
-    counted = JobState.where(lambda s: s.counts_against_quota)
-    jobs = job_store.jobs_between(conn, start, end, counted, account=runtime.account)
+    start, end = _day_span(runtime, day)
+    jobs = job_store.jobs_between(conn, start, end, QUOTA_JOB_STATES, account=runtime.account)
     taken = [r for r in jobs if r.id != exclude]
     return taken, sends_outside_jobs(runtime, conn, start, end)
 
 
+def _day_span(runtime: Runtime, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Return when ``day`` (account's timezone) starts and the next one starts, in UTC."""
+    start = dt.datetime.combine(day, dt.time(), runtime.tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), runtime.tz).astimezone(dt.UTC)
+    return start, end
+
+
 def day_quota(runtime: Runtime, when: dt.datetime | None = None) -> DayQuota:
     """Return the quota of the day of ``when`` (default: today) as scheduling counts it."""
-    moment = when or runtime.now()
-    day = moment.astimezone(runtime.tz).date()
     with runtime.db.begin() as conn:
-        taken, others = _sends_on(runtime, conn, day)
-    return DayQuota(day, runtime.settings.schedule.daily_quota, len(taken) + others)
+        return read_day_quota(runtime, conn, when)
+
+
+def quota_span(
+    runtime: Runtime, when: dt.datetime | None = None
+) -> tuple[dt.date, dt.datetime, dt.datetime]:
+    """Return the day of ``when`` (default: now) in the account's timezone, and its span in UTC.
+
+    A day's quota counts the jobs in :data:`QUOTA_JOB_STATES` and the sends made without a
+    job in :data:`COUNTED_SENDS` in that span.
+    """
+    day = (when or runtime.now()).astimezone(runtime.tz).date()
+    return day, *_day_span(runtime, day)
+
+
+def read_day_quota(runtime: Runtime, conn: Connection, when: dt.datetime | None = None) -> DayQuota:
+    """Return :func:`day_quota` read in the caller's transaction, in one statement."""
+    day, start, end = quota_span(runtime, when)
+    used = job_store.sends_between(
+        conn,
+        account_key(runtime.settings.wechat),
+        start,
+        end,
+        QUOTA_JOB_STATES,
+        COUNTED_SENDS,
+        account_name=runtime.account,
+    )
+    return DayQuota(day, runtime.settings.schedule.daily_quota, used)
+
+
+def issue_jobs(
+    conn: Connection, issue_id: str, sends: Iterable[MassSendRow], account: str
+) -> list[Job]:
+    """Return an issue's jobs on ``account`` (a name), latest first, each with its send."""
+    by_clientmsgid = {s.clientmsgid: s for s in sends}
+    rows = job_store.jobs_of_issue(conn, issue_id, account)
+    return [Job.from_row(r, by_clientmsgid.get(r.clientmsgid)) for r in rows]
 
 
 def _named(runtime: Runtime, before: str = "") -> str:

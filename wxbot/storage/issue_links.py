@@ -48,3 +48,15 @@ def article_urls(conn: Connection, issue_ids: Iterable[str]) -> dict[str, str]:
         )
     )
     return {r.issue_id: r.article_url for r in rows}
+
+
+#: One issue's article URL: built once, bound per call.
+_ARTICLE_URL = select(issue_links.c.article_url).where(
+    issue_links.c.issue_id == bindparam("issue_id", type_=String)
+)
+
+
+def article_url(conn: Connection, issue_id: str) -> str | None:
+    """Return the WeChat article URL of an issue, or None before it has one."""
+    url: str | None = conn.execute(_ARTICLE_URL, {"issue_id": issue_id}).scalar()
+    return url

@@ -155,31 +155,39 @@ def _revision_values(issue: Issue, revision: int, now: dt.datetime) -> dict[str,
     }
 
 
+#: The current version of one issue (bound ``issue_id``) with its source and overrides: built
+#: once, bound per call. :mod:`.issue_standing` adds what stands beside it.
+ISSUE_QUERY = (
+    select(
+        issues.c.data,
+        issue_revisions.c.source_name,
+        issue_revisions.c.source_format,
+        issue_revisions.c.source_text,
+        issue_revisions.c.source_sha256,
+        issue_overrides.c.title,
+        issue_overrides.c.digest,
+        issue_overrides.c.author,
+        issue_overrides.c.headline,
+        issue_overrides.c.keywords,
+    )
+    .join(
+        issue_revisions,
+        (issue_revisions.c.issue_id == issues.c.id)
+        & (issue_revisions.c.revision == issues.c.revision),
+    )
+    .outerjoin(issue_overrides, issue_overrides.c.issue_id == issues.c.id)
+    .where(issues.c.id == bindparam("issue_id", type_=String))
+)
+
+
 def load_issue(conn: Connection, issue_id: str) -> Issue | None:
     """Return the current version of an issue, with its source and its overrides, or None."""
-    row = conn.execute(
-        select(
-            issues.c.data,
-            issue_revisions.c.source_name,
-            issue_revisions.c.source_format,
-            issue_revisions.c.source_text,
-            issue_revisions.c.source_sha256,
-            issue_overrides.c.title,
-            issue_overrides.c.digest,
-            issue_overrides.c.author,
-            issue_overrides.c.headline,
-            issue_overrides.c.keywords,
-        )
-        .join(
-            issue_revisions,
-            (issue_revisions.c.issue_id == issues.c.id)
-            & (issue_revisions.c.revision == issues.c.revision),
-        )
-        .outerjoin(issue_overrides, issue_overrides.c.issue_id == issues.c.id)
-        .where(issues.c.id == issue_id)
-    ).first()
-    if row is None:
-        return None
+    row = conn.execute(ISSUE_QUERY, {"issue_id": issue_id}).first()
+    return None if row is None else issue_from_row(row)
+
+
+def issue_from_row(row: Any) -> Issue:
+    """Return the issue a row of :data:`ISSUE_QUERY` holds."""
     data = json.loads(row.data)
     data["source"] = {
         "name": row.source_name,

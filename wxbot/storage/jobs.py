@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     false,
     func,
     not_,
@@ -179,6 +180,21 @@ def list_jobs(
     if limit is not None:
         query = query.limit(limit)
     return [_job(r) for r in conn.execute(query)]
+
+
+#: One issue's jobs, latest send time first (the issue page's list): built once, bound per call.
+_JOBS_OF_ISSUE = (
+    select(*_JOB_COLUMNS)
+    .where(send_jobs.c.issue_id == bindparam("issue_id", type_=String))
+    .where(send_jobs.c.account == bindparam("account_name", type_=String))
+    .order_by(send_jobs.c.send_at.desc(), send_jobs.c.id.desc())
+)
+
+
+def jobs_of_issue(conn: Connection, issue_id: str, account: str) -> list[JobRow]:
+    """Return an issue's jobs on ``account`` (a name), latest send time first."""
+    params = {"issue_id": issue_id, "account_name": account}
+    return [_job(r) for r in conn.execute(_JOBS_OF_ISSUE, params)]
 
 
 def find_by_active_key(conn: Connection, active_key: str) -> JobRow | None:
@@ -484,6 +500,81 @@ def direct_sends_between(
         .where(mass_sends.c.clientmsgid.not_in(select(send_jobs.c.clientmsgid)))
     )
     return int(conn.execute(query).scalar_one())
+
+
+_START = bindparam("start", type_=UtcDateTime())
+_END = bindparam("end", type_=UtcDateTime())
+#: The jobs in ``job_states`` sending in ``[start, end)``: a column of one count.
+COUNTED_JOBS = (
+    select(func.count())
+    .select_from(send_jobs)
+    .where(send_jobs.c.send_at >= _START, send_jobs.c.send_at < _END)
+    .where(send_jobs.c.account == bindparam("account_name", type_=String))
+    .where(send_jobs.c.state.in_(bindparam("job_states", expanding=True)))
+    .correlate(None)
+    .scalar_subquery()
+    .label("counted_jobs")
+)
+#: The sends of ``account`` in ``send_statuses`` made in ``[start, end)`` by no job: a column.
+DIRECT_SENDS = (
+    select(func.count())
+    .select_from(mass_sends)
+    .where(
+        mass_sends.c.account == bindparam("account", type_=String),
+        mass_sends.c.status.in_(bindparam("send_statuses", expanding=True)),
+    )
+    .where(mass_sends.c.created_at >= _START, mass_sends.c.created_at < _END)
+    .where(mass_sends.c.clientmsgid.not_in(select(send_jobs.c.clientmsgid)))
+    .correlate(None)
+    .scalar_subquery()
+    .label("direct_sends")
+)
+_SENDS_BETWEEN = select(COUNTED_JOBS, DIRECT_SENDS)
+
+
+def sends_between_params(
+    account: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    job_states: Collection[JobState],
+    send_statuses: Collection[SendStatus],
+    *,
+    account_name: str,
+) -> dict[str, Any]:
+    """Return the values :data:`COUNTED_JOBS` and :data:`DIRECT_SENDS` are bound with.
+
+    ``account`` is the account's key (its sends), ``account_name`` its name (its jobs).
+    """
+    return {
+        "start": start,
+        "end": end,
+        "account": account,
+        "account_name": account_name,
+        "job_states": [str(s) for s in job_states],
+        "send_statuses": [str(s) for s in send_statuses],
+    }
+
+
+def sends_between(
+    conn: Connection,
+    account: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    job_states: Collection[JobState],
+    send_statuses: Collection[SendStatus],
+    *,
+    account_name: str,
+) -> int:
+    """Return the jobs in ``job_states`` plus the sends no job made in ``send_statuses``.
+
+    Both sending in ``[start, end)``: what :func:`jobs_between` and
+    :func:`direct_sends_between` count, in one statement.
+    """
+    params = sends_between_params(
+        account, start, end, job_states, send_statuses, account_name=account_name
+    )
+    row = conn.execute(_SENDS_BETWEEN, params).one()
+    return int(row.counted_jobs) + int(row.direct_sends)
 
 
 def add_log(

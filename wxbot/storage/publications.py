@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     select,
 )
 
@@ -238,13 +239,28 @@ def record_media(
 # --- drafts ---------------------------------------------------------------------------------
 
 
+#: The issue page reads these on every view: built once, bound per call.
+_ACCOUNT = bindparam("account", type_=String)
+_ISSUE_ID = bindparam("issue_id", type_=String)
+_DRAFT_OF = select(wechat_drafts).where(
+    wechat_drafts.c.account == _ACCOUNT, wechat_drafts.c.issue_id == _ISSUE_ID
+)
+
+
+#: A draft's columns, each labelled ``draft_<name>``, to read beside other tables' (all None
+#: when an outer join finds no draft).
+DRAFT_COLUMNS = [wechat_drafts.c[f.name].label(f"draft_{f.name}") for f in fields(DraftRow)]
+
+
+def draft_from_row(row: Any) -> DraftRow | None:
+    """Return the draft in a row read with :data:`DRAFT_COLUMNS`, or None when it has none."""
+    values = {f.name: getattr(row, f"draft_{f.name}") for f in fields(DraftRow)}
+    return None if values["media_id"] is None else DraftRow(**values)
+
+
 def get_draft(conn: Connection, account: str, issue_id: str) -> DraftRow | None:
     """Return the issue's draft, if one was ever made."""
-    row = conn.execute(
-        select(wechat_drafts).where(
-            wechat_drafts.c.account == account, wechat_drafts.c.issue_id == issue_id
-        )
-    ).first()
+    row = conn.execute(_DRAFT_OF, {"account": account, "issue_id": issue_id}).first()
     return None if row is None else _row(DraftRow, row)
 
 
@@ -317,13 +333,16 @@ def get_publish_job(conn: Connection, account: str, publish_id: str) -> PublishJ
     return None if row is None else _row(PublishJobRow, row)
 
 
+_PUBLISH_JOBS_OF = (
+    select(publish_jobs)
+    .where(publish_jobs.c.account == _ACCOUNT, publish_jobs.c.issue_id == _ISSUE_ID)
+    .order_by(publish_jobs.c.submitted_at.desc())
+)
+
+
 def publish_jobs_of(conn: Connection, account: str, issue_id: str) -> list[PublishJobRow]:
     """Return the issue's publish jobs, newest first."""
-    rows = conn.execute(
-        select(publish_jobs)
-        .where(publish_jobs.c.account == account, publish_jobs.c.issue_id == issue_id)
-        .order_by(publish_jobs.c.submitted_at.desc())
-    )
+    rows = conn.execute(_PUBLISH_JOBS_OF, {"account": account, "issue_id": issue_id})
     return [_row(PublishJobRow, r) for r in rows]
 
 
@@ -426,13 +445,16 @@ def mass_sends_by_clientmsgid(
     return {r.clientmsgid: _row(MassSendRow, r) for r in rows}
 
 
+_MASS_SENDS_OF = (
+    select(mass_sends)
+    .where(mass_sends.c.account == _ACCOUNT, mass_sends.c.issue_id == _ISSUE_ID)
+    .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
+)
+
+
 def mass_sends_of(conn: Connection, account: str, issue_id: str) -> list[MassSendRow]:
     """Return the issue's mass sends, newest first."""
-    rows = conn.execute(
-        select(mass_sends)
-        .where(mass_sends.c.account == account, mass_sends.c.issue_id == issue_id)
-        .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
-    )
+    rows = conn.execute(_MASS_SENDS_OF, {"account": account, "issue_id": issue_id})
     return [_row(MassSendRow, r) for r in rows]
 
 

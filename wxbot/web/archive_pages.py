@@ -6,9 +6,10 @@ editors; it renders through :func:`rendered_article`, so both keep one rendering
 
 from __future__ import annotations
 
+import hashlib
 import math
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -87,21 +88,22 @@ def _pages() -> RenderedPages:
     return pages
 
 
-def _kept(kind: str, issue: Issue, render: Callable[[], T], *, fresh: bool = False) -> T:
-    """Return ``kind`` of ``issue`` as rendered for these settings, rendering it if need be.
+def _rendering_key(issue: Issue) -> tuple[Hashable, ...]:
+    """Return what an issue's rendering depends on.
 
-    The key names the issue's source (a re-ingest that changes it is another key), the
-    editor's overrides, the settings, and the path prefix the page's links are made under.
+    The issue's source (a re-ingest that changes it is another key), the editor's overrides,
+    the settings (theme included), and the path prefix the page's links are made under.
     """
     settings = get_runtime(current_app).settings
-    key = (
-        kind,
-        issue.id,
-        issue.source.sha256,
-        issue.overrides,
-        settings.digest,
-        request.script_root,
-    )
+    return (issue.id, issue.source.sha256, issue.overrides, settings.digest, request.script_root)
+
+
+def kept(kind: str, issue: Issue, render: Callable[[], T], *, fresh: bool = False) -> T:
+    """Return ``kind`` of ``issue`` as rendered for these settings, rendering it if need be.
+
+    Kept under :func:`_rendering_key`: an edit, a re-ingest or new settings render anew.
+    """
+    key = (kind, *_rendering_key(issue))
     if fresh:  # an editor asked to render again: replace what is kept
         value = _pages().limited(render)
         _pages().put(key, value)
@@ -123,7 +125,7 @@ def _article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
         return url_for("archive_pages.issue_image", issue_id=issue.id, name=path.name)
 
     settings = get_runtime(current_app).settings
-    return _kept(
+    return kept(
         "article",
         issue,
         lambda: render_issue(issue, settings, image_url=image_url, with_covers=False),
@@ -133,7 +135,7 @@ def _article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
 
 def _cover(issue: Issue, *, fresh: bool = False) -> bytes:
     settings = get_runtime(current_app).settings
-    return _kept("cover", issue, lambda: make_cover(issue, settings), fresh=fresh)
+    return kept("cover", issue, lambda: make_cover(issue, settings), fresh=fresh)
 
 
 def rendered_article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
@@ -145,8 +147,13 @@ def rendered_article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
 
 
 def cover_url(issue: Issue) -> str:
-    """Return the path the issue's cover is served at."""
-    return url_for("archive_pages.cover", issue_id=issue.id)
+    """Return the path the issue's cover is served at, naming the cover's version.
+
+    Browsers keep the cover for :data:`MAX_AGE` seconds; a new version (an edited headline,
+    a re-ingest, another theme) is another URL, so an editor sees it at once.
+    """
+    version = hashlib.sha256(repr(_rendering_key(issue)).encode()).hexdigest()[:12]
+    return url_for("archive_pages.cover", issue_id=issue.id, v=version)
 
 
 def _answer(body: str | bytes, mimetype: str) -> Response:
@@ -213,7 +220,7 @@ def issue_page(issue_id: str) -> Response:
     def page() -> str:
         return render_public_page(issue, _article(issue), runtime.settings, cover_url=cover)
 
-    return _answer(_kept("page", issue, page), "text/html")
+    return _answer(kept("page", issue, page), "text/html")
 
 
 @bp.get("/issues/<issue_id>/preview")
