@@ -1,7 +1,9 @@
 """SQL for the console's dashboard: where a page of issues stands, one query per column group.
 
-Each function takes the page's issue ids and answers for all of them at once, so a page costs
-the same handful of queries whatever its size and however big the archive.
+Each function takes the page's issue ids and answers for all of them at once, and for every
+account at once (drafts, publishes and sends are WeChat-side records, keyed by the account's
+``appid@host``), so a page costs the same handful of queries whatever its size, however big
+the archive and however many accounts are configured.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import BindParameter, Connection, Integer, bindparam, func, select
 
@@ -43,8 +45,21 @@ class FailedRun:
 
 
 @dataclass(frozen=True)
+class AccountRows:
+    """One account's WeChat-side rows for a page of issues, by issue id."""
+
+    drafts: dict[str, DraftRow] = field(default_factory=dict)
+    publishes: dict[str, PublishJobRow] = field(default_factory=dict)  # the latest of each
+    sends: dict[str, list[MassSendRow]] = field(default_factory=dict)  # newest first
+
+
+@dataclass(frozen=True)
 class BoardRows:
-    """Every row the dashboard shows for a page of issues, by issue id."""
+    """Every row the dashboard shows for a page of issues, by issue id.
+
+    ``drafts``, ``publishes`` and ``sends`` are the first account's (the one acting);
+    ``accounts`` holds every asked account's, by ``appid@host``.
+    """
 
     drafts: dict[str, DraftRow]
     publishes: dict[str, PublishJobRow]  # the latest publish of each issue
@@ -53,23 +68,24 @@ class BoardRows:
     jobs: dict[str, list[JobRow]]  # by send time
     failed_runs: dict[str, FailedRun]  # only when the issue's latest run failed
     titles: dict[str, str]  # the editors' article titles, where one is set
+    accounts: dict[str, AccountRows] = field(default_factory=dict)
 
 
 # Built once: executing a built statement reuses its cache key, so a page view only binds
 # the page's values (account, ids) instead of constructing and keying each query anew.
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-_ACCOUNT: BindParameter[str] = bindparam("account")
+_ACCOUNTS: BindParameter[list[str]] = bindparam("accounts", expanding=True)
 _DRAFTS = select(wechat_drafts).where(
-    wechat_drafts.c.account == _ACCOUNT, wechat_drafts.c.issue_id.in_(_IDS)
+    wechat_drafts.c.account.in_(_ACCOUNTS), wechat_drafts.c.issue_id.in_(_IDS)
 )
 _PUBLISHES = (
     select(publish_jobs)
-    .where(publish_jobs.c.account == _ACCOUNT, publish_jobs.c.issue_id.in_(_IDS))
+    .where(publish_jobs.c.account.in_(_ACCOUNTS), publish_jobs.c.issue_id.in_(_IDS))
     .order_by(publish_jobs.c.submitted_at)
 )
 _SENDS = (
     select(mass_sends)
-    .where(mass_sends.c.account == _ACCOUNT, mass_sends.c.issue_id.in_(_IDS))
+    .where(mass_sends.c.account.in_(_ACCOUNTS), mass_sends.c.issue_id.in_(_IDS))
     .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
 )
 _JOBS = select(send_jobs).where(send_jobs.c.issue_id.in_(_IDS)).order_by(send_jobs.c.send_at)
@@ -96,31 +112,39 @@ _NEXT_SCHEDULED = (
 )
 
 
-def board_rows(conn: Connection, account: str, issue_ids: Sequence[str]) -> BoardRows:
-    """Return the drafts, publishes, links, sends, jobs and failed runs of ``issue_ids``."""
+def board_rows(
+    conn: Connection, accounts: str | Sequence[str], issue_ids: Sequence[str]
+) -> BoardRows:
+    """Return the drafts, publishes, links, sends, jobs and failed runs of ``issue_ids``.
+
+    ``accounts`` are ``appid@host`` keys (or one); the first is the one acting.
+    """
+    keys = [accounts] if isinstance(accounts, str) else list(accounts)
     ids = list(issue_ids)
+    per_account = {key: AccountRows() for key in keys}
     if not ids:
-        return BoardRows({}, {}, {}, {}, {}, {}, {})
-    these = {"account": account, "ids": ids}
-    drafts = {r.issue_id: _row(DraftRow, r) for r in conn.execute(_DRAFTS, these)}
-    publishes: dict[str, PublishJobRow] = {}
+        return BoardRows({}, {}, {}, {}, {}, {}, {}, per_account)
+    these = {"accounts": keys, "ids": ids}
+    for r in conn.execute(_DRAFTS, these):
+        per_account[r.account].drafts[r.issue_id] = _row(DraftRow, r)
     for r in conn.execute(_PUBLISHES, these):
-        publishes[r.issue_id] = _row(PublishJobRow, r)  # later ones replace earlier
-    sends: dict[str, list[MassSendRow]] = defaultdict(list)
+        per_account[r.account].publishes[r.issue_id] = _row(PublishJobRow, r)  # later replace
     for r in conn.execute(_SENDS, these):
-        sends[r.issue_id].append(_row(MassSendRow, r))
+        per_account[r.account].sends.setdefault(r.issue_id, []).append(_row(MassSendRow, r))
     jobs: dict[str, list[JobRow]] = defaultdict(list)
     for r in conn.execute(_JOBS, these):
         jobs[r.issue_id].append(JobRow(**r._mapping))
     failed = list(conn.execute(_FAILED_LATEST, these).scalars())
+    acting = per_account[keys[0]]
     return BoardRows(
-        drafts=drafts,
-        publishes=publishes,
+        drafts=acting.drafts,
+        publishes=acting.publishes,
         article_urls={r.issue_id: r.article_url for r in conn.execute(_LINKS, these)},
-        sends=dict(sends),
+        sends=acting.sends,
         jobs=dict(jobs),
         failed_runs={f.issue_id: f for f in _each_failed_run(conn, failed)},
         titles={r.issue_id: r.title for r in conn.execute(_TITLES, these)},
+        accounts=per_account,
     )
 
 
@@ -139,6 +163,7 @@ class Failure:
     at: dt.datetime
     why: str
     errcode: int | None = None
+    account: str = ""  # the ``appid@host`` of a failed send
 
 
 _SEND_FAILED = SendStatus.where(lambda s: s in (SendStatus.REFUSED, SendStatus.FAILED))
@@ -154,7 +179,7 @@ _FAILED_RUNS = (
 )
 _FAILED_SENDS = (
     select(mass_sends)
-    .where(mass_sends.c.account == _ACCOUNT, mass_sends.c.status.in_(_SEND_FAILED))
+    .where(mass_sends.c.account.in_(_ACCOUNTS), mass_sends.c.status.in_(_SEND_FAILED))
     .order_by(mass_sends.c.updated_at.desc())
     .limit(_LIMIT)
 )
@@ -166,9 +191,13 @@ _FAILED_JOBS = (
 )
 
 
-def recent_failures(conn: Connection, account: str, limit: int) -> list[Failure]:
-    """Return the ``limit`` latest failed runs, sends and scheduled jobs, newest first."""
-    these = {"account": account, "limit": limit}
+def recent_failures(conn: Connection, accounts: str | Sequence[str], limit: int) -> list[Failure]:
+    """Return the ``limit`` latest failed runs, sends (of ``accounts``) and jobs, newest first.
+
+    A failed send names its account's key in :attr:`Failure.account`.
+    """
+    keys = [accounts] if isinstance(accounts, str) else list(accounts)
+    these = {"accounts": keys, "limit": limit}
     runs = list(conn.execute(_FAILED_RUNS, these).scalars())
     failures = [
         Failure(f.issue_id, f"{f.mode} run" + (f", step {f.step}" if f.step else ""), f.at,
@@ -177,7 +206,14 @@ def recent_failures(conn: Connection, account: str, limit: int) -> list[Failure]
     ]  # fmt: skip
     for s in conn.execute(_FAILED_SENDS, these):
         failures.append(
-            Failure(s.issue_id, f"mass send to {s.audience}", s.updated_at, s.error, s.errcode)
+            Failure(
+                s.issue_id,
+                f"mass send to {s.audience}",
+                s.updated_at,
+                s.error,
+                s.errcode,
+                s.account,
+            )
         )
     for j in conn.execute(_FAILED_JOBS, these):
         failures.append(
