@@ -78,10 +78,7 @@ def stats(
     if plot_path is not None:
         from ..stats.chart import reads_chart
 
-        if len(reports) > 1:
-            daily = stats_report.daily_by_account(reports, issue_id)
-        else:
-            daily = [r for r in reports[0].report.daily if issue_id is None or r.label == issue_id]
+        daily = stats_report.chart_rows(reports, issue_id)
         plot_path.write_bytes(reads_chart(daily, runtime.settings))
         click.echo(f"chart written to {plot_path}")
     if failed:

@@ -318,3 +318,17 @@ def daily_by_account(reports: Sequence[AccountReport], issue_id: str | None) -> 
             if issue_id is None or row.label == issue_id:
                 summed[(item.display_name, row.day)] += row.reads
     return [DailyReads(label, day, reads) for (label, day), reads in sorted(summed.items())]
+
+
+def chart_rows(reports: Sequence[AccountReport], issue_id: str | None = None) -> list[DailyReads]:
+    """Return what the reads chart draws: a line per account when several, else per issue."""
+    if len(reports) > 1:
+        return daily_by_account(reports, issue_id)
+    return [
+        r for item in reports for r in item.report.daily if issue_id is None or r.label == issue_id
+    ]
+
+
+def collected_anything(reports: Sequence[AccountReport]) -> bool:
+    """Return whether any account has statistics stored (sends read or follower days)."""
+    return any(item.report.issues or item.report.followers for item in reports)
