@@ -250,12 +250,15 @@ SECOND = {"appid": "wxsecond0000000001", "secret": "second-account-secret-000000
 
 
 @pytest.fixture
-def two_collected(
+def two_sandboxes(
     app_config: dict[str, Any],
     sandbox_factory: Callable[..., SandboxServer],
     runtime_factory: Callable[[dict[str, Any]], Runtime],
-) -> Runtime:
-    """Return a runtime of two accounts on their own sandboxes, both sending the samples."""
+) -> tuple[Runtime, SandboxServer]:
+    """Return a runtime of two accounts on their own sandboxes, both sending the samples.
+
+    The second account's sandbox comes with it, to inject faults into.
+    """
     first = sandbox_factory(clock=Clock(NOW))
     second = sandbox_factory(clock=Clock(NOW), token="second-token", **SECOND)
     config = config_for(app_config, first, Clock(NOW)) | {
@@ -278,7 +281,13 @@ def two_collected(
             json={"followers": followers, "sends": sends},
             timeout=10,
         ).raise_for_status()
-    return runtime
+    return runtime, second
+
+
+@pytest.fixture
+def two_accounts(two_sandboxes: tuple[Runtime, SandboxServer]) -> Runtime:
+    """Return the runtime of two accounts (nothing collected yet)."""
+    return two_sandboxes[0]
 
 
 def issue_line(output: str, issue_id: str) -> list[str]:
@@ -292,15 +301,15 @@ def expected_line(issue: report.IssueReads, followers: int) -> list[str]:
     ]  # fmt: skip
 
 
-def test_all_accounts_collects_and_prints_a_report_per_account(two_collected: Runtime) -> None:
-    output = run_stats(two_collected, "--collect", "--all-accounts", "2026-06-13").output
+def test_all_accounts_collects_and_prints_a_report_per_account(two_accounts: Runtime) -> None:
+    output = run_stats(two_accounts, "--collect", "--all-accounts", "2026-06-13").output
     collected = "collected 18 articles day(s), 18 totals day(s), 18 followers day(s) in 42 call(s)"
     assert output.splitlines()[:2] == [f"default: {collected}", f"second: {collected}"]
     first, _, second = output.partition("== 工业智能算网 (second) ==")
     assert "== default ==" in first and second
     numbers = {
         item.account: next(i for i in item.report.issues if i.issue_id == "2026-06-13")
-        for item in report.account_reports(two_collected)
+        for item in report.account_reports(two_accounts)
     }
     assert issue_line(first, "2026-06-13") == expected_line(numbers["default"], 800)
     assert issue_line(second, "2026-06-13") == expected_line(numbers["second"], 300)
@@ -308,7 +317,7 @@ def test_all_accounts_collects_and_prints_a_report_per_account(two_collected: Ru
 
     # --account alone prints that account's report, without headings.
     alone = CliRunner().invoke(
-        cli, ["--account", "second", "stats", "2026-06-13"], obj=CliEnv.over(two_collected)
+        cli, ["--account", "second", "stats", "2026-06-13"], obj=CliEnv.over(two_accounts)
     )
     assert alone.exit_code == 0, alone.output
     assert "==" not in alone.output
@@ -317,10 +326,10 @@ def test_all_accounts_collects_and_prints_a_report_per_account(two_collected: Ru
 
 @pytest.mark.parametrize("issue_id", [None, "2026-06-25"])
 def test_the_plot_of_several_accounts_draws_a_line_per_account(
-    two_collected: Runtime, tmp_path: Any, issue_id: str | None
+    two_accounts: Runtime, tmp_path: Any, issue_id: str | None
 ) -> None:
-    collect_each(two_collected.accounts())
-    reports = report.account_reports(two_collected)
+    collect_each(two_accounts.accounts())
+    reports = report.account_reports(two_accounts)
     rows = report.daily_by_account(reports, issue_id)
     per_line: dict[str, int] = {}
     for row in rows:
@@ -333,5 +342,23 @@ def test_the_plot_of_several_accounts_draws_a_line_per_account(
         for item in reports
     }
     target = tmp_path / "reads.png"
-    run_stats(two_collected, "--all-accounts", "--plot", str(target), *filter(None, [issue_id]))
-    assert target.read_bytes() == reads_chart(rows, two_collected.settings)
+    run_stats(two_accounts, "--all-accounts", "--plot", str(target), *filter(None, [issue_id]))
+    assert target.read_bytes() == reads_chart(rows, two_accounts.settings)
+
+
+def test_an_account_that_fails_to_collect_is_named_and_the_others_printed(
+    two_sandboxes: tuple[Runtime, SandboxServer],
+) -> None:
+    runtime, second = two_sandboxes
+    second.faults.inject("datacube/getarticlesummary", errcode=45009, skip=3)
+    result = CliRunner().invoke(
+        cli, ["stats", "--collect", "--all-accounts"], obj=CliEnv.over(runtime)
+    )
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("default: collected 18 articles day(s)")
+    assert lines[1].startswith("second: not collected: ") and "45009" in lines[1]
+    assert "== 工业智能算网 (second) ==" in result.output
+    assert result.output.rstrip().endswith("some statistics were not collected (see above)")
+    again = run_stats(runtime, "--collect", "--all-accounts").output.splitlines()
+    assert again[1].startswith("second: collected 15 articles day(s)")  # from where it stopped
