@@ -256,11 +256,11 @@ def _line(
         scheduled=scheduled,
         failed=failed,
         accounts=tuple(
-            _account_state(
-                runtime, name, board.accounts[key], issue_id, link=link if n == 0 else ""
-            )
+            _account_state(runtime, name, board.accounts[key], issue_id, link="" if n else link)
             for n, (key, name) in enumerate(accounts.items())
-        ),
+        )
+        if accounts
+        else (),
     )
 
 
