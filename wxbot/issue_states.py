@@ -8,6 +8,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+from .config.accounts import display_name
 from .local_time import local_time
 from .runtime import Runtime
 from .states import JobState, SendStatus
@@ -161,7 +162,8 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         failures = issue_board.recent_failures(conn, keys, FAILURES_SHOWN)
         tokens = [wechat_tokens.token_health(conn, key) for key in keys]
         beat = heartbeats.latest_beat(conn)
-    names = [display_name(r) for r in runtimes]
+    every = (runtime.all_settings or runtime.settings).accounts
+    names = [display_name(every, r.account) for r in runtimes]
     named = dict(zip(keys, names, strict=True)) if runtimes else {}
     lines = [_line(runtime, row, board, now, named) for row in rows]
     next_send = None
@@ -175,7 +177,7 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
     others = []
     for other, token in zip(runtimes[1:], tokens[1:], strict=True):
         state = health(other, token, None)
-        others.append((display_name(other), state.token_ok, state.token))
+        others.append((display_name(every, other.account), state.token_ok, state.token))
     return Dashboard(
         lines=lines,
         page=page,
@@ -195,13 +197,6 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         accounts=tuple(names),
         account_tokens=tuple(others),
     )
-
-
-def display_name(runtime: Runtime) -> str:
-    """Return how editors name ``runtime``'s account: its ``display_name``, else its key."""
-    every = runtime.all_settings or runtime.settings
-    section = every.accounts.get(runtime.account)
-    return (section.display_name if section else "") or runtime.account
 
 
 def _line(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..config.accounts import display_name
 from ..reading_numbers import FollowerDay
 from ..stats import report as stats_report
 from .context import CliEnv, pass_env
@@ -63,7 +64,7 @@ def stats(
         reports = [
             stats_report.AccountReport(
                 runtime.account,
-                stats_report.display_name(env.settings, runtime.account),
+                display_name(env.settings.accounts, runtime.account),
                 stats_report.build_report(runtime, since=day),
             )
         ]

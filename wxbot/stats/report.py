@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .. import archive
 from ..config import Settings
+from ..config.accounts import display_name
 from ..model import Issue
 from ..reading_numbers import ArticleDay, ArticleTotal, FollowerDay
 from ..rendering.titles import article_title, heading_topic
@@ -289,12 +290,6 @@ class AccountReport:
     report: StatsReport
 
 
-def display_name(settings: Settings, account: str) -> str:
-    """Return how editors name an account: its ``display_name``, else its key."""
-    section = settings.accounts.get(account)
-    return (section.display_name if section else "") or account
-
-
 def account_reports(runtime: Runtime, *, since: dt.date | None = None) -> list[AccountReport]:
     """Return the report of every configured account, ``default`` first."""
     every = runtime.all_settings or runtime.settings
@@ -306,7 +301,7 @@ def account_reports(runtime: Runtime, *, since: dt.date | None = None) -> list[A
         if brand not in facts:
             facts[brand] = issue_facts(r, _earliest(since) - dt.timedelta(days=TITLE_MATCH_DAYS))
         report = build_report(r, since=since, facts=facts[brand])
-        reports.append(AccountReport(r.account, display_name(every, r.account), report))
+        reports.append(AccountReport(r.account, display_name(every.accounts, r.account), report))
     return reports
 
 
