@@ -104,7 +104,7 @@ def test_a_stranger_is_sent_to_sign_in(
 def stats_row(page: str, account: str, issue_id: str) -> list[str]:
     """Return the cells of an issue's row in an account's table, as text."""
     row = page.split(f'id="stats-{account}-{issue_id}">')[1].split("</tr>")[0]
-    cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
+    cells = [cell.split(">", 1)[1].split("</td>")[0] for cell in row.split("<td")[1:]]
     return [cell.split(">")[-2].split("<")[0] if "<a " in cell else cell for cell in cells]
 
 
