@@ -13,7 +13,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import BindParameter, Connection, Integer, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Integer,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 
 from ..states import JobState, RunStatus, SendStatus, StepStatus
 from .issue_links import issue_links
@@ -74,20 +83,40 @@ class BoardRows:
 # Built once: executing a built statement reuses its cache key, so a page view only binds
 # the page's values (account, ids) instead of constructing and keying each query anew.
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_ACCOUNT: BindParameter[str] = bindparam("account")
 _ACCOUNTS: BindParameter[list[str]] = bindparam("accounts", expanding=True)
-_DRAFTS = select(wechat_drafts).where(
-    wechat_drafts.c.account.in_(_ACCOUNTS), wechat_drafts.c.issue_id.in_(_IDS)
-)
-_PUBLISHES = (
-    select(publish_jobs)
-    .where(publish_jobs.c.account.in_(_ACCOUNTS), publish_jobs.c.issue_id.in_(_IDS))
+
+
+def _of(table: Table, several: bool) -> ColumnElement[bool]:
+    """Return the condition on ``table``'s account: one (as before accounts) or several."""
+    return table.c.account.in_(_ACCOUNTS) if several else table.c.account == _ACCOUNT
+
+
+# Each by whether several accounts are asked for: one account keeps its plain equality.
+_DRAFTS = {
+    n: select(wechat_drafts).where(_of(wechat_drafts, n), wechat_drafts.c.issue_id.in_(_IDS))
+    for n in (False, True)
+}
+_PUBLISHES = {
+    n: select(publish_jobs)
+    .where(_of(publish_jobs, n), publish_jobs.c.issue_id.in_(_IDS))
     .order_by(publish_jobs.c.submitted_at)
-)
-_SENDS = (
-    select(mass_sends)
-    .where(mass_sends.c.account.in_(_ACCOUNTS), mass_sends.c.issue_id.in_(_IDS))
+    for n in (False, True)
+}
+_SENDS = {
+    n: select(mass_sends)
+    .where(_of(mass_sends, n), mass_sends.c.issue_id.in_(_IDS))
     .order_by(mass_sends.c.created_at.desc(), mass_sends.c.id.desc())
-)
+    for n in (False, True)
+}
+
+
+def _accounts(keys: list[str]) -> tuple[bool, dict[str, object]]:
+    """Return whether ``keys`` are several, and the parameters naming them."""
+    several = len(keys) > 1
+    return several, {"accounts": keys} if several else {"account": keys[0]}
+
+
 _JOBS = select(send_jobs).where(send_jobs.c.issue_id.in_(_IDS)).order_by(send_jobs.c.send_at)
 _LINKS = select(issue_links.c.issue_id, issue_links.c.article_url).where(
     issue_links.c.issue_id.in_(_IDS)
@@ -124,12 +153,13 @@ def board_rows(
     per_account = {key: AccountRows() for key in keys}
     if not ids:
         return BoardRows({}, {}, {}, {}, {}, {}, {}, per_account)
-    these = {"accounts": keys, "ids": ids}
-    for r in conn.execute(_DRAFTS, these):
+    several, named = _accounts(keys)
+    these = named | {"ids": ids}
+    for r in conn.execute(_DRAFTS[several], these):
         per_account[r.account].drafts[r.issue_id] = _row(DraftRow, r)
-    for r in conn.execute(_PUBLISHES, these):
+    for r in conn.execute(_PUBLISHES[several], these):
         per_account[r.account].publishes[r.issue_id] = _row(PublishJobRow, r)  # later replace
-    for r in conn.execute(_SENDS, these):
+    for r in conn.execute(_SENDS[several], these):
         per_account[r.account].sends.setdefault(r.issue_id, []).append(_row(MassSendRow, r))
     jobs: dict[str, list[JobRow]] = defaultdict(list)
     for r in conn.execute(_JOBS, these):
@@ -177,12 +207,13 @@ _FAILED_RUNS = (
     .order_by(publish_runs.c.id.desc())
     .limit(_LIMIT)
 )
-_FAILED_SENDS = (
-    select(mass_sends)
-    .where(mass_sends.c.account.in_(_ACCOUNTS), mass_sends.c.status.in_(_SEND_FAILED))
+_FAILED_SENDS = {
+    n: select(mass_sends)
+    .where(_of(mass_sends, n), mass_sends.c.status.in_(_SEND_FAILED))
     .order_by(mass_sends.c.updated_at.desc())
     .limit(_LIMIT)
-)
+    for n in (False, True)
+}
 _FAILED_JOBS = (
     select(send_jobs)
     .where(send_jobs.c.state.in_(_JOB_FAILED))
@@ -197,14 +228,15 @@ def recent_failures(conn: Connection, accounts: str | Sequence[str], limit: int)
     A failed send names its account's key in :attr:`Failure.account`.
     """
     keys = [accounts] if isinstance(accounts, str) else list(accounts)
-    these = {"accounts": keys, "limit": limit}
+    several, named = _accounts(keys)
+    these = named | {"limit": limit}
     runs = list(conn.execute(_FAILED_RUNS, these).scalars())
     failures = [
         Failure(f.issue_id, f"{f.mode} run" + (f", step {f.step}" if f.step else ""), f.at,
                 f.detail, f.errcode)
         for f in _each_failed_run(conn, runs)
     ]  # fmt: skip
-    for s in conn.execute(_FAILED_SENDS, these):
+    for s in conn.execute(_FAILED_SENDS[several], these):
         failures.append(
             Failure(
                 s.issue_id,
