@@ -6,10 +6,11 @@ import datetime as dt
 import io
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy
 from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES
 from console_support import PASSWORD, csrf_token, make_editor, post_form, signed_in_client
 from flask import Flask
@@ -18,7 +19,8 @@ from markupsafe import escape
 from werkzeug.serving import make_server
 
 from wxbot.app import create_app
-from wxbot.archive import get_issue, list_revisions
+from wxbot.archive import get_issue, ingest_paths, list_revisions
+from wxbot.issue_states import dashboard
 from wxbot.publishing import publish_issue
 from wxbot.runtime import Runtime
 from wxbot.sandbox import SandboxServer
@@ -121,6 +123,95 @@ def test_the_dashboard_shows_every_state_and_the_health_line(
     assert "access token cached, valid until" in page
     assert "no scheduler has run: start `wxbot worker`" in page
     assert "Nothing failed recently." in page
+    # One account: a column per state, as before several accounts were possible.
+    assert "<th>Draft</th><th>Published</th><th>Mass-sent</th><th>Scheduled</th>" in page
+    assert "data-account" not in page and "WeChat (" not in page
+
+
+SECOND = {"appid": "wxsecond0000000001", "secret": "second-account-secret-0000000001"}
+OTHER = "2026-06-25"
+
+
+@pytest.fixture
+def two_accounts(
+    wechat_config: dict[str, Any],
+    sandbox_factory: Callable[..., SandboxServer],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+) -> Runtime:
+    """Return a runtime of ``default`` and ``second``, each on its own sandbox, samples archived."""
+    second = sandbox_factory(token="second-token", **SECOND)
+    account = SECOND | {"api_base_url": second.base_url, "display_name": "工业智能算网"}
+    runtime = runtime_factory(wechat_config | {"accounts": {"second": account}})
+    assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
+    return runtime
+
+
+def account_cell(page: str, issue_id: str, account: str) -> str:
+    row = page.split(f'<tr id="issue-{issue_id}">')[1].split("</tr>")[0]
+    return row.split(f'data-account="{account}">')[1].split("</td>")[0]
+
+
+def test_the_dashboard_shows_each_accounts_state_of_each_issue(two_accounts: Runtime) -> None:
+    default, second = two_accounts, two_accounts.for_account("second")
+    published = publish_issue(default, ISSUE, "publish")
+    publish_issue(second, ISSUE, "mass")
+    with pytest.raises(WeChatError):  # one mass send a day: WeChat refuses the second
+        publish_issue(second, OTHER, "mass")
+    client = signed_in_client(create_app(two_accounts).test_client(), two_accounts)
+    page = text(client.get("/console/"))
+
+    assert '<th class="account">default</th><th class="account">工业智能算网</th>' in page
+    assert "<th>Draft</th>" not in page
+    assert f'Published: <a href="{published.article_url}"' in account_cell(page, ISSUE, "default")
+    on_second = account_cell(page, ISSUE, "工业智能算网")
+    assert "Mass-sent: all: accepted" in on_second and "Published" not in on_second
+    assert "not on default" in account_cell(page, OTHER, "default")
+    assert str(escape(explain(45028))) in account_cell(page, OTHER, "工业智能算网")
+    assert "WeChat (工业智能算网): access token cached, valid until" in page
+    assert "mass send to all (工业智能算网)" in page
+
+
+def dated_copies(tmp_path: Any, days: int) -> list[Any]:
+    """Write ``days`` copies of the first sample, one a day from 2020-01-01."""
+    text = SAMPLES[0].read_text(encoding="utf-8")
+    paths = []
+    for n in range(days):
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=n)
+        path = tmp_path / f"{day}.txt"
+        dated = f"{day.year} 年 {day.month} 月 {day.day} 日"
+        path.write_text(text.replace("2026 年 6 月 13 日", dated), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize(("accounts", "fixture"), [(1, "wechat_runtime"), (2, "two_accounts")])
+def test_a_dashboard_page_costs_the_same_queries_whatever_its_size(
+    request: pytest.FixtureRequest, tmp_path: Any, accounts: int, fixture: str
+) -> None:
+    runtime: Runtime = request.getfixturevalue(fixture)
+    ingest_paths(runtime, dated_copies(tmp_path, 30))
+    for issue_id in ("2020-01-01", "2020-01-30", ISSUE):
+        publish_issue(runtime, issue_id, "draft")
+    if accounts == 2:
+        publish_issue(runtime.for_account("second"), ISSUE, "draft")
+    statements: list[int] = []
+
+    def count(*args: Any) -> None:
+        statements[-1] += 1
+
+    sqlalchemy.event.listen(runtime.db.engine, "before_cursor_execute", count)
+    try:
+        for per_page in (2, 32):
+            statements.append(0)
+            board = dashboard(runtime, per_page=per_page)
+    finally:
+        sqlalchemy.event.remove(runtime.db.engine, "before_cursor_execute", count)
+    assert statements[0] == statements[1]
+    drafted = [line for line in board.lines if line.draft]
+    assert len(drafted) == 3 and len(board.accounts) == (0 if accounts == 1 else 2)
+    if accounts == 2:
+        (both,) = [line for line in board.lines if all(a.draft for a in line.accounts)]
+        assert both.issue_id == ISSUE
 
 
 def test_a_page_past_the_last_is_not_found(editor: FlaskClient) -> None:

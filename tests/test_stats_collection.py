@@ -21,7 +21,7 @@ from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.scheduling.worker import start_worker_thread
 from wxbot.stats import report
-from wxbot.stats.collection import DailyCollection, collect
+from wxbot.stats.collection import RETRY_AFTER, DailyCollection, collect, collect_each
 from wxbot.storage import reading_stats
 from wxbot.wechat import WeChatApi, WeChatError
 
@@ -256,11 +256,13 @@ def test_one_of_several_workers_collects_and_a_failure_frees_the_day(
     runtime, sandbox = month
     first, second = DailyCollection(runtime), DailyCollection(runtime)
     sandbox.faults.inject("datacube/getarticlesummary", errcode=45009, skip=2)
-    with pytest.raises(WeChatError):
-        first.run_if_due()
+    failed = first.run_if_due()
+    assert failed is not None and not failed.collected
+    assert isinstance(failed.failed["default"], WeChatError)
+    assert failed.failed["default"].errcode == 45009
     assert first.run_if_due() is None  # it waits an hour before trying again
     collected = second.run_if_due()  # the day was given back: another worker takes it
-    assert collected is not None and collected.days["articles"] == MONTH[2:]
+    assert collected is not None and collected.collected["default"].days["articles"] == MONTH[2:]
     assert first.run_if_due() is None and DailyCollection(runtime).run_if_due() is None
     assert asked_days(sandbox, "getarticlesummary").count(MONTH[-1].isoformat()) == 1
 
@@ -272,3 +274,135 @@ def test_a_worker_leaves_a_day_another_has_taken(month: tuple[Runtime, SandboxSe
         assert not reading_stats.claim_run(conn, "default", LAST, NOW)
     assert DailyCollection(runtime).run_if_due() is None
     assert asked_days(sandbox, "getarticlesummary") == []
+
+
+# --- Two accounts, each on its own sandbox with its own credentials and history ---------------
+
+SECOND_APPID, SECOND_SECRET = "wxsecond0000000001", "second-account-secret-0000000001"
+#: The second account sends every other day of the month, to fewer followers, other titles.
+SECOND_MONTH = MONTH[::2]
+
+
+class Clock:
+    """A clock the test moves; wxbot and both sandboxes share it."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def two_accounts(
+    app_config: dict[str, Any],
+    sandbox_factory: Callable[..., SandboxServer],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+) -> tuple[Runtime, dict[str, SandboxServer], Clock]:
+    """Return a runtime of two accounts, ``default`` and ``second``, each on its own sandbox."""
+    clock = Clock(NOW)
+    first = sandbox_factory(clock=clock)
+    second = sandbox_factory(
+        appid=SECOND_APPID, secret=SECOND_SECRET, token="second-token", clock=clock
+    )
+    config = stats_config(app_config, first) | {
+        "accounts": {
+            "second": {
+                "appid": SECOND_APPID,
+                "secret": SECOND_SECRET,
+                "api_base_url": second.base_url,
+                "display_name": "工业智能算网",
+            }
+        },
+        "clock": clock,
+    }
+    runtime = runtime_factory(config)
+    assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
+    seed_month(runtime, first)
+    sends = [
+        {"date": d.isoformat(), "titles": [f"算网｜{d:%m-%d}", "第二条"]} for d in SECOND_MONTH
+    ]
+    requests.post(
+        f"{second.base_url}/sandbox/history", json={"followers": 500, "sends": sends}, timeout=10
+    ).raise_for_status()
+    return runtime, {"default": first, "second": second}, clock
+
+
+def assert_equals_its_sandbox(runtime: Runtime, account: str, sandbox: SandboxServer) -> None:
+    """Check an account's stored reads, totals and followers against its own sandbox's."""
+    expected = sandbox_numbers(sandbox)
+    with runtime.db.begin() as conn:
+        reads = reading_stats.article_reads_since(conn, account, FIRST)
+        totals = reading_stats.latest_article_totals(conn, account, FIRST)
+        followers = reading_stats.follower_days_since(conn, account, FIRST)
+    assert {a["msgid"] for a in expected["articles"]} == {r.msgid for r in reads}
+    for article in expected["articles"]:
+        summed = sum(r.numbers["int_page_read_count"] for r in reads if r.msgid == article["msgid"])
+        assert summed == article["int_page_read_count"], (account, article["title"])
+    assert {t.msgid: (t.target_user, t.numbers["share_count"]) for t in totals} == {
+        a["msgid"]: (a["target_user"], a["share_count"]) for a in expected["articles"]
+    }
+    assert {f.ref_date.isoformat(): f.cumulate_user for f in followers} == {
+        day: n["cumulate_user"] for day, n in expected["followers"].items()
+    }
+
+
+def test_every_account_is_collected_with_its_own_token_and_numbers(
+    two_accounts: tuple[Runtime, dict[str, SandboxServer], Clock],
+) -> None:
+    runtime, sandboxes, _ = two_accounts
+    done = DailyCollection(runtime).run_if_due()
+    assert done is not None and not done.failed
+    assert {name: c.days["articles"] for name, c in done.collected.items()} == {
+        "default": MONTH,
+        "second": MONTH,
+    }
+    for name, sandbox in sandboxes.items():
+        assert_equals_its_sandbox(runtime, name, sandbox)
+        # Each sandbox issued a token to its own appid and secret and was answered with it.
+        assert sandbox.state.token_fetches, name
+        calls = [e for e in sandbox.log.entries() if e["path"].startswith("/datacube/")]
+        assert calls and {e["errcode"] for e in calls} == {0}, name
+    # The two accounts' numbers differ: neither was stored under the other.
+    with runtime.db.begin() as conn:
+        follower_counts = {
+            name: reading_stats.follower_days_since(conn, name, LAST)[0].cumulate_user
+            for name in sandboxes
+        }
+    assert follower_counts["default"] != follower_counts["second"]
+
+    # Collecting again (another worker, or the CLI) changes nothing.
+    before = table_rows(runtime)
+    assert DailyCollection(runtime).run_if_due() is None  # yesterday is in for both
+    again = collect_each(runtime.accounts())
+    assert not again.failed and table_rows(runtime) == before
+
+
+@pytest.mark.parametrize(("failing", "healthy"), [("default", "second"), ("second", "default")])
+def test_a_failing_account_leaves_the_other_collected_and_resumes_alone(
+    two_accounts: tuple[Runtime, dict[str, SandboxServer], Clock], failing: str, healthy: str
+) -> None:
+    runtime, sandboxes, clock = two_accounts
+    # WeChat refuses the failing account's 6th day (daily quota, 45009); the other answers.
+    sandboxes[failing].faults.inject("datacube/getarticlesummary", errcode=45009, skip=5)
+    daily = DailyCollection(runtime)
+    run = daily.run_if_due()
+    assert run is not None and list(run.failed) == [failing] and list(run.collected) == [healthy]
+    assert run.failed[failing].errcode == 45009  # type: ignore[attr-defined]
+    assert_equals_its_sandbox(runtime, healthy, sandboxes[healthy])
+    with runtime.db.begin() as conn:
+        assert sorted(reading_stats.collected_days(conn, failing, "articles", FIRST)) == MONTH[:5]
+
+    # An hour later the worker tries the failed account again, and only it.
+    seen = {name: s.log.entries()[-1]["seq"] for name, s in sandboxes.items()}
+    assert daily.run_if_due() is None  # not before the hour is up
+    clock.now = NOW + RETRY_AFTER
+    resumed = daily.run_if_due()
+    assert resumed is not None and not resumed.failed and list(resumed.collected) == [failing]
+    assert resumed.collected[failing].days["articles"] == MONTH[5:]
+    assert asked_days(sandboxes[failing], "getarticlesummary", seen[failing]) == [
+        d.isoformat() for d in MONTH[5:]
+    ]
+    assert sandboxes[healthy].log.entries(since=seen[healthy]) == []
+    for name, sandbox in sandboxes.items():
+        assert_equals_its_sandbox(runtime, name, sandbox)

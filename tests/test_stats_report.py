@@ -23,7 +23,7 @@ from wxbot.runtime import Runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.stats import report
 from wxbot.stats.chart import reads_chart
-from wxbot.stats.collection import collect
+from wxbot.stats.collection import collect, collect_each
 from wxbot.wechat import WeChatApi
 
 #: 10:00 China time on 2026-06-30; the sandbox holds a send a day from 2026-06-12 to 06-29.
@@ -242,3 +242,123 @@ def test_topics_are_the_configured_keywords_with_their_synonyms(collected: Runti
     text = " ".join(s.heading + "".join(s.paragraphs) for s in issue.sections)
     assert found == tuple(t for t in words if any(w.lower() in text.lower() for w in words[t]))
     assert "人工智能" in found  # the sample speaks of "AI 资产"
+
+
+# --- Several accounts: a report each, a chart line each ---------------------------------------
+
+SECOND = {"appid": "wxsecond0000000001", "secret": "second-account-secret-0000000001"}
+
+
+@pytest.fixture
+def two_sandboxes(
+    app_config: dict[str, Any],
+    sandbox_factory: Callable[..., SandboxServer],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+) -> tuple[Runtime, SandboxServer]:
+    """Return a runtime of two accounts on their own sandboxes, both sending the samples.
+
+    The second account's sandbox comes with it, to inject faults into.
+    """
+    first = sandbox_factory(clock=Clock(NOW))
+    second = sandbox_factory(clock=Clock(NOW), token="second-token", **SECOND)
+    config = config_for(app_config, first, Clock(NOW)) | {
+        "accounts": {
+            "second": SECOND | {"api_base_url": second.base_url, "display_name": "工业智能算网"}
+        }
+    }
+    runtime = runtime_factory(config)
+    assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
+    titles = {
+        issue.date: article_title(issue, runtime.settings)
+        for issue in (get_issue(runtime, p.stem) for p in SAMPLES)
+    }
+    for sandbox, followers in ((first, 800), (second, 300)):
+        sends = [
+            {"date": d.isoformat(), "titles": [titles.get(d, f"测试｜{d:%m-%d}")]} for d in DAYS
+        ]
+        requests.post(
+            f"{sandbox.base_url}/sandbox/history",
+            json={"followers": followers, "sends": sends},
+            timeout=10,
+        ).raise_for_status()
+    return runtime, second
+
+
+@pytest.fixture
+def two_accounts(two_sandboxes: tuple[Runtime, SandboxServer]) -> Runtime:
+    """Return the runtime of two accounts (nothing collected yet)."""
+    return two_sandboxes[0]
+
+
+def issue_line(output: str, issue_id: str) -> list[str]:
+    return next(line for line in output.splitlines() if line.startswith(issue_id)).split()[:7]
+
+
+def expected_line(issue: report.IssueReads, followers: int) -> list[str]:
+    return [
+        issue.issue_id or "-", issue.sent.isoformat(), str(issue.reads), str(issue.readers),
+        str(issue.from_send), f"{issue.from_send / followers:.1%}", str(issue.other_readers),
+    ]  # fmt: skip
+
+
+def test_all_accounts_collects_and_prints_a_report_per_account(two_accounts: Runtime) -> None:
+    output = run_stats(two_accounts, "--collect", "--all-accounts", "2026-06-13").output
+    collected = "collected 18 articles day(s), 18 totals day(s), 18 followers day(s) in 42 call(s)"
+    assert output.splitlines()[:2] == [f"default: {collected}", f"second: {collected}"]
+    first, _, second = output.partition("== 工业智能算网 (second) ==")
+    assert "== default ==" in first and second
+    numbers = {
+        item.account: next(i for i in item.report.issues if i.issue_id == "2026-06-13")
+        for item in report.account_reports(two_accounts)
+    }
+    assert issue_line(first, "2026-06-13") == expected_line(numbers["default"], 800)
+    assert issue_line(second, "2026-06-13") == expected_line(numbers["second"], 300)
+    assert numbers["default"].reads != numbers["second"].reads
+
+    # --account alone prints that account's report, without headings.
+    alone = CliRunner().invoke(
+        cli, ["--account", "second", "stats", "2026-06-13"], obj=CliEnv.over(two_accounts)
+    )
+    assert alone.exit_code == 0, alone.output
+    assert "==" not in alone.output
+    assert issue_line(alone.output, "2026-06-13") == expected_line(numbers["second"], 300)
+
+
+@pytest.mark.parametrize("issue_id", [None, "2026-06-25"])
+def test_the_plot_of_several_accounts_draws_a_line_per_account(
+    two_accounts: Runtime, tmp_path: Any, issue_id: str | None
+) -> None:
+    collect_each(two_accounts.accounts())
+    reports = report.account_reports(two_accounts)
+    rows = report.daily_by_account(reports, issue_id)
+    per_line: dict[str, int] = {}
+    for row in rows:
+        per_line[row.label] = per_line.get(row.label, 0) + row.reads
+    # One line each, named as editors know the account, summing that account's reads.
+    assert per_line == {
+        ("default" if item.account == "default" else "工业智能算网"): sum(
+            i.reads for i in item.report.issues if issue_id in (None, i.issue_id)
+        )
+        for item in reports
+    }
+    target = tmp_path / "reads.png"
+    run_stats(two_accounts, "--all-accounts", "--plot", str(target), *filter(None, [issue_id]))
+    assert target.read_bytes() == reads_chart(rows, two_accounts.settings)
+
+
+def test_an_account_that_fails_to_collect_is_named_and_the_others_printed(
+    two_sandboxes: tuple[Runtime, SandboxServer],
+) -> None:
+    runtime, second = two_sandboxes
+    second.faults.inject("datacube/getarticlesummary", errcode=45009, skip=3)
+    result = CliRunner().invoke(
+        cli, ["stats", "--collect", "--all-accounts"], obj=CliEnv.over(runtime)
+    )
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("default: collected 18 articles day(s)")
+    assert lines[1].startswith("second: not collected: ") and "45009" in lines[1]
+    assert "== 工业智能算网 (second) ==" in result.output
+    assert result.output.rstrip().endswith("some statistics were not collected (see above)")
+    again = run_stats(runtime, "--collect", "--all-accounts").output.splitlines()
+    assert again[1].startswith("second: collected 15 articles day(s)")  # from where it stopped

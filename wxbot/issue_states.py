@@ -8,9 +8,10 @@ import functools
 import math
 from dataclasses import dataclass
 
+from .config.accounts import display_name
 from .local_time import local_time
 from .runtime import Runtime
-from .states import JobState
+from .states import JobState, SendStatus
 from .storage import heartbeats, issue_board, wechat_tokens
 from .storage import issues as issue_store
 from .wechat.client import account_key
@@ -53,8 +54,29 @@ def plain_error(detail: str, errcode: int | None) -> str:
 
 
 @dataclass(frozen=True)
+class AccountState:
+    """Where an issue stands on one account: its draft, publish, mass send, a failed send."""
+
+    account: str
+    draft: str
+    published_url: str
+    published: str
+    mass_sent: str
+    failed: str
+
+    @property
+    def untouched(self) -> bool:
+        """Return whether the issue has not been to this account at all."""
+        return not (self.draft or self.published or self.mass_sent or self.failed)
+
+
+@dataclass(frozen=True)
 class IssueLine:
-    """One issue on the dashboard, a column per state (empty when the state does not apply)."""
+    """One issue on the dashboard, a column per state (empty when the state does not apply).
+
+    With several accounts, ``accounts`` holds the state on each (draft, published, mass-sent
+    and failed sends); ``scheduled`` and ``failed`` runs stay the issue's.
+    """
 
     issue_id: str
     title: str
@@ -66,6 +88,7 @@ class IssueLine:
     mass_sent: str
     scheduled: str
     failed: str
+    accounts: tuple[AccountState, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,26 +132,40 @@ class Dashboard:
     next_send: NextSend | None
     failures: list[FailureLine]
     health: Health
+    #: The accounts' names as editors know them, in the order of each line's ``accounts``;
+    #: empty when only one is configured.
+    accounts: tuple[str, ...] = ()
+    #: The token line of each account beyond the first, when several are configured.
+    account_tokens: tuple[tuple[str, bool, str], ...] = ()
 
 
 def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dashboard:
     """Return the dashboard's ``page``: a fixed number of queries, whatever the archive's size.
 
+    With several accounts, each line shows the issue's state on each, read for all accounts
+    at once; only the token line costs a query per account.
+
     :raises ValueError: when ``page`` is past the last page.
     """
     tz, now = runtime.tz, runtime.now()
-    account = account_key(runtime.settings.wechat)
+    runtimes = runtime.accounts() if (runtime.all_settings or runtime.settings).accounts else []
+    keys = [account_key(r.settings.wechat) for r in runtimes] or [
+        account_key(runtime.settings.wechat)
+    ]
     with runtime.db.begin() as conn:
         total, rows = issue_store.page_of_issues(conn, per_page, max(0, page - 1) * per_page)
         pages = max(1, math.ceil(total / per_page))
         if not 1 <= page <= pages:
             raise ValueError(f"no page {page}: the dashboard has {pages}")
-        board = issue_board.board_rows(conn, account, [r.id for r in rows])
+        board = issue_board.board_rows(conn, keys, [r.id for r in rows])
         upcoming = issue_board.next_scheduled(conn)
-        failures = issue_board.recent_failures(conn, account, FAILURES_SHOWN)
-        token = wechat_tokens.token_health(conn, account)
+        failures = issue_board.recent_failures(conn, keys, FAILURES_SHOWN)
+        tokens = [wechat_tokens.token_health(conn, key) for key in keys]
         beat = heartbeats.latest_beat(conn)
-    lines = [_line(runtime, row, board, now) for row in rows]
+    every = (runtime.all_settings or runtime.settings).accounts
+    names = [display_name(every, r.account) for r in runtimes]
+    named = dict(zip(keys, names, strict=True)) if runtimes else {}
+    lines = [_line(runtime, row, board, now, named) for row in rows]
     next_send = None
     if upcoming is not None:
         next_send = NextSend(
@@ -137,6 +174,10 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
             local_time(upcoming.send_at, tz),
             countdown(upcoming.send_at, now),
         )
+    others = []
+    for other, token in zip(runtimes[1:], tokens[1:], strict=True):
+        state = health(other, token, None)
+        others.append((display_name(every, other.account), state.token_ok, state.token))
     return Dashboard(
         lines=lines,
         page=page,
@@ -144,21 +185,32 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         total=total,
         next_send=next_send,
         failures=[
-            FailureLine(f.issue_id, f.what, local_time(f.at, tz), plain_error(f.why, f.errcode))
+            FailureLine(
+                f.issue_id,
+                f"{f.what} ({named[f.account]})" if f.account in named else f.what,
+                local_time(f.at, tz),
+                plain_error(f.why, f.errcode),
+            )
             for f in failures
         ],
-        health=health(runtime, token, beat),
+        health=health(runtime, tokens[0], beat),
+        accounts=tuple(names),
+        account_tokens=tuple(others),
     )
 
 
 def _line(
-    runtime: Runtime, row: issue_store.IssueRow, board: issue_board.BoardRows, now: dt.datetime
+    runtime: Runtime,
+    row: issue_store.IssueRow,
+    board: issue_board.BoardRows,
+    now: dt.datetime,
+    accounts: dict[str, str],
 ) -> IssueLine:
     tz = runtime.tz
     issue_id = row.id
     draft = board.drafts.get(issue_id)
     publish = board.publishes.get(issue_id)
-    url = board.article_urls.get(issue_id, "")
+    url = link = board.article_urls.get(issue_id, "")
     published = ""
     if publish is not None:
         if publish.status == PUBLISH_SUCCESS:
@@ -197,6 +249,49 @@ def _line(
         published=published or ("on WeChat" if url else ""),
         mass_sent=mass_sent,
         scheduled=scheduled,
+        failed=failed,
+        accounts=tuple(
+            _account_state(runtime, name, board.accounts[key], issue_id, link="" if n else link)
+            for n, (key, name) in enumerate(accounts.items())
+        )
+        if accounts
+        else (),
+    )
+
+
+def _account_state(
+    runtime: Runtime, name: str, rows: issue_board.AccountRows, issue_id: str, *, link: str
+) -> AccountState:
+    """Return an issue's state on the account editors call ``name``.
+
+    ``link`` is the issue's recorded article URL, the first account's; another account's
+    link comes from its own publish or send.
+    """
+    tz = runtime.tz
+    draft = rows.drafts.get(issue_id)
+    publish = rows.publishes.get(issue_id)
+    url = link
+    published = ""
+    if publish is not None:
+        if publish.status == PUBLISH_SUCCESS:
+            published = local_time(publish.finished_at or publish.submitted_at, tz)
+            url = url or publish.article_url
+        elif publish.status is None:
+            published = "submitted, waiting for WeChat"
+    mass_sent, failed = "", ""
+    for send in rows.sends.get(issue_id, []):
+        if send.status.may_have_reached or send.status.reached_followers:
+            mass_sent = _send_counts(send)
+            url = url or send.article_url
+            break
+        if not failed and send.status in (SendStatus.REFUSED, SendStatus.FAILED):
+            failed = plain_error(f"mass send to {send.audience}: {send.error}", send.errcode)
+    return AccountState(
+        account=name,
+        draft=f"version {draft.version} ({draft.state})" if draft else "",
+        published_url=url,
+        published=published or ("on WeChat" if url else ""),
+        mass_sent=mass_sent,
         failed=failed,
     )
 

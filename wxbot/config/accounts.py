@@ -71,3 +71,9 @@ def with_inherited(table: Any, wechat: Any) -> Any:
         wechat = wechat.model_dump()
     inherited = {k: wechat[k] for k in INHERITED_KEYS if isinstance(wechat, dict) and k in wechat}
     return {**inherited, **table}
+
+
+def display_name(accounts: dict[str, AccountSection], name: str) -> str:
+    """Return how editors know account ``name``: its ``display_name``, else the name itself."""
+    section = accounts.get(name)
+    return (section.display_name if section else "") or name

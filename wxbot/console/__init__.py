@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..runtime import get_runtime
 from . import actions, auth, dashboard, followers, history, issue_pages, upload, users
+from . import stats as stats_pages
 
 #: Every console URL starts with this.
 PREFIX = "/console"
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(history.bp)
     app.register_blueprint(actions.bp)
     app.register_blueprint(followers.bp)
+    app.register_blueprint(stats_pages.bp)
 
 
 def _console_context() -> dict[str, object]:

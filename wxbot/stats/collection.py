@@ -7,12 +7,16 @@ WeChat has a day's numbers from 08:00 China time on the next day, for yesterday 
 first; a failure stops it after the last finished day, and the next run starts there.
 getarticletotal's running totals of a send grow for seven days, so a send day is marked done
 only once all seven are in; until then each run fetches it again and replaces its rows.
+
+Every configured account is collected with its own token, into rows keyed by its name: one
+account failing leaves the others collected, and resumes alone on the next run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -52,12 +56,27 @@ def last_complete_day(now: dt.datetime) -> dt.date:
     return now.astimezone(PLATFORM_TZ).date() - dt.timedelta(days=1)
 
 
-def collect(runtime: Runtime, api: WeChatApi, *, account: str = store.DEFAULT_ACCOUNT) -> Collected:
-    """Fetch and store every missing day within the look-back, oldest first.
+@dataclass
+class AccountsCollected:
+    """What a run over several accounts did: each account's days, or what stopped it."""
+
+    collected: dict[str, Collected] = field(default_factory=dict)
+    failed: dict[str, Exception] = field(default_factory=dict)
+
+    def describe(self) -> list[str]:
+        """Return one line per account, for the log or the CLI."""
+        lines = [f"{name}: {done.describe()}" for name, done in self.collected.items()]
+        lines += [f"{name}: not collected: {error}" for name, error in self.failed.items()]
+        return lines
+
+
+def collect(runtime: Runtime, api: WeChatApi) -> Collected:
+    """Fetch and store every missing day of ``runtime``'s account within the look-back.
 
     :raises WeChatError: or :class:`WeChatNetworkError` when a call fails; the days before it
         stay stored and marked.
     """
+    account = runtime.account
     last = last_complete_day(runtime.now())
     first = last - dt.timedelta(days=runtime.settings.stats.look_back_days - 1)
     with runtime.db.begin() as conn:
@@ -79,7 +98,23 @@ def collect(runtime: Runtime, api: WeChatApi, *, account: str = store.DEFAULT_AC
         _followers(runtime, api, account, chunk)
         result.days[FOLLOWERS] += chunk
         result.calls += 2
-    logger.info("reading statistics: %s", result.describe())
+    logger.info("reading statistics of %s: %s", account, result.describe())
+    return result
+
+
+def collect_each(runtimes: Iterable[Runtime]) -> AccountsCollected:
+    """Collect every account of ``runtimes`` in turn, each with its own token; go on past failures.
+
+    A failure is logged with its account and kept in :attr:`AccountsCollected.failed`; the
+    days that account finished stay stored, so its next run starts after them.
+    """
+    result = AccountsCollected()
+    for runtime in runtimes:
+        try:
+            result.collected[runtime.account] = collect(runtime, WeChatApi(runtime))
+        except Exception as exc:  # one account's failure must not cost the others their day
+            logger.exception("reading statistics of %s not collected", runtime.account)
+            result.failed[runtime.account] = exc
     return result
 
 
@@ -127,34 +162,48 @@ def _runs(days: list[dt.date], span: int) -> list[list[dt.date]]:
 
 
 class DailyCollection:
-    """Run :func:`collect` from the worker once a day from ``[stats] collect_hour`` on."""
+    """Run :func:`collect` for every account from the worker, once a day from ``collect_hour``.
+
+    Each account has its own day mark, claim and retry time: one that failed is tried again
+    an hour later while the others stay done.
+    """
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._next_try: dt.datetime | None = None
+        self._next_try: dict[str, dt.datetime] = {}
 
-    def run_if_due(self) -> Collected | None:
-        """Collect when the hour has come and yesterday is not in yet; else do nothing."""
+    def run_if_due(self) -> AccountsCollected | None:
+        """Collect the accounts whose yesterday is not in yet, once the hour has come.
+
+        :return: what was collected and what failed, or None when no account was due.
+        """
         settings = self.runtime.settings.stats
         now = self.runtime.now()
-        if not settings.enabled or not self.runtime.settings.wechat.appid:
+        if not settings.enabled:
             return None
         if now.astimezone(self.runtime.tz).hour < settings.collect_hour:
             return None
-        if self._next_try is not None and now < self._next_try:
-            return None
         last = last_complete_day(now)
-        account = store.DEFAULT_ACCOUNT
+        due = [r for r in self.runtime.accounts() if self._claim(r, last, now)]
+        if not due:
+            return None
+        result = collect_each(due)
+        for name in result.failed:
+            self._next_try[name] = now + RETRY_AFTER
+            with self.runtime.db.begin_write() as conn:
+                store.release_run(conn, name, last)
+        return result
+
+    def _claim(self, runtime: Runtime, last: dt.date, now: dt.datetime) -> bool:
+        """Take the account's day unless it is done, waiting out a failure, or another's."""
+        account = runtime.account
+        if not runtime.settings.wechat.appid:
+            return False
+        next_try = self._next_try.get(account)
+        if next_try is not None and now < next_try:
+            return False
         with self.runtime.db.begin_write() as conn:
             if last in store.collected_days(conn, account, FOLLOWERS, last):
-                return None
+                return False
             # Every web worker runs the loop (``[schedule] in_process``): one collects.
-            if not store.claim_run(conn, account, last, now):
-                return None
-        try:
-            return collect(self.runtime, WeChatApi(self.runtime), account=account)
-        except Exception:
-            self._next_try = now + RETRY_AFTER
-            with self.runtime.db.begin_write() as conn:
-                store.release_run(conn, account, last)
-            raise
+            return store.claim_run(conn, account, last, now)

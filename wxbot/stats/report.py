@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .. import archive
 from ..config import Settings
+from ..config.accounts import display_name
 from ..model import Issue
 from ..reading_numbers import ArticleDay, ArticleTotal, FollowerDay
 from ..rendering.titles import article_title, heading_topic
@@ -243,24 +244,86 @@ def issue_facts(runtime: Runtime, since: dt.date) -> list[IssueFacts]:
 
 
 def build_report(
-    runtime: Runtime, *, since: dt.date | None = None, account: str = store.DEFAULT_ACCOUNT
+    runtime: Runtime,
+    *,
+    since: dt.date | None = None,
+    facts: Sequence[IssueFacts] | None = None,
 ) -> StatsReport:
-    """Read the stored statistics and match them to the archive."""
-    start = since or dt.date(2014, 12, 1)  # the data cube holds nothing older
-    # Reach back far enough to know each article's send day, so a send just before ``since``
-    # read on later days is left out rather than dated by its first day read after ``since``.
-    earliest = start - dt.timedelta(days=31)
+    """Read the stored statistics of ``runtime``'s account and match them to the archive.
+
+    ``facts`` are the archive's issues (:func:`issue_facts` from :func:`_earliest`), when the
+    caller has them already for another account.
+    """
+    account = runtime.account
+    start = since or FIRST_DAY
+    earliest = _earliest(since)
     wechat_account = account_key(runtime.settings.wechat)
     with runtime.db.begin() as conn:
         totals = store.latest_article_totals(conn, account, earliest)
         reads = store.article_reads_since(conn, account, earliest)
         followers = store.follower_days_since(conn, account, start)
         by_msg_data_id = store.issues_by_msg_data_id(conn, wechat_account)
-    return assemble(
-        totals,
-        reads,
-        followers,
-        by_msg_data_id,
-        issue_facts(runtime, earliest - dt.timedelta(days=TITLE_MATCH_DAYS)),
-        since,
-    )
+    if facts is None:
+        facts = issue_facts(runtime, earliest - dt.timedelta(days=TITLE_MATCH_DAYS))
+    return assemble(totals, reads, followers, by_msg_data_id, facts, since)
+
+
+#: The data cube holds nothing older.
+FIRST_DAY = dt.date(2014, 12, 1)
+
+
+def _earliest(since: dt.date | None) -> dt.date:
+    """Return the first send day read for a report from ``since``.
+
+    Far enough back to know each article's send day, so a send just before ``since`` read on
+    later days is left out rather than dated by its first day read after ``since``.
+    """
+    return (since or FIRST_DAY) - dt.timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class AccountReport:
+    """One account's report, with the name editors know the account by."""
+
+    account: str
+    display_name: str
+    report: StatsReport
+
+
+def account_reports(runtime: Runtime, *, since: dt.date | None = None) -> list[AccountReport]:
+    """Return the report of every configured account, ``default`` first."""
+    every = runtime.all_settings or runtime.settings
+    # Titles follow an account's brand (its series name): accounts of one brand share facts.
+    facts: dict[str, list[IssueFacts]] = {}
+    reports = []
+    for r in runtime.accounts():
+        brand = r.settings.brand.model_dump_json()
+        if brand not in facts:
+            facts[brand] = issue_facts(r, _earliest(since) - dt.timedelta(days=TITLE_MATCH_DAYS))
+        report = build_report(r, since=since, facts=facts[brand])
+        reports.append(AccountReport(r.account, display_name(every.accounts, r.account), report))
+    return reports
+
+
+def daily_by_account(reports: Sequence[AccountReport], issue_id: str | None) -> list[DailyReads]:
+    """Return reads per day with one line per account (of ``issue_id``, else of every issue)."""
+    summed: dict[tuple[str, dt.date], int] = defaultdict(int)
+    for item in reports:
+        for row in item.report.daily:
+            if issue_id is None or row.label == issue_id:
+                summed[(item.display_name, row.day)] += row.reads
+    return [DailyReads(label, day, reads) for (label, day), reads in sorted(summed.items())]
+
+
+def chart_rows(reports: Sequence[AccountReport], issue_id: str | None = None) -> list[DailyReads]:
+    """Return what the reads chart draws: a line per account when several, else per issue."""
+    if len(reports) > 1:
+        return daily_by_account(reports, issue_id)
+    return [
+        r for item in reports for r in item.report.daily if issue_id is None or r.label == issue_id
+    ]
+
+
+def collected_anything(reports: Sequence[AccountReport]) -> bool:
+    """Return whether any account has statistics stored (sends read or follower days)."""
+    return any(item.report.issues or item.report.followers for item in reports)
