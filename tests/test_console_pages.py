@@ -157,6 +157,7 @@ def test_the_dashboard_shows_each_accounts_state_of_each_issue(two_accounts: Run
     publish_issue(second, ISSUE, "mass")
     with pytest.raises(WeChatError):  # one mass send a day: WeChat refuses the second
         publish_issue(second, OTHER, "mass")
+    schedule_send(second, OTHER, second.now() + dt.timedelta(days=1, hours=5))
     client = signed_in_client(create_app(two_accounts).test_client(), two_accounts)
     page = text(client.get("/console/"))
 
@@ -165,6 +166,8 @@ def test_the_dashboard_shows_each_accounts_state_of_each_issue(two_accounts: Run
     assert f'Published: <a href="{published.article_url}"' in account_cell(page, ISSUE, "default")
     on_second = account_cell(page, ISSUE, "工业智能算网")
     assert "Mass-sent: all: accepted" in on_second and "Published" not in on_second
+    assert "Scheduled: " in account_cell(page, OTHER, "工业智能算网")
+    assert "Scheduled" not in account_cell(page, OTHER, "default")
     assert "not on default" in account_cell(page, OTHER, "default")
     assert str(escape(explain(45028))) in account_cell(page, OTHER, "工业智能算网")
     assert "WeChat (工业智能算网): access token cached, valid until" in page

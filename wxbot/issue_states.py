@@ -63,19 +63,21 @@ class AccountState:
     published: str
     mass_sent: str
     failed: str
+    scheduled: str = ""
 
     @property
     def untouched(self) -> bool:
         """Return whether the issue has not been to this account at all."""
-        return not (self.draft or self.published or self.mass_sent or self.failed)
+        return not (self.draft or self.published or self.mass_sent or self.failed or self.scheduled)
 
 
 @dataclass(frozen=True)
 class IssueLine:
     """One issue on the dashboard, a column per state (empty when the state does not apply).
 
-    With several accounts, ``accounts`` holds the state on each (draft, published, mass-sent
-    and failed sends); ``scheduled`` and ``failed`` runs stay the issue's.
+    With several accounts, ``accounts`` holds the state on each (draft, published, mass-sent,
+    scheduled and failed sends); ``scheduled`` is then the issue's next send on any account
+    and ``failed`` its last failed run.
     """
 
     issue_id: str
@@ -165,7 +167,8 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
     every = (runtime.all_settings or runtime.settings).accounts
     names = [display_name(every, r.account) for r in runtimes]
     named = dict(zip(keys, names, strict=True)) if runtimes else {}
-    lines = [_line(runtime, row, board, now, named) for row in rows]
+    account_of = {key: r.account for key, r in zip(keys, runtimes, strict=False)}
+    lines = [_line(runtime, row, board, now, named, account_of) for row in rows]
     next_send = None
     if upcoming is not None:
         next_send = NextSend(
@@ -205,6 +208,7 @@ def _line(
     board: issue_board.BoardRows,
     now: dt.datetime,
     accounts: dict[str, str],
+    account_of: dict[str, str],
 ) -> IssueLine:
     tz = runtime.tz
     issue_id = row.id
@@ -251,21 +255,36 @@ def _line(
         scheduled=scheduled,
         failed=failed,
         accounts=tuple(
-            _account_state(runtime, name, board.accounts[key], issue_id, link="" if n else link)
+            _account_state(
+                runtime,
+                name,
+                board.accounts[key],
+                issue_id,
+                link="" if n else link,
+                jobs=[j for j in jobs if j.account == account_of[key]],
+                now=now,
+            )
             for n, (key, name) in enumerate(accounts.items())
-        )
+        )  # fmt: skip
         if accounts
         else (),
     )
 
 
 def _account_state(
-    runtime: Runtime, name: str, rows: issue_board.AccountRows, issue_id: str, *, link: str
+    runtime: Runtime,
+    name: str,
+    rows: issue_board.AccountRows,
+    issue_id: str,
+    *,
+    link: str,
+    jobs: list[issue_board.JobRow],
+    now: dt.datetime,
 ) -> AccountState:
     """Return an issue's state on the account editors call ``name``.
 
     ``link`` is the issue's recorded article URL, the first account's; another account's
-    link comes from its own publish or send.
+    link comes from its own publish or send. ``jobs`` are the issue's jobs on the account.
     """
     tz = runtime.tz
     draft = rows.drafts.get(issue_id)
@@ -286,6 +305,15 @@ def _account_state(
             break
         if not failed and send.status in (SendStatus.REFUSED, SendStatus.FAILED):
             failed = plain_error(f"mass send to {send.audience}: {send.error}", send.errcode)
+    live = [j for j in jobs if j.state.is_live]
+    scheduled = ""
+    if live:
+        scheduled = f"{local_time(live[0].send_at, tz)} ({countdown(live[0].send_at, now)})"
+    elif not failed:
+        for job in reversed(jobs):
+            if job.state in (JobState.FAILED, JobState.MISSED):
+                failed = f"scheduled send {job.state}: {job.error or ''}".rstrip(": ")
+                break
     return AccountState(
         account=name,
         draft=f"version {draft.version} ({draft.state})" if draft else "",
@@ -293,6 +321,7 @@ def _account_state(
         published=published or ("on WeChat" if url else ""),
         mass_sent=mass_sent,
         failed=failed,
+        scheduled=scheduled,
     )
 
 
