@@ -433,3 +433,14 @@ def test_a_late_answer_of_an_account_is_sent_by_that_accounts_api(
     with runtime.db.begin() as conn:
         (late,) = late_store.recent(conn)
     assert (late.account, late.state) == ("second", "sent")
+
+
+def test_the_query_log_shows_the_account_each_message_came_to(
+    app: Flask, senders: dict[str, WeChatSender], archive: Runtime
+) -> None:
+    senders["second"].send("低空经济")
+    admin = signed_in_client(app.test_client(), archive, "admin", "admin")
+    page = admin.get("/console/followers").get_data(as_text=True)
+    log = page[page.index('class="list query-log"') :]
+    assert "<th>Account</th>" in log
+    assert "<td>second</td><td>低空经济</td>" in log
