@@ -70,8 +70,11 @@ class LateAnswers:
         return LateAnswers(runtime, self.log, shared_with=self)
 
     def start(self) -> None:
-        """Send what a worker that stopped left queued (this process runs after the fork)."""
-        if not self.enabled:
+        """Send what a worker that stopped left queued (this process runs after the fork).
+
+        The queue holds every account's answers: it is looked at when any account can send.
+        """
+        if self.budget <= 0 or not any(can_send(r) for r in self.runtime.accounts()):
             return
         with self.runtime.db.begin() as conn:
             waiting = store.next_due(conn) is not None
