@@ -263,6 +263,18 @@ def test_each_account_answers_by_its_own_keyword_rules(
         assert (row.account, row.handler) == (account, "rule")
 
 
+@pytest.mark.parametrize(("account", "other"), [("default", "second"), ("second", "default")])
+def test_the_keywords_command_edits_the_rules_of_the_account_named(
+    run_cli: Callable[..., Any], senders: dict[str, WeChatSender], account: str, other: str
+) -> None:
+    added = run_cli("--account", account, "keywords", "add", "暗号", f"{account}的暗号")
+    assert added.exit_code == 0, added.output
+    assert f"{account}的暗号" in run_cli("--account", account, "keywords", "list").output
+    assert "no keyword rules" in run_cli("--account", other, "keywords", "list").output
+    assert senders[account].send("暗号")["Content"] == f"{account}的暗号"
+    assert senders[other].send("暗号").get("Content") != f"{account}的暗号"
+
+
 @pytest.mark.parametrize(
     ("account", "key", "answered"),
     [
