@@ -460,3 +460,13 @@ def test_the_query_log_shows_the_account_each_message_came_to(
     log = page[page.index('class="list query-log"') :]
     assert "<th>Account</th>" in log
     assert "<td>second</td><td>低空经济</td>" in log
+
+
+def test_wxbot_queries_names_the_account_each_message_came_to(
+    run_cli: Callable[..., Any], senders: dict[str, WeChatSender]
+) -> None:
+    senders["second"].send("低空经济")
+    senders["default"].send("软银")
+    lines = run_cli("queries").output.splitlines()
+    asked = {line.split()[-1]: line.split(")  ")[1].split()[0] for line in lines}
+    assert asked == {"软银": "default", "低空经济": "second"}
