@@ -52,6 +52,8 @@ class WeChatSender:
     key: str = KEY
     now: dt.datetime = NOW
     openid: str = "oFollower0001"
+    #: The account's callback URL: ``/wechat`` (the default account) or ``/wechat/<name>``.
+    path: str = "/wechat"
 
     def query(
         self,
@@ -97,7 +99,7 @@ class WeChatSender:
     def post(self, xml: str | bytes, query: dict[str, str] | None = None) -> TestResponse:
         """POST a body as is."""
         body = xml.encode("utf-8") if isinstance(xml, str) else xml
-        return self.client.post("/wechat", query_string=query or self.query(), data=body)
+        return self.client.post(self.path, query_string=query or self.query(), data=body)
 
     def post_encrypted(
         self, xml: str, *, key: str | None = None, compatible: bool = False

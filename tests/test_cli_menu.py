@@ -80,3 +80,62 @@ def test_without_credentials_the_command_says_what_to_set(
     result = menu_cli("menu", "show", config={"wechat": wechat_config["wechat"] | {"appid": ""}})
     assert result.exit_code == 1
     assert "wechat.appid/secret" in result.output
+
+
+SECOND_APPID, SECOND_SECRET = "wxsecond0000000001", "secondsecret000000000000000000000"
+SECOND_MENU = {"buttons": [{"name": "算力", "type": "click", "key": "SEARCH:算力"}]}
+
+
+@pytest.fixture
+def second(sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
+    """Return the sandbox of a second account, with credentials of its own."""
+    return sandbox_factory(appid=SECOND_APPID, secret=SECOND_SECRET)
+
+
+def accounts_config(second: SandboxServer, **changes: Any) -> dict[str, Any]:
+    """Return ``[accounts.second]``, answered by its own sandbox, with its own menu."""
+    account = {
+        "appid": SECOND_APPID,
+        "secret": SECOND_SECRET,
+        "api_base_url": second.base_url,
+        "menu": SECOND_MENU,
+    }
+    return {"accounts": {"second": account | changes}}
+
+
+def test_push_all_accounts_pushes_each_accounts_own_menu_to_its_own_api(
+    menu_cli: Cli, sandbox: SandboxServer, second: SandboxServer
+) -> None:
+    result = menu_cli("menu", "push", "--all-accounts", config=accounts_config(second))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "default: menu pushed (3 buttons)",
+        "second: menu pushed (1 buttons)",
+    ]
+    assert [b.name for b in sandbox.state.menu or []] == ["最新一期", "往期检索", "官网"]
+    assert [b.name for b in second.state.menu or []] == ["算力"]
+    shown = menu_cli("--account", "second", "menu", "show", config=accounts_config(second))
+    assert shown.output == "算力  [click] SEARCH:算力\n"
+
+
+@pytest.mark.parametrize(
+    ("failing", "line"),
+    [
+        ("default", "default: failed: "),
+        ("second", "second: failed: "),
+    ],
+)
+def test_push_all_accounts_goes_on_past_a_failure_and_exits_non_zero(
+    menu_cli: Cli, sandbox: SandboxServer, second: SandboxServer, failing: str, line: str
+) -> None:
+    {"default": sandbox, "second": second}[failing].faults.inject("menu/create", errcode=48001)
+    result = menu_cli("menu", "push", "--all-accounts", config=accounts_config(second))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[-1] == f"Error: menu not pushed for {failing}"
+    (refused,) = [n for n in lines if n.startswith(line)]
+    assert explain(48001) in refused
+    other = "second" if failing == "default" else "default"
+    assert f"{other}: menu pushed" in result.output
+    pushed = {"default": sandbox, "second": second}[other]
+    assert pushed.state.menu

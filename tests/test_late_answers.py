@@ -242,11 +242,13 @@ def queue(
     received: dt.datetime,
     openid: str = FOLLOWER,
     content: str = "最新一期",
+    account: str = "default",
 ) -> None:
-    """Queue a late text answer to message ``key``, as the callback does."""
+    """Queue a late text answer to message ``key`` of ``account``, as the callback does."""
     logged = LoggedMessage(
         dedupe_key=key, openid=openid, msg_type="text", query="最新", handler="latest",
         answer="text", found=True, results="[]", reply="success", received_at=received,
+        account=account,
     )  # fmt: skip
     with runtime.db.begin_write() as conn:
         assert store.enqueue(
@@ -335,6 +337,43 @@ def test_an_answer_past_the_window_is_not_sent(
     (outcome,) = deliver_due(wechat_runtime, WeChatApi(wechat_runtime), sender="a", now=now)
     assert outcome.state == LateAnswerState.FAILED and "window" in outcome.reason
     assert sandbox.account.state.custom_messages == []
+
+
+SECOND_APPID, SECOND_SECRET = "wxsecond0000000001", "secondsecret000000000000000000000"
+
+
+@pytest.mark.parametrize(
+    ("account", "reaches", "reason"),
+    [
+        ("default", "default", ""),
+        ("second", "second", ""),
+        ("gone", None, "account gone: no account named 'gone'"),  # since left the configuration
+    ],
+)
+def test_each_answer_goes_by_the_api_of_its_own_account(
+    wechat_config: dict[str, Any],
+    runtime_factory: Callable[[dict[str, Any]], Runtime],
+    sandbox: SandboxServer,
+    sandbox_factory: Callable[..., SandboxServer],
+    account: str,
+    reaches: str | None,
+    reason: str,
+) -> None:
+    second = sandbox_factory(appid=SECOND_APPID, secret=SECOND_SECRET)
+    table = {"appid": SECOND_APPID, "secret": SECOND_SECRET, "api_base_url": second.base_url}
+    runtime = runtime_factory(wechat_config | {"accounts": {"second": table}})
+    sandboxes = {"default": sandbox, "second": second}
+    for each in sandboxes.values():
+        follower_writes(each)
+    now = runtime.now()
+    queue(runtime, f"{account}/msg:1", received=now, account=account)
+    # The worker's sender holds the default account's client; the others are made from it.
+    (outcome,) = deliver_due(runtime, WeChatApi(runtime), sender="a", now=now)
+    assert outcome.reason.startswith(reason)
+    for name, each in sandboxes.items():
+        sent = [m.body for m in each.account.state.custom_messages]
+        assert sent == ([{"content": "最新一期"}] if name == reaches else []), name
+    assert outcome.state == (LateAnswerState.SENT if reaches else LateAnswerState.FAILED)
 
 
 def test_each_answer_is_claimed_by_one_sender(wechat_runtime: Runtime) -> None:

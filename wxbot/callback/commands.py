@@ -2,8 +2,9 @@
 
 Order: editors' keyword rules → built-in commands (latest, help, dates, list numbers) →
 archive search. Events route by name: subscribe, CLICK menu keys, the two job events.
-Menu clicks answer the keys ``[menu]`` may hold (:func:`wxbot.config.menu.click_action`:
-LATEST, HELP, SEARCH:<keywords>), so every key of the configured menu has an answer.
+Menu clicks answer the keys of the account's own menu (``[menu]``, or its
+``[accounts.<name>] menu``; :func:`wxbot.config.menu.click_action`: LATEST, HELP,
+SEARCH:<keywords>), so every key of the configured menu has an answer.
 https://developers.weixin.qq.com/doc/service/guide/product/menu/Custom_Menu_Push_Events.html
 """
 
@@ -35,7 +36,8 @@ def answer_message(ctx: Context) -> Answer:
         return answer or replies.silent("event")
     if not message.content.strip():  # images, links, locations; voice without recognition
         return replies.text_answer(_help(ctx), "unsupported")
-    rules = ctx.search.cached(("rules",), lambda: list_rules(ctx.runtime))
+    # The search (and its cache) is every account's; the rules are the account's own.
+    rules = ctx.search.cached(("rules", ctx.runtime.account), lambda: list_rules(ctx.runtime))
     rule = match_rule(rules, message.content)
     if rule is not None:
         item = ctx.search.issue_item(rule.issue_id) if rule.issue_id else None
@@ -130,9 +132,11 @@ def welcome(ctx: Context) -> Answer:
 def menu_click(ctx: Context) -> Answer:
     """Answer a menu click by its key (EventKey): the newest issue, the help, or a search.
 
-    A key no menu of ours holds (an old menu still cached on a phone) gets the help text.
+    A key the account's menu does not hold (an old menu still cached on a phone, another
+    account's menu) gets the help text.
     """
-    action = click_action(ctx.message.event_key)
+    key = ctx.message.event_key
+    action = click_action(key) if key in ctx.runtime.settings.menu.click_keys() else None
     if action is None:
         logger.info("callback: no command for menu key %r: help", ctx.message.event_key)
         return replies.text_answer(_help(ctx), "click")

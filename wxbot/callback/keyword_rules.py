@@ -2,7 +2,8 @@
 
 Like the platform's own auto-reply rules, which WeChat switches off once a server is
 configured. The rules live in the database (every worker answers by them); each worker
-caches them until the rules version changes.
+caches them until the rules version changes. Each account has its own rules: a rule answers
+the followers of the account it was added for (``runtime.account``).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def match_rule(rules: Sequence[KeywordRule], text: str) -> KeywordRule | None:
 
 
 def list_rules(runtime: Runtime) -> list[KeywordRule]:
-    """Return every keyword rule, oldest first."""
+    """Return the keyword rules of the runtime's account, oldest first."""
     with runtime.db.read() as conn:
-        return followers.list_rules(conn)
+        return followers.list_rules(conn, runtime.account)
 
 
 def add_rule(
@@ -47,7 +48,7 @@ def add_rule(
     *,
     issue_id: str | None = None,
 ) -> int:
-    """Add a keyword rule answering with ``reply`` text or with issue ``issue_id``; return its id.
+    """Add a rule for the runtime's account answering with a text or an issue; return its id.
 
     :raises ValueError: for an empty keyword, neither or both of a reply and an issue, an
         issue not in the archive, or an unknown match kind.
@@ -65,16 +66,16 @@ def add_rule(
         if issue_id is not None and not issue_store.current_hashes(conn, [issue_id]):
             raise ValueError(f"there is no issue {issue_id} in the archive")
         rule_id = followers.add_rule(
-            conn, keyword.strip(), match, reply.strip(), runtime.now(), issue_id
+            conn, keyword.strip(), match, reply.strip(), runtime.now(), issue_id, runtime.account
         )
         search_index.bump(conn, "rules")
     return rule_id
 
 
 def remove_rule(runtime: Runtime, rule_id: int) -> bool:
-    """Delete a keyword rule; return whether it existed."""
+    """Delete a keyword rule of the runtime's account; return whether it existed."""
     with runtime.db.begin_write() as conn:
-        removed = followers.remove_rule(conn, rule_id)
+        removed = followers.remove_rule(conn, rule_id, runtime.account)
         if removed:
             search_index.bump(conn, "rules")
     return removed

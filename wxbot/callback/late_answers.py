@@ -45,21 +45,36 @@ LogRow = Callable[[Answer, str], LoggedMessage]
 
 
 class LateAnswers:
-    """Bound the wait for answers in one worker; queue the late ones for a sender."""
+    """Bound the wait for answers of one account in one worker; queue the late ones.
 
-    def __init__(self, runtime: Runtime, log: MessageLog) -> None:
+    The accounts of a worker share one pool of answering threads and one sender
+    (:meth:`for_account`); each queued answer names its account, whose API sends it.
+    """
+
+    def __init__(
+        self, runtime: Runtime, log: MessageLog, *, shared_with: LateAnswers | None = None
+    ) -> None:
         self.runtime = runtime
         self.log = log
         self.budget = runtime.settings.callback.late_answer_budget
         #: Without API credentials nothing can be sent late: every answer is waited for.
         self.enabled = self.budget > 0 and can_send(runtime)
-        self.sender = LateSender(runtime)
+        #: What owns the pool and the sender: this one, or the one it shares them with.
+        self._home: LateAnswers = self if shared_with is None else shared_with._home
+        self.sender: LateSender = LateSender(runtime) if shared_with is None else shared_with.sender
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
+    def for_account(self, runtime: Runtime) -> LateAnswers:
+        """Return the late answers of another account, sharing this one's threads and sender."""
+        return LateAnswers(runtime, self.log, shared_with=self)
+
     def start(self) -> None:
-        """Send what a worker that stopped left queued (this process runs after the fork)."""
-        if not self.enabled:
+        """Send what a worker that stopped left queued (this process runs after the fork).
+
+        The queue holds every account's answers: it is looked at when any account can send.
+        """
+        if self.budget <= 0 or not any(can_send(r) for r in self.runtime.accounts()):
             return
         with self.runtime.db.begin() as conn:
             waiting = store.next_due(conn) is not None
@@ -88,17 +103,19 @@ class LateAnswers:
 
     def close(self) -> None:
         """Stop the pool and the sender (answers being computed are still queued)."""
-        with self._lock:
-            pool, self._pool = self._pool, None
+        home = self._home
+        with home._lock:
+            pool, home._pool = home._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
         self.sender.stop()
 
     def _executor(self) -> ThreadPoolExecutor:
-        with self._lock:  # made in the worker on first use: nothing started before the fork
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="wxbot-answer")
-            return self._pool
+        home = self._home
+        with home._lock:  # made in the worker on first use: nothing started before the fork
+            if home._pool is None:
+                home._pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="wxbot-answer")
+            return home._pool
 
     def _queue(self, done: Future[Answer], message: Message, log_row: LogRow) -> None:
         error = done.exception()

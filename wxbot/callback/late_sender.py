@@ -7,6 +7,8 @@ the database (``storage.late_answers``), so an answer goes out once whichever se
 refusals that retrying cannot change (45015 window closed, 45047 over the count, 40003 not a
 follower, 48001 no right) fail the answer at once; -1 and no answer are retried with backoff —
 a lost answer may mean the message arrived, so a retry may, rarely, send it twice.
+Each answer goes out through the API (and access token) of the account whose follower asked:
+one queue, one sender per process, an API client per account made on first use.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..errors import ConfigError
 from ..runtime import Runtime
 from ..states import LateAnswerState
 from ..storage import late_answers as store
@@ -61,14 +65,51 @@ def can_send(runtime: Runtime) -> bool:
     return bool(wechat.appid and wechat.secret.get_secret_value())
 
 
+class AccountApis:
+    """The WeChat API client of each account, made on first use and kept."""
+
+    def __init__(self, runtime: Runtime, made: Mapping[str, WeChatApi] | None = None) -> None:
+        self.runtime = runtime
+        self._apis: dict[str, WeChatApi] = dict(made or {})
+        self._lock = threading.Lock()
+
+    def of(self, account: str) -> WeChatApi:
+        """Return the client of ``account`` (by its name).
+
+        :raises ConfigError: when no account has that name, or it has no API credentials.
+        """
+        with self._lock:
+            api = self._apis.get(account)
+            if api is None:
+                api = self._apis[account] = WeChatApi(self.runtime.for_account(account))
+            return api
+
+    def lease(self) -> dt.timedelta:
+        """Return how long a sender holds an answer: one call of the slowest account, and more.
+
+        Long enough for one call with a token fetch and a refresh: answers are claimed one
+        at a time, so a lease never runs out while the answer waits behind others.
+        """
+        every = self.runtime.all_settings or self.runtime.settings
+        sections = [every.for_account(name).wechat for name in every.account_names()]
+        return dt.timedelta(seconds=max(w.timeout * (w.retries + 4) + 10 for w in sections))
+
+
 def deliver_due(
-    runtime: Runtime, api: WeChatApi, *, sender: str, now: dt.datetime | None = None
+    runtime: Runtime,
+    api: WeChatApi | AccountApis,
+    *,
+    sender: str,
+    now: dt.datetime | None = None,
 ) -> list[Outcome]:
-    """Send every late answer that is due now; return what each came to."""
+    """Send every late answer that is due now, each by its account's API; return the outcomes.
+
+    ``api`` is the runtime's account's client (the others are made from ``runtime``), or
+    the clients of every account.
+    """
+    apis = api if isinstance(api, AccountApis) else AccountApis(runtime, {runtime.account: api})
     now = now or runtime.now()
-    # Long enough for one call with a token fetch and a refresh: claimed one at a time, so a
-    # lease never runs out while the answer waits behind others.
-    lease = dt.timedelta(seconds=api.timeout * (api.retries + 4) + 10)
+    lease = apis.lease()
     with runtime.db.begin_write() as conn:
         abandoned = store.abandon_stale(conn, now, ABANDONED)
     if abandoned:
@@ -79,15 +120,19 @@ def deliver_due(
             claimed = store.claim_due(conn, now, sender, now + lease, limit=1)
         if not claimed:
             break
-        outcomes.append(_deliver(runtime, api, claimed[0], sender, now))
+        outcomes.append(_deliver(runtime, apis, claimed[0], sender, now))
     return outcomes
 
 
 def _deliver(
-    runtime: Runtime, api: WeChatApi, row: LateAnswer, sender: str, now: dt.datetime
+    runtime: Runtime, apis: AccountApis, row: LateAnswer, sender: str, now: dt.datetime
 ) -> Outcome:
     if now > row.deadline:
         return _fail(runtime, row, sender, "the follower's window for it closed before it was sent")
+    try:
+        api = apis.of(row.account)
+    except ConfigError as exc:  # the account left the configuration, or lost its credentials
+        return _fail(runtime, row, sender, f"account {row.account}: {exc}")
     try:
         custom_messages.send(api, row.openid, row.msgtype, json.loads(row.payload))
     except (WeChatError, WeChatNetworkError) as exc:
@@ -132,7 +177,7 @@ class LateSender:
         self.runtime = runtime
         self.poll_seconds = poll_seconds
         self.name = sender_name()
-        self._api: WeChatApi | None = None
+        self._apis = AccountApis(runtime)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -162,9 +207,7 @@ class LateSender:
             self._wake.clear()
             wait = self.poll_seconds
             try:
-                if self._api is None:
-                    self._api = WeChatApi(self.runtime)
-                deliver_due(self.runtime, self._api, sender=self.name)
+                deliver_due(self.runtime, self._apis, sender=self.name)
                 with self.runtime.db.begin() as conn:
                     due = store.next_due(conn)
                 if due is not None:

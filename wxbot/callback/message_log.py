@@ -39,6 +39,8 @@ class MessageLog:
         self.flush_seconds = flush_seconds
         self._pending: dict[str, LoggedMessage] = {}
         self._lock = threading.Lock()
+        #: One flush at a time: two (the writer's, a caller's) would write, and drop, rows twice.
+        self._flushing = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -104,14 +106,15 @@ class MessageLog:
 
     def flush(self) -> None:
         """Write every pending row now."""
-        with self._lock:
-            rows = list(self._pending.values())
-        if rows:
-            self._write(rows)
+        with self._flushing:
             with self._lock:
-                for row in rows:
-                    if self._pending.get(row.dedupe_key) is row:
-                        del self._pending[row.dedupe_key]
+                rows = list(self._pending.values())
+            if rows:
+                self._write(rows)
+                with self._lock:
+                    for row in rows:
+                        if self._pending.get(row.dedupe_key) is row:
+                            del self._pending[row.dedupe_key]
 
     def close(self) -> None:
         """Write what is pending and stop writing behind."""

@@ -4,6 +4,8 @@ WeChat signs the URL (timestamp, nonce), not the body, and the URL stays valid f
 timestamp window; in plaintext and compatible mode one URL read from a log could carry any
 forged message. The first message a URL carries is bound to it in the database (every worker
 sees it) until the window closes: the same message again is WeChat's retry and passes.
+A message is bound by its account-qualified dedupe key, so a URL one account was called on
+carries nothing to another.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Mapping
 
 from ..storage import Database, callback_nonces
-from ..wechat.messages import CallbackRejected, Message
+from ..wechat.messages import CallbackRejected
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ class SignedUrls:
         self._next_cleanup = 0.0
         self._lock = threading.Lock()
 
-    def bind(self, args: Mapping[str, str], message: Message, now: dt.datetime) -> None:
-        """Bind the request's URL to ``message``.
+    def bind(self, args: Mapping[str, str], dedupe_key: str, now: dt.datetime) -> None:
+        """Bind the request's URL to the message of ``dedupe_key`` (which names its account).
 
         :raises ReplayedUrl: when the URL already carried another message.
         """
@@ -53,12 +55,12 @@ class SignedUrls:
             timestamp = int(now.timestamp())
         epoch = int(now.timestamp())
         expires = max(timestamp, epoch) + int(self.window) + 1
-        bound = callback_nonces.bind_url(self.db, url_key(args), message.dedupe_key, epoch, expires)
+        bound = callback_nonces.bind_url(self.db, url_key(args), dedupe_key, epoch, expires)
         if self._cleanup_due():
             with self.db.begin() as conn:
                 forgotten = callback_nonces.forget_expired(conn, epoch)
             logger.debug("callback: forgot %d expired signed URLs", forgotten)
-        if bound != message.dedupe_key:
+        if bound != dedupe_key:
             raise ReplayedUrl("signed URL already used for another message")
 
     def _cleanup_due(self) -> bool:

@@ -4,11 +4,16 @@ WeChat calls it for every follower message, so it skips Flask's per-request mach
 (request context, session, routing, response objects), which measured as much as the whole
 answer costs (``bench/callback.py``). It stays a thin edge: read the request, let the
 callback answer, reply. Every other path goes on to Flask.
+
+``/wechat`` is the default account's (``[wechat]``), ``/wechat/<name>`` each
+``[accounts.<name>]``'s; any other name is 404 before anything is read. An account's callback
+is made on its first request, in the worker (after gunicorn's fork), and kept.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,8 +26,9 @@ from .service import FollowerCallback
 
 logger = logging.getLogger(__name__)
 
-#: Where WeChat's server configuration points.
+#: Where WeChat's server configuration points (the default account's; ``/wechat/<name>``).
 PATH = "/wechat"
+ACCOUNT_PREFIX = PATH + "/"
 #: Key of the callback in ``app.extensions``.
 EXTENSION = "wxbot.callback"
 
@@ -31,7 +37,7 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def init_app(app: Flask) -> None:
-    """Serve ``/wechat`` and get the callback ready (search index, jieba)."""
+    """Serve ``/wechat`` and ``/wechat/<name>``; get the callback ready (search index, jieba)."""
     callback = FollowerCallback(get_runtime(app))
     callback.start()
     app.extensions[EXTENSION] = callback
@@ -39,40 +45,67 @@ def init_app(app: Flask) -> None:
 
 
 class CallbackEndpoint:
-    """Answer ``/wechat`` (GET handshake, POST messages); hand every other path to Flask."""
+    """Answer ``/wechat[/<name>]`` (GET handshake, POST messages); hand other paths to Flask."""
 
     def __init__(self, app: WsgiApp, callback: FollowerCallback) -> None:
         self.app = app
         self.callback = callback
+        every = callback.runtime.all_settings or callback.runtime.settings
+        #: The accounts answered at ``/wechat/<name>``; each callback made on first use.
+        self.names = frozenset(every.account_names())
+        self._accounts: dict[str, FollowerCallback] = {callback.account: callback}
+        self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request."""
-        if environ.get("PATH_INFO") != PATH:
+        path = environ.get("PATH_INFO")
+        if path == PATH:
+            callback = self.callback
+        elif isinstance(path, str) and path.startswith(ACCOUNT_PREFIX):
+            name = path[len(ACCOUNT_PREFIX) :]
+            if name not in self.names:
+                return _answer(start_response, "404 Not Found", "no such account", "text/plain")
+            callback = self._callback_of(name)
+        else:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "")
         try:
             args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
             if method == "POST":
-                self.callback.admit(args)  # signed and fresh, or refused before its body is read
-                reply = self.callback.receive(args, self._body(environ))
+                callback.admit(args)  # signed and fresh, or refused before its body is read
+                reply = callback.receive(args, self._body(environ, callback))
                 kind = "text/plain" if reply == "success" else "application/xml"
                 return _answer(start_response, "200 OK", reply, kind)
             if method == "GET":
-                echo = self.callback.handshake(args)
+                echo = callback.handshake(args)
                 return _answer(start_response, "200 OK", echo, "text/plain")
             return _answer(start_response, "405 Method Not Allowed", "GET or POST", "text/plain")
         except CallbackRejected as exc:
             logger.warning(
-                "callback: refused %s from %s: %s", method, environ.get("REMOTE_ADDR"), exc
+                "callback: refused %s to %s from %s: %s",
+                method,
+                callback.account,
+                environ.get("REMOTE_ADDR"),
+                exc,
             )
             status = f"{exc.status} {_REASONS.get(exc.status, 'Refused')}"
             return _answer(start_response, status, exc.reason, "text/plain")
         except Exception:  # answer 500 and go on serving; WeChat will retry
-            logger.exception("callback: failed to answer a %s", method)
+            logger.exception("callback: failed to answer a %s to %s", method, callback.account)
             return _answer(start_response, "500 Internal Server Error", "", "text/plain")
 
-    def _body(self, environ: dict[str, Any]) -> bytes:
-        limit = self.callback.max_body_bytes
+    def _callback_of(self, name: str) -> FollowerCallback:
+        """Return the callback of account ``name``, made on its first request and kept."""
+        callback = self._accounts.get(name)
+        if callback is None:
+            with self._lock:
+                callback = self._accounts.get(name)
+                if callback is None:
+                    callback = self._accounts[name] = self.callback.for_account(name)
+        return callback
+
+    def _body(self, environ: dict[str, Any], callback: FollowerCallback) -> bytes:
+        limit = callback.max_body_bytes
         length = environ.get("CONTENT_LENGTH")
         if not length:  # WeChat always sends one; a stream of unknown length is not read
             raise LengthRequired("Content-Length required")

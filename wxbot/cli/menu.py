@@ -1,4 +1,8 @@
-"""The ``menu`` commands: push the ``[menu]`` section to WeChat, show or delete the live menu."""
+"""The ``menu`` commands: push the ``[menu]`` section to WeChat, show or delete the live menu.
+
+Each acts for the account ``wxbot --account NAME`` names (its own menu, its own API);
+``menu push --all-accounts`` pushes every account's menu, one line of outcome each.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import TypeVar
 import click
 
 from ..errors import ConfigError, WxbotError
+from ..runtime import Runtime
 from ..wechat import WeChatApi
 from ..wechat.menus import CurrentMenu, MenuItem, current_menu, delete_menu, push_menu
 from .context import CliEnv, pass_env
@@ -21,9 +26,17 @@ def menu() -> None:
 
 
 @menu.command()
+@click.option(
+    "--all-accounts",
+    is_flag=True,
+    help="Push every account's menu (one line each; a failure does not stop the others).",
+)
 @pass_env
-def push(env: CliEnv) -> None:
+def push(env: CliEnv, all_accounts: bool) -> None:
     """Replace the account's menu with [menu] from the configuration, then show it."""
+    if all_accounts:
+        _push_every_account(env)
+        return
     runtime = env.runtime
     api = _api(env)
     _run(lambda: push_menu(api, runtime.settings.menu, runtime.public_base_url()))
@@ -46,6 +59,24 @@ def delete(env: CliEnv) -> None:
     api = _api(env)
     _run(lambda: delete_menu(api))
     click.echo("menu deleted")
+
+
+def _push_every_account(env: CliEnv) -> None:
+    failed = [r.account for r in env.runtime.accounts() if not _push_one(r)]
+    if failed:
+        raise click.ClickException(f"menu not pushed for {', '.join(failed)}")
+
+
+def _push_one(runtime: Runtime) -> bool:
+    """Push one account's menu and print one line saying how it went; return whether it did."""
+    try:
+        push_menu(WeChatApi(runtime), runtime.settings.menu, runtime.public_base_url())
+    except WxbotError as exc:
+        click.echo(f"{runtime.account}: failed: {exc}")
+        return False
+    buttons = len(runtime.settings.menu.buttons)
+    click.echo(f"{runtime.account}: menu pushed ({buttons} buttons)")
+    return True
 
 
 def _api(env: CliEnv) -> WeChatApi:

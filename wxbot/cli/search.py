@@ -99,9 +99,11 @@ def queries(env: CliEnv, limit: int, missed: bool, top_days: int | None) -> None
         rows = followers.recent_messages(conn, limit, missed_only=missed)
     if not rows:
         click.echo("no search has come back empty yet" if missed else "no follower messages yet")
+    several = len(env.settings.account_names()) > 1
     for row in rows:
         when = local_time(row.received_at, runtime.tz)
-        click.echo(f"{when}  {row.handler:<8} {row.answer:<7}  {row.query}")
+        account = f"{row.account:<10} " if several else ""  # which account's follower asked
+        click.echo(f"{when}  {account}{row.handler:<8} {row.answer:<7}  {row.query}")
 
 
 COMMANDS = [search, keywords, queries]

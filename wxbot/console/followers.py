@@ -1,6 +1,8 @@
 """The followers page: what followers asked, what they ask most, what found nothing; keyword rules.
 
 Everyone signed in reads it; only admins add or remove keyword rules (an editor's POST is 403).
+Each official account has its own rules: the page shows and edits those of the account chosen
+on it (``?account=NAME``, the default account when none is).
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from ..callback import keyword_rules, query_report
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..local_time import local_time
-from ..runtime import get_runtime
+from ..runtime import Runtime, get_runtime
 from . import audit
 from .auth import admin_required, login_required
 from .outcomes import explain_failure
@@ -26,6 +29,7 @@ PER_PAGE = 50
 def index() -> str:
     """Show the query log (newest first, by page), top and missed queries, and the rules."""
     runtime = get_runtime(current_app)
+    rules_of = _account_runtime(request.args.get("account", DEFAULT_ACCOUNT))
     period = request.args.get("period", "week")
     if period not in query_report.PERIODS:
         period = "week"
@@ -39,7 +43,9 @@ def index() -> str:
         since=local_time(query_report.period_start(runtime, period), runtime.tz),
         top=query_report.top_queries(runtime, period),
         missed=query_report.missed_queries(runtime, period),
-        rules=keyword_rules.list_rules(runtime),
+        rules=keyword_rules.list_rules(rules_of),
+        rules_account=rules_of.account,
+        accounts=_account_names(runtime),
         match_kinds=keyword_rules.MATCH_KINDS,
         shown=lambda moment: local_time(moment, runtime.tz),
     )
@@ -50,11 +56,13 @@ def index() -> str:
 def add_rule() -> Response:
     """Add a keyword rule answering with a text or with an issue."""
     form = request.form
+    runtime = _account_runtime(form.get("account", DEFAULT_ACCOUNT))
     keyword = form.get("keyword", "")
     answer = "issue " + form.get("issue_id", "") if form.get("answer") == "issue" else "text"
+    answer += _for_account(runtime.account)
     try:
         rule_id = keyword_rules.add_rule(
-            get_runtime(current_app),
+            runtime,
             keyword,
             form.get("reply", "") if form.get("answer") != "issue" else "",
             form.get("match", "exact"),
@@ -65,18 +73,44 @@ def add_rule() -> Response:
         flash(explain_failure(exc).message("Adding the rule"), "error")
     else:
         audit.record("rule-add", keyword, "ok", f"rule {rule_id}: {answer}")
-        flash(f"Added rule {rule_id}: followers sending “{keyword.strip()}” get it.", "ok")
-    return redirect(url_for(".index") + "#rules")
+        followers = "followers" + _for_account(runtime.account)
+        flash(f"Added rule {rule_id}: {followers} sending “{keyword.strip()}” get it.", "ok")
+    return _back_to_rules(runtime.account)
 
 
 @bp.post("/rules/<int:rule_id>/remove")
 @admin_required
 def remove_rule(rule_id: int) -> Response:
-    """Remove a keyword rule."""
-    if keyword_rules.remove_rule(get_runtime(current_app), rule_id):
-        audit.record("rule-remove", f"rule {rule_id}", "ok")
-        flash(f"Removed rule {rule_id}.", "ok")
+    """Remove a keyword rule of the account the page shows."""
+    runtime = _account_runtime(request.form.get("account", DEFAULT_ACCOUNT))
+    target = f"rule {rule_id}{_for_account(runtime.account)}"
+    if keyword_rules.remove_rule(runtime, rule_id):
+        audit.record("rule-remove", target, "ok")
+        flash(f"Removed {target}.", "ok")
     else:
-        audit.record("rule-remove", f"rule {rule_id}", "refused", "no such rule")
-        flash(f"There is no rule {rule_id} (removed already?). Next: reload the page.", "error")
-    return redirect(url_for(".index") + "#rules")
+        audit.record("rule-remove", target, "refused", "no such rule")
+        flash(f"There is no {target} (removed already?). Next: reload the page.", "error")
+    return _back_to_rules(runtime.account)
+
+
+def _account_names(runtime: Runtime) -> list[str]:
+    every = runtime.all_settings or runtime.settings
+    return every.account_names()
+
+
+def _account_runtime(name: str) -> Runtime:
+    """Return the runtime of the account ``name`` (the default for a name no account has)."""
+    runtime = get_runtime(current_app)
+    if name not in _account_names(runtime):
+        name = DEFAULT_ACCOUNT
+    return runtime.for_account(name)
+
+
+def _for_account(name: str) -> str:
+    return "" if name == DEFAULT_ACCOUNT else f" of account {name}"
+
+
+def _back_to_rules(account: str) -> Response:
+    if account == DEFAULT_ACCOUNT:
+        return redirect(url_for(".index") + "#rules")
+    return redirect(url_for(".index", account=account) + "#rules")

@@ -1,8 +1,10 @@
 """SQL for what followers send: each message once (dedupe and query log), and keyword rules.
 
 ``follower_messages`` is keyed by the message's dedupe key (MsgId, or FromUserName +
-CreateTime + Event for events), so a retry — whichever process it reaches — finds the reply
-already given; the same rows are the query log the editors read, and a follower's last list.
+CreateTime + Event for events, qualified by the account for every account but the default:
+``wxbot.callback.service.account_dedupe_key``), so a retry — whichever process it reaches —
+finds the reply already given; the same rows are the query log the editors read, and a
+follower's last list. Each row and each keyword rule names its account (``account``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from .schema import UtcDateTime, metadata
 
 if TYPE_CHECKING:
@@ -54,6 +57,8 @@ follower_messages = Table(
     Column("results", Text, nullable=False),  # JSON list of the issues shown
     Column("reply", Text, nullable=True),  # the reply XML; NULL while an event is being handled
     Column("received_at", UtcDateTime(), nullable=False),
+    # The account (its name) whose follower sent it.
+    Column("account", String(32), nullable=False, server_default=DEFAULT_ACCOUNT),
     Index("ix_follower_messages_openid", "openid", "received_at"),
     Index("ix_follower_messages_received", "received_at"),
     # The editors' top and missed searches: grouped by query without reading the table.
@@ -69,6 +74,8 @@ keyword_rules = Table(
     Column("reply", Text, nullable=False),  # "" when the rule answers with an issue
     Column("created_at", UtcDateTime(), nullable=False),
     Column("issue_id", String(10), nullable=True),  # the issue whose card answers
+    # The account (its name) whose followers the rule answers.
+    Column("account", String(32), nullable=False, server_default=DEFAULT_ACCOUNT),
 )
 
 
@@ -86,6 +93,7 @@ class LoggedMessage:
     results: str
     reply: str | None
     received_at: dt.datetime
+    account: str = DEFAULT_ACCOUNT
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class KeywordRule:
     reply: str
     created_at: dt.datetime
     issue_id: str | None = None
+    account: str = DEFAULT_ACCOUNT
 
 
 #: Columns naming a message or a follower: one too long is stored as a prefix and a digest,
@@ -204,6 +213,7 @@ def _values(row: LoggedMessage) -> dict[str, Any]:
         "results": row.results,
         "reply": row.reply,
         "received_at": row.received_at,
+        "account": row.account,
     }
 
 
@@ -318,9 +328,11 @@ def count_messages(conn: Connection, dedupe_key: str | None = None) -> int:
 # --- keyword rules ---------------------------------------------------------------------------
 
 
-def list_rules(conn: Connection) -> list[KeywordRule]:
-    """Return every keyword rule, oldest first."""
-    rows = conn.execute(select(keyword_rules).order_by(keyword_rules.c.id))
+def list_rules(conn: Connection, account: str = DEFAULT_ACCOUNT) -> list[KeywordRule]:
+    """Return the keyword rules of ``account``, oldest first."""
+    rows = conn.execute(
+        select(keyword_rules).where(keyword_rules.c.account == account).order_by(keyword_rules.c.id)
+    )
     return [KeywordRule(**r._mapping) for r in rows]
 
 
@@ -331,11 +343,17 @@ def add_rule(
     reply: str,
     now: dt.datetime,
     issue_id: str | None = None,
+    account: str = DEFAULT_ACCOUNT,
 ) -> int:
-    """Add a keyword rule and return its id."""
+    """Add a keyword rule answering ``account``'s followers and return its id."""
     result = conn.execute(
         keyword_rules.insert().values(
-            keyword=keyword, match=match, reply=reply, created_at=now, issue_id=issue_id
+            keyword=keyword,
+            match=match,
+            reply=reply,
+            created_at=now,
+            issue_id=issue_id,
+            account=account,
         )
     )
     key = result.inserted_primary_key
@@ -343,6 +361,11 @@ def add_rule(
     return int(key[0])
 
 
-def remove_rule(conn: Connection, rule_id: int) -> bool:
-    """Delete a keyword rule; return whether it existed."""
-    return bool(conn.execute(keyword_rules.delete().where(keyword_rules.c.id == rule_id)).rowcount)
+def remove_rule(conn: Connection, rule_id: int, account: str = DEFAULT_ACCOUNT) -> bool:
+    """Delete a keyword rule of ``account``; return whether it existed."""
+    removed = conn.execute(
+        keyword_rules.delete().where(
+            (keyword_rules.c.id == rule_id) & (keyword_rules.c.account == account)
+        )
+    )
+    return bool(removed.rowcount)

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..config.accounts import DEFAULT_ACCOUNT
 from ..states import LateAnswerState
 from . import followers
 from .followers import LoggedMessage, stored_identifier
@@ -51,6 +52,8 @@ late_answers = Table(
     Column("lease_until", UtcDateTime(), nullable=True),
     Column("sent_at", UtcDateTime(), nullable=True),
     Column("error", Text, nullable=True),
+    # The account (its name) whose follower gets it, by that account's API.
+    Column("account", String(32), nullable=False, server_default=DEFAULT_ACCOUNT),
     Index("ix_late_answers_state_next_try", "state", "next_try_at"),
 )
 
@@ -72,6 +75,7 @@ class LateAnswer:
     lease_until: dt.datetime | None
     sent_at: dt.datetime | None
     error: str | None
+    account: str = DEFAULT_ACCOUNT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", LateAnswerState(self.state))
@@ -112,6 +116,7 @@ def enqueue(
             deadline=deadline,
             next_try_at=received_at,
             attempts=0,
+            account=logged.account,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(late_answers.c.dedupe_key)
