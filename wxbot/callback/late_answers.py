@@ -26,7 +26,7 @@ from ..storage import late_answers as store
 from ..storage.followers import LoggedMessage
 from ..wechat import limits
 from ..wechat.messages import SILENT_REPLY, Message
-from .late_sender import LateSender, can_send
+from .late_sender import LateSender, any_can_send, can_send
 from .message_log import MessageLog
 from .replies import Answer
 
@@ -74,7 +74,7 @@ class LateAnswers:
 
         The queue holds every account's answers: it is looked at when any account can send.
         """
-        if self.budget <= 0 or not any(can_send(r) for r in self.runtime.accounts()):
+        if self.budget <= 0 or not any_can_send(self.runtime):
             return
         with self.runtime.db.begin() as conn:
             waiting = store.next_due(conn) is not None

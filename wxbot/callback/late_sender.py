@@ -65,6 +65,11 @@ def can_send(runtime: Runtime) -> bool:
     return bool(wechat.appid and wechat.secret.get_secret_value())
 
 
+def any_can_send(runtime: Runtime) -> bool:
+    """Return whether any configured account can send (the queue holds every account's)."""
+    return any(can_send(account) for account in runtime.accounts())
+
+
 class AccountApis:
     """The WeChat API client of each account, made on first use and kept."""
 

@@ -11,7 +11,7 @@ from types import FrameType
 import click
 from flask import Flask
 
-from ..callback.late_sender import LateSender, can_send, deliver_due, sender_name
+from ..callback.late_sender import LateSender, any_can_send, deliver_due, sender_name
 from ..config.accounts import DEFAULT_ACCOUNT
 from ..errors import WxbotError
 from ..local_time import local_time
@@ -196,7 +196,7 @@ def worker(env: CliEnv, once: bool) -> None:
         done = run_due_jobs(runtime, worker=name, checkpoint=checkpoint)
         for item in done:
             report(item)
-        if can_send(runtime):
+        if any_can_send(runtime):
             late = deliver_due(runtime, WeChatApi(runtime), sender=sender_name())
             for outcome in late:
                 click.echo(f"late answer: {outcome.state}  {outcome.reason}".rstrip())
@@ -210,7 +210,7 @@ def worker(env: CliEnv, once: bool) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(f"worker {name} running; SIGTERM or Ctrl-C stops", err=True)
-    late_sender = LateSender(runtime) if can_send(runtime) else None
+    late_sender = LateSender(runtime) if any_can_send(runtime) else None
     if late_sender is not None:
         late_sender.wake()
     try:
