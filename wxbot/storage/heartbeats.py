@@ -39,11 +39,15 @@ def beat(conn: Connection, worker: str, now: dt.datetime) -> None:
         conn.execute(worker_heartbeats.insert().values(worker=worker, beat_at=now))
 
 
+#: The dashboard asks on every view: built once.
+_LATEST_BEAT = (
+    select(worker_heartbeats.c.worker, worker_heartbeats.c.beat_at)
+    .order_by(worker_heartbeats.c.beat_at.desc())
+    .limit(1)
+)
+
+
 def latest_beat(conn: Connection) -> Heartbeat | None:
     """Return the most recent heartbeat of any worker, or None when none ever ran."""
-    row = conn.execute(
-        select(worker_heartbeats.c.worker, worker_heartbeats.c.beat_at)
-        .order_by(worker_heartbeats.c.beat_at.desc())
-        .limit(1)
-    ).first()
+    row = conn.execute(_LATEST_BEAT).first()
     return Heartbeat(row.worker, row.beat_at) if row else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, String, Table, Text, or_, select
+from sqlalchemy import Column, Connection, String, Table, Text, bindparam, or_, select
 
 from .schema import UtcDateTime, metadata
 
@@ -124,16 +124,18 @@ class TokenHealth:
     fetch_error_at: dt.datetime | None
 
 
+#: The dashboard asks on every view: built once, bound per call.
+_TOKEN_HEALTH = select(
+    wechat_tokens.c.expires_at,
+    wechat_tokens.c.fetched_at,
+    wechat_tokens.c.fetch_error,
+    wechat_tokens.c.fetch_error_at,
+).where(wechat_tokens.c.account == bindparam("account", type_=String))
+
+
 def token_health(conn: Connection, account: str) -> TokenHealth | None:
     """Return when the cached token expires and why its last fetch failed; None before any."""
-    row = conn.execute(
-        select(
-            wechat_tokens.c.expires_at,
-            wechat_tokens.c.fetched_at,
-            wechat_tokens.c.fetch_error,
-            wechat_tokens.c.fetch_error_at,
-        ).where(wechat_tokens.c.account == account)
-    ).first()
+    row = conn.execute(_TOKEN_HEALTH, {"account": account}).first()
     return TokenHealth(**row._mapping) if row else None
 
 
