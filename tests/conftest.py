@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -23,6 +25,7 @@ from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime, load_runtime
 from wxbot.sandbox import SANDBOX_APPID, SANDBOX_SECRET, SandboxServer
 from wxbot.sandbox.testing import EventSink, SandboxApi
+from wxbot.search.archive_search import ArchiveSearch
 from wxbot.storage import Database
 
 # The inputs editors' tools make (bench/editor_inputs.py) serve the benches and the tests.
@@ -233,3 +236,30 @@ def wechat_cli(
     yield run
     for env in envs:
         env.close()
+
+
+# --- waiting on work that happens beside the test -------------------------------------------
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Return ``check()`` once it is truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def slow_search(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make every archive search wait until the returned event is set."""
+    release = threading.Event()
+    search = ArchiveSearch.search
+
+    def slow(self: ArchiveSearch, query: str, top: int = 5) -> Any:
+        assert release.wait(30), "the test never released the search"
+        return search(self, query, top)
+
+    monkeypatch.setattr(ArchiveSearch, "search", slow)
+    return release

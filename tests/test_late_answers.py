@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import SAMPLES, make_runtime
+from conftest import SAMPLES, make_runtime, wait_for
 from werkzeug.serving import make_server
 
 from wxbot.app import create_app
@@ -128,31 +128,6 @@ def wired(
         callback.late.close()
         callback.log.close()
         get_runtime(app).close()
-
-
-@pytest.fixture
-def slow_search(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Make every archive search wait until the returned event is set."""
-    release = threading.Event()
-    search = ArchiveSearch.search
-
-    def slow(self: ArchiveSearch, query: str, top: int = 5) -> Any:
-        assert release.wait(30), "the test never released the search"
-        return search(self, query, top)
-
-    monkeypatch.setattr(ArchiveSearch, "search", slow)
-    return release
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Return ``check()`` once it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_a_slow_answer_arrives_once_by_customer_service_message(

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import wait_for
 from werkzeug.serving import make_server
 
 from wxbot.app import create_app
@@ -43,7 +43,6 @@ from wxbot.sandbox.conversation import (
 )
 from wxbot.sandbox.events import to_xml
 from wxbot.sandbox.testing import EventSink, SandboxApi
-from wxbot.search.archive_search import ArchiveSearch
 
 NEWCOMER = "oSbx000000000000000000000004"  # the one the page offers after the 3 followers
 FOLLOWER = "oSbx000000000000000000000001"
@@ -397,30 +396,6 @@ def test_the_page_shows_the_menu_the_account_created(chat_factory: Callable[...,
     ]
     helped = chat.send(FOLLOWER, "click", "HELP")
     assert text_of(helped["replies"][0]).startswith("【")
-
-
-@pytest.fixture
-def slow_search(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Make every archive search wait until the returned event is set."""
-    release = threading.Event()
-    search = ArchiveSearch.search
-
-    def slow(self: ArchiveSearch, query: str, top: int = 5) -> Any:
-        assert release.wait(30), "the test never released the search"
-        return search(self, query, top)
-
-    monkeypatch.setattr(ArchiveSearch, "search", slow)
-    return release
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Return ``check()`` once it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_a_late_answer_reaches_the_chat(
