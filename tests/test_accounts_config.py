@@ -109,7 +109,6 @@ def test_the_cli_acts_for_the_account_it_is_given(tmp_path: Any) -> None:
         CliRunner().invoke(cli, ["--account", "gongye", "config"], obj=env)
         assert env.runtime.account == "gongye"
         assert env.runtime.settings.wechat.appid == "wxgongye"
-        env.account = "nobody"
         result = CliRunner().invoke(cli, ["--account", "nobody", "menu", "show"], obj=env)
         assert result.exit_code != 0
         assert "no account named 'nobody'" in result.output

@@ -166,9 +166,9 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         beat = heartbeats.latest_beat(conn)
     every = (runtime.all_settings or runtime.settings).accounts
     names = [display_name(every, r.account) for r in runtimes]
-    named = dict(zip(keys, names, strict=True)) if runtimes else {}
-    account_of = {key: r.account for key, r in zip(keys, runtimes, strict=False)}
-    lines = [_line(runtime, row, board, now, named, account_of) for row in rows]
+    #: Each account's key → (its name, the name editors see); empty with one account.
+    named = {key: (r.account, shown) for key, r, shown in zip(keys, runtimes, names, strict=False)}
+    lines = [_line(runtime, row, board, now, named) for row in rows]
     next_send = None
     if upcoming is not None:
         next_send = NextSend(
@@ -190,7 +190,7 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         failures=[
             FailureLine(
                 f.issue_id,
-                f"{f.what} ({named[f.account]})" if f.account in named else f.what,
+                f"{f.what} ({named[f.account][1]})" if f.account in named else f.what,
                 local_time(f.at, tz),
                 plain_error(f.why, f.errcode),
             )
@@ -207,8 +207,7 @@ def _line(
     row: issue_store.IssueRow,
     board: issue_board.BoardRows,
     now: dt.datetime,
-    accounts: dict[str, str],
-    account_of: dict[str, str],
+    accounts: dict[str, tuple[str, str]],
 ) -> IssueLine:
     tz = runtime.tz
     issue_id = row.id
@@ -261,11 +260,11 @@ def _line(
                 board.accounts[key],
                 issue_id,
                 link="" if n else link,
-                jobs=[j for j in jobs if j.account == account_of[key]],
+                jobs=[j for j in jobs if j.account == account],
                 now=now,
             )
-            for n, (key, name) in enumerate(accounts.items())
-        )  # fmt: skip
+            for n, (key, (account, name)) in enumerate(accounts.items())
+        )
         if accounts
         else (),
     )
