@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import SAMPLES, make_runtime
+from conftest import SAMPLES, make_runtime, wait_for
 from console_support import post_form, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
 from test_callback import APPID, KEY, NOW, TOKEN, WeChatSender, reply_fields, wechat_config
-from test_late_answers import FOLLOWER, Clock, slow_search, wait_for  # noqa: F401
+from test_late_answers import FOLLOWER, Clock
 from werkzeug.serving import make_server
 
 import wxbot.publishing

@@ -19,7 +19,6 @@ from test_sandbox_chat import (  # noqa: F401 (fixtures)
     NEWCOMER,
     Chat,
     chat_factory,
-    slow_search,
 )
 
 from wxbot.sandbox.testing import SandboxApi
@@ -137,7 +136,7 @@ def test_a_follower_chats_through_the_menu_and_the_keyboard(
 
 def test_a_late_answer_shows_as_a_bubble(
     chat_factory: Callable[..., Chat],  # noqa: F811 (the imported fixture)
-    slow_search: threading.Event,  # noqa: F811 (the imported fixture)
+    slow_search: threading.Event,
     browser: Any,
 ) -> None:
     chat = chat_factory("safe", callback={"late_answer_budget": 0.3})
