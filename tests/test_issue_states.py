@@ -104,6 +104,21 @@ def test_a_page_costs_the_same_queries_whatever_its_size(
     assert len(small) == len(large) <= 16
 
 
+def test_each_page_shows_the_states_of_its_own_issues(
+    wechat_runtime: Runtime, tmp_path: Path
+) -> None:
+    ingest_paths(wechat_runtime, dated_copies(tmp_path, 4))
+    for issue_id in ("2020-01-03", "2020-01-01"):
+        publish_issue(wechat_runtime, issue_id, "draft")
+    pages = [dashboard(wechat_runtime, n, per_page=2) for n in (1, 2, 3)]
+    assert [[line.issue_id for line in page.lines] for page in pages] == [
+        ["2026-06-25", "2026-06-13"], ["2020-01-04", "2020-01-03"], ["2020-01-02", "2020-01-01"],
+    ]  # fmt: skip
+    assert [[line.issue_id for line in page.lines if line.draft] for page in pages] == [
+        [], ["2020-01-03"], ["2020-01-01"],
+    ]  # fmt: skip
+
+
 def test_pages_run_newest_first_and_past_the_last_is_refused(
     archive: Runtime, tmp_path: Path
 ) -> None:

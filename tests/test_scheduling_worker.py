@@ -19,6 +19,7 @@ from wxbot.archive import ingest_paths
 from wxbot.cli import cli
 from wxbot.cli.context import CliEnv
 from wxbot.cli.schedule import start_in_process
+from wxbot.issue_states import dashboard
 from wxbot.publishing import on_wechat_event, prepare_issue, send_mass
 from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime, get_runtime
@@ -302,6 +303,22 @@ def test_missed_window(
         assert job.state == JobState.MISSED
         assert "more than max_delay 30 min" in (job.error or "")
         assert actions(rt) == []
+
+
+def test_a_missed_send_is_a_failure_on_the_dashboard(
+    rt: Runtime, clock: Clock, sandbox: SandboxServer
+) -> None:
+    job = schedule_send(rt, "2026-06-25", local("2026-06-25 08:00"))
+    assert dashboard(rt).next_send is not None
+    clock.now = job.send_at + dt.timedelta(hours=1)
+    assert actions(rt) == [(job.id, JobState.MISSED)]
+    board = dashboard(rt)
+    (line,) = [line for line in board.lines if line.issue_id == "2026-06-25"]
+    assert line.scheduled == "" and line.failed.startswith("scheduled send missed: ")
+    assert "more than max_delay 30 min" in line.failed
+    (failure,) = board.failures
+    assert (failure.issue_id, failure.what) == ("2026-06-25", "scheduled send (missed)")
+    assert board.next_send is None
 
 
 def test_cancelled_before_its_time_is_never_sent(

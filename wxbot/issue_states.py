@@ -12,8 +12,7 @@ from .config.accounts import display_name
 from .local_time import local_time
 from .runtime import Runtime
 from .states import JobState, SendStatus
-from .storage import heartbeats, issue_board, wechat_tokens
-from .storage import issues as issue_store
+from .storage import issue_board, wechat_tokens
 from .wechat.client import account_key
 from .wechat.errors import explain
 from .wechat.limits import PUBLISH_SUCCESS
@@ -154,22 +153,23 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
     keys = [account_key(r.settings.wechat) for r in runtimes] or [
         account_key(runtime.settings.wechat)
     ]
-    with runtime.db.begin() as conn:
-        total, rows = issue_store.page_of_issues(conn, per_page, max(0, page - 1) * per_page)
+    with runtime.db.read() as conn:
+        listed = issue_board.page_of_issues(conn, keys[0], per_page, max(0, page - 1) * per_page)
+        total, rows = listed.total, listed.issues
         pages = max(1, math.ceil(total / per_page))
         if not 1 <= page <= pages:
             raise ValueError(f"no page {page}: the dashboard has {pages}")
-        board = issue_board.board_rows(conn, keys, [r.id for r in rows])
-        upcoming = issue_board.next_scheduled(conn)
-        failures = issue_board.recent_failures(conn, keys, FAILURES_SHOWN)
-        tokens = [wechat_tokens.token_health(conn, key) for key in keys]
-        beat = heartbeats.latest_beat(conn)
+        # A page is a run of consecutive ids, newest first: its first is the largest.
+        first, last = (rows[-1].id, rows[0].id) if rows else ("", "")
+        board = issue_board.board_rows(conn, keys, first, last, failures=FAILURES_SHOWN)
+        tokens = wechat_tokens.tokens_health(conn, keys[1:]) if keys[1:] else {}
     every = (runtime.all_settings or runtime.settings).accounts
     names = [display_name(every, r.account) for r in runtimes]
     #: Each account's key → (its name, the name editors see); empty with one account.
     named = {key: (r.account, shown) for key, r, shown in zip(keys, runtimes, names, strict=False)}
     lines = [_line(runtime, row, board, now, named) for row in rows]
     next_send = None
+    upcoming = board.next_job
     if upcoming is not None:
         next_send = NextSend(
             upcoming.issue_id,
@@ -178,8 +178,8 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
             countdown(upcoming.send_at, now),
         )
     others = []
-    for other, token in zip(runtimes[1:], tokens[1:], strict=True):
-        state = health(other, token, None)
+    for other, key in zip(runtimes[1:], keys[1:], strict=True):
+        state = health(other, tokens.get(key), None)
         others.append((display_name(every, other.account), state.token_ok, state.token))
     return Dashboard(
         lines=lines,
@@ -194,9 +194,9 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
                 local_time(f.at, tz),
                 plain_error(f.why, f.errcode),
             )
-            for f in failures
+            for f in board.failures
         ],
-        health=health(runtime, tokens[0], beat),
+        health=health(runtime, listed.token, listed.beat_at),
         accounts=tuple(names),
         account_tokens=tuple(others),
     )
@@ -204,7 +204,7 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
 
 def _line(
     runtime: Runtime,
-    row: issue_store.IssueRow,
+    row: issue_board.BoardIssue,
     board: issue_board.BoardRows,
     now: dt.datetime,
     accounts: dict[str, tuple[str, str]],
@@ -213,7 +213,7 @@ def _line(
     issue_id = row.id
     draft = board.drafts.get(issue_id)
     publish = board.publishes.get(issue_id)
-    url = link = board.article_urls.get(issue_id, "")
+    url = link = row.article_url
     published = ""
     if publish is not None:
         if publish.status == PUBLISH_SUCCESS:
@@ -244,7 +244,7 @@ def _line(
                 break
     return IssueLine(
         issue_id=issue_id,
-        title=board.titles.get(issue_id) or _excerpt(row.summary),
+        title=row.title or _excerpt(row.summary),
         revision=row.revision,
         ingested=local_time(row.updated_at, tz),
         draft=f"version {draft.version} ({draft.state})" if draft else "",
@@ -344,7 +344,7 @@ def _send_counts(send: issue_board.MassSendRow) -> str:
 def health(
     runtime: Runtime,
     token: wechat_tokens.TokenHealth | None,
-    beat: heartbeats.Heartbeat | None,
+    beat_at: dt.datetime | None,
 ) -> Health:
     """Return whether wxbot can get an access token and whether a scheduler is alive.
 
@@ -373,13 +373,13 @@ def health(
         token_ok = True
         token_text = "no valid token cached: the next call fetches one"
     limit = dt.timedelta(seconds=runtime.settings.schedule.poll_interval * MISSED_BEATS)
-    if beat is None:
+    if beat_at is None:
         scheduler_ok, scheduler_text = False, "no scheduler has run: start `wxbot worker`"
     else:
-        age = now - beat.beat_at
+        age = now - beat_at
         scheduler_ok = age <= limit
         scheduler_text = (
-            f"scheduler last seen {local_time(beat.beat_at, tz)} "
+            f"scheduler last seen {local_time(beat_at, tz)} "
             f"({int(age.total_seconds())} s ago)"
             + ("" if scheduler_ok else ": none alive; start `wxbot worker`")
         )

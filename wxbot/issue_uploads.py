@@ -103,8 +103,9 @@ def section_diff(old: Issue, new: Issue) -> list[SectionChange]:
 
 def issue_stages(runtime: Runtime, issue_id: str) -> tuple[str, ...]:
     """Return how far an issue has gone on WeChat: drafted, published, scheduled, mass-sent."""
-    with runtime.db.begin() as conn:
-        board = issue_board.board_rows(conn, account_key(runtime.settings.wechat), [issue_id])
+    with runtime.db.read() as conn:
+        key = account_key(runtime.settings.wechat)
+        board = issue_board.board_rows(conn, key, issue_id, issue_id)
     stages = []
     if issue_id in board.drafts:
         stages.append("drafted")

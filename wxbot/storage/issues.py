@@ -215,32 +215,6 @@ def list_issues(conn: Connection, limit: int | None = None, offset: int = 0) -> 
     return [IssueRow(**r._mapping) for r in conn.execute(query)]
 
 
-#: A page of issues, newest first, each row carrying how many issues there are in all.
-_PAGE = (
-    select(
-        issues.c.id,
-        issues.c.series_title,
-        issues.c.summary,
-        issues.c.revision,
-        issues.c.source_sha256,
-        issues.c.updated_at,
-        select(func.count()).select_from(issues).scalar_subquery().label("total"),
-    )
-    .order_by(issues.c.id.desc())
-    .limit(bindparam("limit", type_=Integer))
-    .offset(bindparam("offset", type_=Integer))
-)
-
-
-def page_of_issues(conn: Connection, limit: int, offset: int) -> tuple[int, list[IssueRow]]:
-    """Return how many issues there are and the ``limit`` newest after the ``offset`` newest."""
-    rows = list(conn.execute(_PAGE, {"limit": limit, "offset": offset}))
-    if not rows:
-        return count_issues(conn), []
-    total = rows[0].total
-    return int(total), [IssueRow(*r[:-1]) for r in rows]
-
-
 def latest_issue_id(conn: Connection) -> str | None:
     """Return the newest issue's id, or None when the archive is empty."""
     return conn.execute(select(func.max(issues.c.id))).scalar()
