@@ -26,6 +26,7 @@ from alembic.script import ScriptDirectory
 
 import wxbot
 from wxbot.archive import get_issue, ingest_paths
+from wxbot.issue_states import dashboard
 from wxbot.parsing import parse_file
 from wxbot.resources import sample_issues
 from wxbot.runtime import Runtime
@@ -333,6 +334,7 @@ def test_database_upgrades_to_head_with_its_rows(
     # The archive still knows the file it holds, and takes new ones (search index included).
     results = {r.path: r.status for r in ingest_paths(runtime, sample_issues())}
     assert results == {p: "unchanged" if p == SAMPLE else "added" for p in sample_issues()}
+    assert dashboard(runtime).total == len(sample_issues())  # counted from the rows it found
     runtime.db.dispose()
 
 

@@ -141,10 +141,10 @@ class Dashboard:
 
 
 def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dashboard:
-    """Return the dashboard's ``page``: a fixed number of queries, whatever the archive's size.
+    """Return the dashboard's ``page``: one read, whatever the page's or the archive's size.
 
     With several accounts, each line shows the issue's state on each, read for all accounts
-    at once; only the token line costs a query per account.
+    at once.
 
     :raises ValueError: when ``page`` is past the last page.
     """
@@ -154,22 +154,19 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         account_key(runtime.settings.wechat)
     ]
     with runtime.db.read() as conn:
-        listed = issue_board.page_of_issues(conn, keys[0], per_page, max(0, page - 1) * per_page)
-        total, rows = listed.total, listed.issues
-        pages = max(1, math.ceil(total / per_page))
-        if not 1 <= page <= pages:
-            raise ValueError(f"no page {page}: the dashboard has {pages}")
-        # A page is a run of consecutive ids, newest first: its first is the largest.
-        first, last = (rows[-1].id, rows[0].id) if rows else ("", "")
-        board = issue_board.board_rows(conn, keys, first, last, failures=FAILURES_SHOWN)
-        tokens = wechat_tokens.tokens_health(conn, keys[1:]) if keys[1:] else {}
+        stored = issue_board.read_board(
+            conn, keys, per_page, max(0, page - 1) * per_page, FAILURES_SHOWN
+        )
+    pages = max(1, math.ceil(stored.total / per_page))
+    if not 1 <= page <= pages:
+        raise ValueError(f"no page {page}: the dashboard has {pages}")
     every = (runtime.all_settings or runtime.settings).accounts
     names = [display_name(every, r.account) for r in runtimes]
     #: Each account's key → (its name, the name editors see); empty with one account.
     named = {key: (r.account, shown) for key, r, shown in zip(keys, runtimes, names, strict=False)}
-    lines = [_line(runtime, row, board, now, named) for row in rows]
+    lines = [_line(runtime, row, stored.rows, now, named) for row in stored.issues]
     next_send = None
-    upcoming = board.next_job
+    upcoming = stored.next_job
     if upcoming is not None:
         next_send = NextSend(
             upcoming.issue_id,
@@ -179,13 +176,13 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
         )
     others = []
     for other, key in zip(runtimes[1:], keys[1:], strict=True):
-        state = health(other, tokens.get(key), None)
+        state = health(other, stored.tokens.get(key), None)
         others.append((display_name(every, other.account), state.token_ok, state.token))
     return Dashboard(
         lines=lines,
         page=page,
         pages=pages,
-        total=total,
+        total=stored.total,
         next_send=next_send,
         failures=[
             FailureLine(
@@ -194,9 +191,9 @@ def dashboard(runtime: Runtime, page: int = 1, per_page: int = PER_PAGE) -> Dash
                 local_time(f.at, tz),
                 plain_error(f.why, f.errcode),
             )
-            for f in board.failures
+            for f in stored.failures
         ],
-        health=health(runtime, listed.token, listed.beat_at),
+        health=health(runtime, stored.tokens.get(keys[0]), stored.beat_at),
         accounts=tuple(names),
         account_tokens=tuple(others),
     )

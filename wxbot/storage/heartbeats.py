@@ -39,7 +39,7 @@ def beat(conn: Connection, worker: str, now: dt.datetime) -> None:
         conn.execute(worker_heartbeats.insert().values(worker=worker, beat_at=now))
 
 
-#: The dashboard asks on every view: built once.
+#: Built once.
 _LATEST_BEAT = (
     select(worker_heartbeats.c.worker, worker_heartbeats.c.beat_at)
     .order_by(worker_heartbeats.c.beat_at.desc())

@@ -55,6 +55,18 @@ issue_revisions = Table(
 )
 
 
+#: Running counts kept in the transaction that changes what they count, so a page view reads
+#: a number instead of counting the archive. One so far: :data:`ISSUES_COUNT`.
+archive_counts = Table(
+    "archive_counts",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+#: The row of :data:`archive_counts` holding how many issues the archive holds.
+ISSUES_COUNT = "issues"
+
+
 @dataclass(frozen=True)
 class IssueRow:
     """An archived issue's summary line."""
@@ -113,6 +125,11 @@ def insert_issues(conn: Connection, new: Sequence[Issue], now: dt.datetime) -> N
         return
     conn.execute(issues.insert(), [_issue_values(i, 1, now, created=True) for i in new])
     conn.execute(issue_revisions.insert(), [_revision_values(i, 1, now) for i in new])
+    conn.execute(
+        archive_counts.update()
+        .where(archive_counts.c.name == ISSUES_COUNT)
+        .values(value=archive_counts.c.value + len(new))
+    )
 
 
 def replace_issue(conn: Connection, issue: Issue, revision: int, now: dt.datetime) -> None:

@@ -8,7 +8,6 @@ open during the fetch itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, String, Table, Text, bindparam, or_, select
@@ -125,34 +124,19 @@ class TokenHealth:
     fetch_error_at: dt.datetime | None
 
 
-#: The dashboard asks on every view: built once, bound per call (one account, or several).
-_HEALTH_COLUMNS = (
-    wechat_tokens.c.account,
+#: Built once, bound per call.
+_TOKEN_HEALTH = select(
     wechat_tokens.c.expires_at,
     wechat_tokens.c.fetched_at,
     wechat_tokens.c.fetch_error,
     wechat_tokens.c.fetch_error_at,
-)
-_TOKEN_HEALTH = select(*_HEALTH_COLUMNS).where(
-    wechat_tokens.c.account == bindparam("account", type_=String)
-)
-_TOKENS_HEALTH = select(*_HEALTH_COLUMNS).where(
-    wechat_tokens.c.account.in_(bindparam("accounts", expanding=True))
-)
+).where(wechat_tokens.c.account == bindparam("account", type_=String))
 
 
 def token_health(conn: Connection, account: str) -> TokenHealth | None:
     """Return when the cached token expires and why its last fetch failed; None before any."""
-    return tokens_health(conn, [account]).get(account)
-
-
-def tokens_health(conn: Connection, accounts: Sequence[str]) -> dict[str, TokenHealth]:
-    """Return :func:`token_health` of each of ``accounts`` that has a cached row, in one read."""
-    if len(accounts) == 1:
-        rows = conn.execute(_TOKEN_HEALTH, {"account": accounts[0]})
-    else:
-        rows = conn.execute(_TOKENS_HEALTH, {"accounts": list(accounts)})
-    return {r.account: TokenHealth(*r[1:]) for r in rows}
+    row = conn.execute(_TOKEN_HEALTH, {"account": account}).first()
+    return TokenHealth(**row._mapping) if row else None
 
 
 def release_lease(conn: Connection, account: str, owner: str) -> None:
