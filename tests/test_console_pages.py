@@ -174,6 +174,58 @@ def test_the_dashboard_shows_each_accounts_state_of_each_issue(two_accounts: Run
     assert "mass send to all (工业智能算网)" in page
 
 
+def actions_of(page: str) -> str:
+    """Return the actions section of an issue page."""
+    return page.split('<section class="issue-actions"')[1].split("</section>")[0]
+
+
+def test_the_issue_page_acts_for_the_account_chosen(two_accounts: Runtime) -> None:
+    client = signed_in_client(create_app(two_accounts).test_client(), two_accounts)
+    on_default = actions_of(text(client.get(f"/console/issues/{ISSUE}")))
+    assert re.search(r'aria-current="true">default<', on_default)
+    assert 'name="account" value="default"' in on_default
+
+    page = f"/console/issues/{ISSUE}?account=second"
+    saved = post_form(client, f"/console/issues/{ISSUE}/draft", {"account": "second"}, page=page)
+    assert saved.headers["Location"] == page  # back to the issue, on the same account
+    on_second = actions_of(text(client.get(page)))
+    assert re.search(r'aria-current="true">工业智能算网<', on_second)
+    assert 'name="account" value="second"' in on_second
+    assert "version 1" in on_second
+    assert "not in WeChat's draft box yet" in actions_of(
+        text(client.get(f"/console/issues/{ISSUE}"))
+    )
+    with two_accounts.db.begin() as conn:
+        (entry,) = [e for e in audit_log.recent_entries(conn) if e.action == "draft"]
+    assert entry.outcome == "ok" and entry.detail.startswith("on second: ")
+
+    when = (two_accounts.now() + dt.timedelta(days=1)).astimezone(two_accounts.tz)
+    scheduled = post_form(
+        client, f"/console/issues/{ISSUE}/schedule",
+        {"account": "second", "send_at": when.strftime("%Y-%m-%dT%H:%M")}, page=page,
+    )  # fmt: skip
+    assert scheduled.status_code == 302
+    board = text(client.get("/console/"))
+    assert "Scheduled: " in account_cell(board, ISSUE, "工业智能算网")
+    assert "Scheduled" not in account_cell(board, ISSUE, "default")
+
+    confirm = text(client.get(f"/console/issues/{ISSUE}/mass-send?account=second"))
+    assert "<dt>Account</dt><dd><strong>工业智能算网</strong></dd>" in confirm
+    assert 'name="account" value="second"' in confirm
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_unknown_account_is_not_found(two_accounts: Runtime, method: str) -> None:
+    client = signed_in_client(create_app(two_accounts).test_client(), two_accounts)
+    url = f"/console/issues/{ISSUE}" + ("?account=nosuch" if method == "get" else "/draft")
+    if method == "get":
+        answer = client.get(url)
+    else:
+        answer = post_form(client, url, {"account": "nosuch"})
+    assert answer.status_code == 404
+    assert str(escape("no account named 'nosuch' (accounts: default, second)")) in text(answer)
+
+
 def dated_copies(tmp_path: Any, days: int) -> list[Any]:
     """Write ``days`` copies of the first sample, one a day from 2020-01-01."""
     text = SAMPLES[0].read_text(encoding="utf-8")

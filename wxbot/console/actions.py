@@ -15,13 +15,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from .. import editors, publishing, scheduling
 from ..archive import get_issue
-from ..errors import IssueNotFound, WxbotError
+from ..config.accounts import DEFAULT_ACCOUNT, display_name
+from ..errors import ConfigError, IssueNotFound, WxbotError
 from ..issue_standing import IssueStanding, issue_standing
 from ..local_time import local_time
 from ..publishing.prepare import PreviewTarget
@@ -53,6 +55,10 @@ class ActionsPanel:
     earliest: str  # the datetime-local value of the first time a send may be scheduled
     min_lead_minutes: float
     quota: DayQuota
+    #: The account the actions act for (its name), and every configured account as
+    #: ``(name, the name editors see)`` — empty when only one is configured.
+    account: str = DEFAULT_ACCOUNT
+    accounts: tuple[tuple[str, str], ...] = ()
 
     @property
     def publishing(self) -> bool:
@@ -80,9 +86,31 @@ def field_time(moment: dt.datetime, runtime: Runtime) -> str:
     return moment.astimezone(runtime.tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def actions_panel(standing: IssueStanding) -> ActionsPanel:
-    """Return the actions of an issue as it stands, for the signed-in editor."""
+def acting_runtime() -> Runtime:
+    """Return the runtime of the account the request names (``account``), else the default's.
+
+    Aborts with 404 when no configured account has that name.
+    """
     runtime = get_runtime(current_app)
+    name = request.values.get("account", "").strip()
+    if not name or name == runtime.account:
+        return runtime
+    try:
+        return runtime.for_account(name)
+    except ConfigError as exc:
+        abort(404, str(exc))
+
+
+def account_choices(runtime: Runtime) -> tuple[tuple[str, str], ...]:
+    """Return every configured account as ``(name, shown name)``; empty with only one."""
+    every = runtime.all_settings or runtime.settings
+    if not every.accounts:
+        return ()
+    return tuple((name, display_name(every.accounts, name)) for name in every.account_names())
+
+
+def actions_panel(standing: IssueStanding, runtime: Runtime) -> ActionsPanel:
+    """Return the actions of an issue as it stands on ``runtime``'s account, for the editor."""
     lead = runtime.settings.schedule.min_lead
     # Read with the session at the start of this request: no second look-up.
     kind, value = preview_target(current_editor().preview_target)
@@ -98,13 +126,15 @@ def actions_panel(standing: IssueStanding) -> ActionsPanel:
         earliest=field_time(earliest, runtime),
         min_lead_minutes=lead.total_seconds() / 60,
         quota=standing.quota,
+        account=runtime.account,
+        accounts=account_choices(runtime),
     )
 
 
-def standing_or_404(issue_id: str) -> IssueStanding:
-    """Return the issue and where it stands, read at once; 404 when the archive has no such."""
+def standing_or_404(issue_id: str, runtime: Runtime) -> IssueStanding:
+    """Return the issue and where it stands on ``runtime``'s account; 404 when there is none."""
     try:
-        return issue_standing(get_runtime(current_app), issue_id)
+        return issue_standing(runtime, issue_id)
     except IssueNotFound as exc:
         abort(404, str(exc))
 
@@ -121,13 +151,27 @@ def publish_status_text(status: int | None) -> str:
     return PUBLISH_STATUS_TEXT.get(1 if status is None else status, f"status {status}")
 
 
-def _issue_page(issue_id: str) -> Response:
-    """Return to where the form was: the issue page, or this blueprint's own actions page."""
+def _issue_page(issue_id: str, runtime: Runtime) -> Response:
+    """Return to where the form was (the issue page or the actions page), on its account."""
     target = request.form.get("back", "")
     if target not in ("issue", "actions"):
         target = "issue"
     path = f"/console/issues/{issue_id}" + ("/actions" if target == "actions" else "")
-    return redirect(path)
+    return redirect(path + _on_account(runtime))
+
+
+def _on_account(runtime: Runtime, **args: str) -> str:
+    """Return a link's query of ``args`` and ``runtime``'s account (none for the default)."""
+    if runtime.account != DEFAULT_ACCOUNT:
+        args["account"] = runtime.account
+    return f"?{urlencode(args)}" if args else ""
+
+
+def _audit(runtime: Runtime, action: str, issue_id: str, outcome: str, detail: str = "") -> None:
+    """Write the action to the audit log, naming its account when it is not the default."""
+    if runtime.account != DEFAULT_ACCOUNT:
+        detail = f"on {runtime.account}: {detail}".rstrip(": ")
+    audit.record(action, issue_id, outcome, detail)
 
 
 def _known_issue(issue_id: str) -> None:
@@ -138,14 +182,19 @@ def _known_issue(issue_id: str) -> None:
 
 
 def _attempt(
-    action: str, label: str, issue_id: str, call: Callable[[], T], detail: str = ""
+    runtime: Runtime,
+    action: str,
+    label: str,
+    issue_id: str,
+    call: Callable[[], T],
+    detail: str = "",
 ) -> T | None:
     """Run ``call``; on a refusal flash what went wrong and what to do, and audit either way."""
     try:
         result = call()
     except (WxbotError, ValueError) as exc:
         failure = explain_failure(exc)
-        audit.record(action, issue_id, "failed", f"{detail} {failure.what}".strip())
+        _audit(runtime, action, issue_id, "failed", f"{detail} {failure.what}".strip())
         flash(failure.message(label), "error")
         return None
     return result
@@ -176,7 +225,8 @@ def _audience_text(tag_id: int | None) -> str:
 @login_required
 def page(issue_id: str) -> str:
     """Show the issue's actions on a page of their own (the issue page includes the same)."""
-    panel = actions_panel(standing_or_404(issue_id))
+    runtime = acting_runtime()
+    panel = actions_panel(standing_or_404(issue_id, runtime), runtime)
     return render_template("console/issue_actions.html", issue_id=issue_id, panel=panel)
 
 
@@ -185,12 +235,12 @@ def page(issue_id: str) -> str:
 def confirm_mass_send(issue_id: str) -> str | Response:
     """Ask to confirm a mass send now: who receives it, and today's remaining quota."""
     _known_issue(issue_id)
+    runtime = acting_runtime()
     try:
         tag_id = _audience(request.args.get("tag") or request.args.get("audience", EVERYONE))
     except ValueError as exc:
         flash(explain_failure(exc).message("Mass send"), "error")
-        return redirect(f"/console/issues/{issue_id}")
-    runtime = get_runtime(current_app)
+        return redirect(f"/console/issues/{issue_id}{_on_account(runtime)}")
     return render_template(
         "console/mass_send_confirm.html",
         issue_id=issue_id,
@@ -199,6 +249,9 @@ def confirm_mass_send(issue_id: str) -> str | Response:
         quota=scheduling.day_quota(runtime),
         zone=zone_name(runtime),
         poll_seconds=runtime.settings.schedule.poll_interval,
+        account=runtime.account,
+        account_shown=dict(account_choices(runtime)).get(runtime.account, ""),
+        back=f"/console/issues/{issue_id}{_on_account(runtime)}",
     )
 
 
@@ -210,15 +263,15 @@ def confirm_mass_send(issue_id: str) -> str | Response:
 def save_draft(issue_id: str) -> Response:
     """Save the issue to WeChat's draft box (made, updated, or already there unchanged)."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     record = _attempt(
-        "draft", "Saving the draft", issue_id,
+        runtime, "draft", "Saving the draft", issue_id,
         lambda: publishing.publish_issue(runtime, issue_id, "draft"),
     )  # fmt: skip
     if record is not None:
-        audit.record("draft", issue_id, "ok", record.summary)
+        _audit(runtime, "draft", issue_id, "ok", record.summary)
         flash(f"Saved to WeChat's draft box ({record.summary}).", "ok")
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 @bp.post("/<issue_id>/preview")
@@ -226,21 +279,21 @@ def save_draft(issue_id: str) -> Response:
 def send_preview(issue_id: str) -> Response:
     """Send a preview to an editor's WeChat (openid or WeChat ID), remembered for next time."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     kind = request.form.get("kind", "openid")
     value = request.form.get("target", "").strip()
     target = _preview_target(kind, value)
     if target is None:
-        audit.record("preview", issue_id, "refused", f"no usable target ({kind})")
+        _audit(runtime, "preview", issue_id, "refused", f"no usable target ({kind})")
         flash(
             "Preview not sent: give your openid (28 characters, from the follower list) or your "
             "WeChat ID (微信号, 6–20 letters, digits, _ or -). Next: fill it in and send again.",
             "error",
         )
-        return _issue_page(issue_id)
+        return _issue_page(issue_id, runtime)
     editors.remember_preview_target(runtime, current_editor().id, target.key)
     prepared = _attempt(
-        "preview", "Sending the preview", issue_id,
+        runtime, "preview", "Sending the preview", issue_id,
         lambda: publishing.prepare_issue(
             runtime, issue_id, preview_openids=[target.openid] if target.openid else [],
             preview_wxname=target.wxname or None,
@@ -248,20 +301,20 @@ def send_preview(issue_id: str) -> Response:
         detail=f"to {target.key}",
     )  # fmt: skip
     if prepared is None:
-        return _issue_page(issue_id)
+        return _issue_page(issue_id, runtime)
     shown = target.openid or f"WeChat ID {target.wxname}"
     if prepared.previews:
-        audit.record("preview", issue_id, "ok", f"to {target.key}, draft v{prepared.version}")
+        _audit(runtime, "preview", issue_id, "ok", f"to {target.key}, draft v{prepared.version}")
         flash(f"Preview of draft version {prepared.version} sent to {shown}.", "ok")
     else:
         had = f"{target.key} already had v{prepared.version}"
-        audit.record("preview", issue_id, "skipped", had)
+        _audit(runtime, "preview", issue_id, "skipped", had)
         flash(
             f"{shown} already got a preview of draft version {prepared.version}; WeChat allows "
             "about 100 previews a day, so it is not sent twice. Edit the issue for a new version.",
             "ok",
         )
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 def _preview_target(kind: str, value: str) -> PreviewTarget | None:
@@ -280,14 +333,14 @@ def _preview_target(kind: str, value: str) -> PreviewTarget | None:
 def publish_now(issue_id: str) -> Response:
     """Publish the issue (发表, no push): submit and return; the result follows."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     record = _attempt(
-        "publish", "Publishing", issue_id,
+        runtime, "publish", "Publishing", issue_id,
         lambda: publishing.publish_issue(runtime, issue_id, "publish", wait=0),
     )  # fmt: skip
     if record is None:
-        return _issue_page(issue_id)
-    audit.record("publish", issue_id, "ok", record.summary)
+        return _issue_page(issue_id, runtime)
+    _audit(runtime, "publish", issue_id, "ok", record.summary)
     if record.article_url:
         flash(f"Published: {record.article_url}", "ok")
     else:
@@ -297,7 +350,7 @@ def publish_now(issue_id: str) -> Response:
             "press “Check the result” to ask now.",
             "ok",
         )
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 @bp.post("/<issue_id>/check")
@@ -305,18 +358,18 @@ def publish_now(issue_id: str) -> Response:
 def check_result(issue_id: str) -> Response:
     """Ask WeChat how the issue's publish went (freepublish/get), and show it."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     if not publishing.issue_status(runtime, issue_id, runs=0).publish_jobs:
         flash("Nothing was submitted for publishing yet: there is no result to check.", "ok")
-        return _issue_page(issue_id)
+        return _issue_page(issue_id, runtime)
     job = _attempt(
-        "check", "Checking the result", issue_id,
+        runtime, "check", "Checking the result", issue_id,
         lambda: publishing.check_publish(runtime, issue_id),
     )  # fmt: skip
     if job is None:
-        return _issue_page(issue_id)
+        return _issue_page(issue_id, runtime)
     outcome = PUBLISH_STATUS_TEXT.get(1 if job.status is None else job.status, str(job.status))
-    audit.record("check", issue_id, "ok", f"publish_id {job.publish_id}: {outcome}")
+    _audit(runtime, "check", issue_id, "ok", f"publish_id {job.publish_id}: {outcome}")
     if job.status == 0:
         flash(f"Published: {job.article_url}", "ok")
     elif publishing.is_pending(job):
@@ -327,7 +380,7 @@ def check_result(issue_id: str) -> Response:
             "console (草稿箱) to see why, fix the issue, and publish again.",
             "error",
         )
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 @bp.post("/<issue_id>/mass-send")
@@ -335,31 +388,32 @@ def check_result(issue_id: str) -> Response:
 def mass_send_now(issue_id: str) -> Response:
     """Mass send now (群发): a scheduler job due at once, after the confirm step."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     try:
         tag_id = _audience(request.form.get("audience", EVERYONE))
     except ValueError as exc:
-        audit.record("mass-send", issue_id, "refused", str(exc))
+        _audit(runtime, "mass-send", issue_id, "refused", str(exc))
         flash(explain_failure(exc).message("Mass send"), "error")
-        return _issue_page(issue_id)
+        return _issue_page(issue_id, runtime)
     if request.form.get("confirmed") != "yes":
-        audit.record("mass-send", issue_id, "refused", "not confirmed")
+        _audit(runtime, "mass-send", issue_id, "refused", "not confirmed")
         flash("Mass send not started: confirm it on the confirmation page first.", "error")
-        return redirect(f"/console/issues/{issue_id}/mass-send?audience={tag_id or EVERYONE}")
+        query = _on_account(runtime, audience=str(tag_id or EVERYONE))
+        return redirect(f"/console/issues/{issue_id}/mass-send{query}")
     job = _attempt(
-        "mass-send", "Mass send", issue_id,
+        runtime, "mass-send", "Mass send", issue_id,
         lambda: scheduling.send_now(runtime, issue_id, tag_id=tag_id),
         detail=f"to {_audience_text(tag_id)}",
     )  # fmt: skip
     if job is not None:
-        audit.record("mass-send", issue_id, "ok", f"job {job.id} to {job.audience}, due now")
+        _audit(runtime, "mass-send", issue_id, "ok", f"job {job.id} to {job.audience}, due now")
         flash(
             f"Mass send to {_audience_text(tag_id)} handed to the scheduler as job #{job.id}, "
             f"due now: it goes out within {runtime.settings.schedule.poll_interval:g} s of "
             "the scheduler's next look, exactly once. Its outcome shows in the job list.",
             "ok",
         )
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 @bp.post("/<issue_id>/schedule")
@@ -367,7 +421,7 @@ def mass_send_now(issue_id: str) -> Response:
 def schedule(issue_id: str) -> Response:
     """Schedule a mass send at a time given in the account's timezone."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     text = request.form.get("send_at", "")
 
     def make() -> Job:
@@ -376,12 +430,12 @@ def schedule(issue_id: str) -> Response:
             runtime, issue_id, scheduling.parse_send_time(text, runtime.tz), tag_id=tag_id
         )
 
-    job = _attempt("schedule", "Scheduling", issue_id, make, detail=f"at {text!r}")
+    job = _attempt(runtime, "schedule", "Scheduling", issue_id, make, detail=f"at {text!r}")
     if job is not None:
         when = local_time(job.send_at, runtime.tz)
-        audit.record("schedule", issue_id, "ok", f"job {job.id} to {job.audience} at {when}")
+        _audit(runtime, "schedule", issue_id, "ok", f"job {job.id} to {job.audience} at {when}")
         flash(f"Scheduled job #{job.id}: to {job.audience} at {when}.", "ok")
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 @bp.post("/<issue_id>/cancel")
@@ -389,16 +443,16 @@ def schedule(issue_id: str) -> Response:
 def cancel(issue_id: str) -> Response:
     """Cancel a scheduled send of the issue that is still waiting for its time."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     job = _attempt(
-        "cancel", "Cancelling", issue_id,
+        runtime, "cancel", "Cancelling", issue_id,
         lambda: scheduling.cancel_job(runtime, _job_of(runtime, issue_id).id),
         detail=f"job {request.form.get('job_id', '')}",
     )  # fmt: skip
     if job is not None:
-        audit.record("cancel", issue_id, "ok", f"job {job.id}")
+        _audit(runtime, "cancel", issue_id, "ok", f"job {job.id}")
         flash(f"Cancelled job #{job.id}: nothing is sent.", "ok")
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 @bp.post("/<issue_id>/reschedule")
@@ -406,7 +460,7 @@ def cancel(issue_id: str) -> Response:
 def reschedule(issue_id: str) -> Response:
     """Move a waiting, missed or failed send of the issue to another time."""
     _known_issue(issue_id)
-    runtime = get_runtime(current_app)
+    runtime = acting_runtime()
     text = request.form.get("send_at", "")
 
     def move() -> Job:
@@ -416,14 +470,14 @@ def reschedule(issue_id: str) -> Response:
         )
 
     job = _attempt(
-        "reschedule", "Rescheduling", issue_id, move,
+        runtime, "reschedule", "Rescheduling", issue_id, move,
         detail=f"job {request.form.get('job_id', '')} to {text!r}",
     )  # fmt: skip
     if job is not None:
         when = local_time(job.send_at, runtime.tz)
-        audit.record("reschedule", issue_id, "ok", f"job {job.id} to {when}")
+        _audit(runtime, "reschedule", issue_id, "ok", f"job {job.id} to {when}")
         flash(f"Job #{job.id} now sends at {when}.", "ok")
-    return _issue_page(issue_id)
+    return _issue_page(issue_id, runtime)
 
 
 def _job_of(runtime: Runtime, issue_id: str) -> Job:

@@ -17,7 +17,7 @@ from ..rendering.preview import preview_context, render_preview
 from ..runtime import get_runtime
 from ..web.archive_pages import cover_url, kept, rendered_article
 from . import audit
-from .actions import actions_panel, standing_or_404
+from .actions import acting_runtime, actions_panel, standing_or_404
 from .auth import current_editor, login_required
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console/issues")
@@ -73,13 +73,14 @@ def rendered_issue(issue: Issue, *, fresh: bool = False) -> RenderedIssue:
 @login_required
 def show(issue_id: str) -> str:
     """Show the issue as followers will see it, its checks, cover and overrides form."""
-    standing = standing_or_404(issue_id)  # the issue and its actions' facts: one read
+    runtime = acting_runtime()  # the account the actions act for (?account=NAME)
+    standing = standing_or_404(issue_id, runtime)  # the issue and its actions' facts: one read
     issue = standing.issue
     return render_template(
         "console/issue.html",
         issue=issue,
         rendered=rendered_issue(issue, fresh=request.args.get("render") == "again"),
-        panel=actions_panel(standing),
+        panel=actions_panel(standing, runtime),
     )
 
 
