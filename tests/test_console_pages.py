@@ -166,12 +166,14 @@ def test_the_dashboard_shows_each_accounts_state_of_each_issue(two_accounts: Run
     assert f'Published: <a href="{published.article_url}"' in account_cell(page, ISSUE, "default")
     on_second = account_cell(page, ISSUE, "工业智能算网")
     assert "Mass-sent: all: accepted" in on_second and "Published" not in on_second
-    assert "Scheduled: " in account_cell(page, OTHER, "工业智能算网")
+    on_other_second = account_cell(page, OTHER, "工业智能算网")
+    assert "Scheduled: " in on_other_second
     assert "Scheduled" not in account_cell(page, OTHER, "default")
     assert "not on default" in account_cell(page, OTHER, "default")
     assert str(escape(explain(45028))) in account_cell(page, OTHER, "工业智能算网")
     assert "WeChat (工业智能算网): access token cached, valid until" in page
     assert "mass send to all (工业智能算网)" in page
+    assert f'href="/console/issues/{OTHER}?account=second">actions</a>' in on_other_second
 
 
 def actions_of(page: str) -> str:

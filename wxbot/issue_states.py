@@ -56,13 +56,14 @@ def plain_error(detail: str, errcode: int | None) -> str:
 class AccountState:
     """Where an issue stands on one account: its draft, publish, mass send, a failed send."""
 
-    account: str
+    account: str  # the name editors see
     draft: str
     published_url: str
     published: str
     mass_sent: str
     failed: str
     scheduled: str = ""
+    name: str = ""  # the configured name: the issue page acts for it with ``?account=``
 
     @property
     def untouched(self) -> bool:
@@ -253,6 +254,7 @@ def _line(
         accounts=tuple(
             _account_state(
                 runtime,
+                account,
                 name,
                 board.accounts[key],
                 issue_id,
@@ -269,6 +271,7 @@ def _line(
 
 def _account_state(
     runtime: Runtime,
+    account: str,
     name: str,
     rows: issue_board.AccountRows,
     issue_id: str,
@@ -277,7 +280,7 @@ def _account_state(
     jobs: list[issue_board.JobRow],
     now: dt.datetime,
 ) -> AccountState:
-    """Return an issue's state on the account editors call ``name``.
+    """Return an issue's state on ``account``, which editors call ``name``.
 
     ``link`` is the issue's recorded article URL, the first account's; another account's
     link comes from its own publish or send. ``jobs`` are the issue's jobs on the account.
@@ -318,6 +321,7 @@ def _account_state(
         mass_sent=mass_sent,
         failed=failed,
         scheduled=scheduled,
+        name=account,
     )
 
 
