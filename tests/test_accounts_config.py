@@ -30,8 +30,10 @@ TWO_ACCOUNTS: dict[str, Any] = {
 
 def test_an_account_sees_its_own_credentials_and_look_and_inherits_the_api() -> None:
     settings = config.load(environ={}, overrides=TWO_ACCOUNTS)
+    default_digest = settings.digest  # what is rendered is kept under it: computed first
     gongye = settings.for_account("gongye")
 
+    assert gongye.digest != default_digest  # so the account's look is rendered, not the default's
     assert settings.account_names() == ["default", "gongye"]
     assert gongye.wechat.appid == "wxgongye"
     assert gongye.wechat.secret.get_secret_value() == "s2"

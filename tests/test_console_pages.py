@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import threading
@@ -140,7 +141,11 @@ def two_accounts(
 ) -> Runtime:
     """Return a runtime of ``default`` and ``second``, each on its own sandbox, samples archived."""
     second = sandbox_factory(token="second-token", **SECOND)
-    account = SECOND | {"api_base_url": second.base_url, "display_name": "工业智能算网"}
+    account = SECOND | {
+        "api_base_url": second.base_url,
+        "display_name": "工业智能算网",
+        "brand": {"primary_color": "#AA3300"},
+    }
     runtime = runtime_factory(wechat_config | {"accounts": {"second": account}})
     assert all(r.ok for r in ingest_paths(runtime, SAMPLES))
     return runtime
@@ -214,6 +219,21 @@ def test_the_issue_page_acts_for_the_account_chosen(two_accounts: Runtime) -> No
     confirm = text(client.get(f"/console/issues/{ISSUE}/mass-send?account=second"))
     assert "<dt>Account</dt><dd><strong>工业智能算网</strong></dd>" in confirm
     assert 'name="account" value="second"' in confirm
+
+
+def test_the_issue_page_previews_the_chosen_accounts_brand(two_accounts: Runtime) -> None:
+    client = signed_in_client(create_app(two_accounts).test_client(), two_accounts)
+    on_default = text(client.get(f"/console/issues/{ISSUE}"))
+    on_second = text(client.get(f"/console/issues/{ISSUE}?account=second"))
+    colour = re.compile("#aa3300", re.IGNORECASE)  # the second account's headings
+    assert colour.search(on_second) and not colour.search(on_default)
+    cover = re.compile(r'src="(/issues/[^"]*/cover\.jpg[^"]*)"')
+    covers = [cover.search(page) for page in (on_default, on_second)]
+    assert covers[0] and covers[1] and "account=second" in covers[1].group(1)
+    images = [client.get(html.unescape(found.group(1))) for found in covers]
+    assert [image.status_code for image in images] == [200, 200]
+    assert images[0].data != images[1].data  # the second account's colour
+    assert client.get(f"/issues/{ISSUE}/cover.jpg?account=nosuch").status_code == 404
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

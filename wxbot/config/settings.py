@@ -102,7 +102,9 @@ class Settings(BaseModel):
         }
         if account.theme:
             changes["render"] = self.render.model_copy(update={"theme": account.theme})
-        return self.model_copy(update=changes)
+        made = self.model_copy(update=changes)
+        made.__dict__.pop("digest", None)  # a copy keeps what was cached: these values differ
+        return made
 
     @cached_property
     def digest(self) -> str:

@@ -14,7 +14,7 @@ from ..model import Issue
 from ..overrides import OverrideField, OverrideRefused, clean, override_fields, set_overrides
 from ..rendering.compliance import lint_article
 from ..rendering.preview import preview_context, render_preview
-from ..runtime import get_runtime
+from ..runtime import Runtime, get_runtime
 from ..web.archive_pages import cover_url, kept, rendered_article
 from . import audit
 from .actions import acting_runtime, actions_panel, standing_or_404
@@ -44,20 +44,19 @@ class RenderedIssue:
     phone: Markup  # the phone preview: cards, then the article
 
 
-def rendered_issue(issue: Issue, *, fresh: bool = False) -> RenderedIssue:
-    """Return the issue page's rendered parts, kept by the worker (``fresh``: anew).
+def rendered_issue(issue: Issue, runtime: Runtime, *, fresh: bool = False) -> RenderedIssue:
+    """Return the issue page's rendered parts for ``runtime``'s account (``fresh``: anew).
 
-    Kept under what the article depends on (the issue's source, its overrides, the settings),
-    so an edit, a re-ingest or another theme shows at once.
+    Kept by the worker under what the article depends on (the issue's source, its overrides,
+    the account's settings), so an edit, a re-ingest or another theme shows at once.
     """
+    settings = runtime.settings
 
     def render() -> RenderedIssue:
-        settings = get_runtime(current_app).settings
-        article = rendered_article(issue, fresh=fresh)
+        article = rendered_article(issue, runtime=runtime, fresh=fresh)
         problems = lint_article(article, publishing=False)
-        context = preview_context(
-            issue, article, settings, cover_src=cover_url(issue), problems=problems
-        )
+        cover = cover_url(issue, runtime)
+        context = preview_context(issue, article, settings, cover_src=cover, problems=problems)
         return RenderedIssue(
             title=article.title,
             fields=override_fields(issue, settings),
@@ -66,7 +65,7 @@ def rendered_issue(issue: Issue, *, fresh: bool = False) -> RenderedIssue:
             phone=Markup(render_template("web/phone_preview.html", **context)),
         )
 
-    return kept("console-issue", issue, render, fresh=fresh)
+    return kept("console-issue", issue, render, settings=settings, fresh=fresh)
 
 
 @bp.get("/<issue_id>")
@@ -79,7 +78,7 @@ def show(issue_id: str) -> str:
     return render_template(
         "console/issue.html",
         issue=issue,
-        rendered=rendered_issue(issue, fresh=request.args.get("render") == "again"),
+        rendered=rendered_issue(issue, runtime, fresh=request.args.get("render") == "again"),
         panel=actions_panel(standing, runtime),
     )
 
@@ -88,13 +87,14 @@ def show(issue_id: str) -> str:
 @login_required
 def preview(issue_id: str) -> str:
     """Show the editor's phone preview on its own: checks, cover cards, then the article."""
+    runtime = acting_runtime()
     issue = _issue(issue_id)
-    article = rendered_article(issue)
+    article = rendered_article(issue, runtime=runtime)
     return render_preview(
         issue,
         article,
-        get_runtime(current_app).settings,
-        cover_src=cover_url(issue),
+        runtime.settings,
+        cover_src=cover_url(issue, runtime),
         problems=lint_article(article, publishing=False),
     )
 

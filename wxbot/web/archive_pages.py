@@ -12,7 +12,7 @@ import mimetypes
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -28,14 +28,16 @@ from flask import (
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..archive import get_issue, list_issues
-from ..errors import IssueNotFound
+from ..config import Settings
+from ..config.accounts import DEFAULT_ACCOUNT
+from ..errors import ConfigError, IssueNotFound
 from ..links import issue_links_for
 from ..model import Issue
 from ..rendering import RenderedArticle, render_issue
 from ..rendering.cover_images import make_cover
 from ..rendering.preview import render_public_page
 from ..rendering.titles import article_title, date_text
-from ..runtime import get_runtime
+from ..runtime import Runtime, get_runtime
 from ..search.archive_search import ArchiveSearch
 from ..storage import issues as issue_store
 from .rendered_pages import RETRY_AFTER_SECONDS, RenderedPages, RendererBusy
@@ -88,22 +90,30 @@ def _pages() -> RenderedPages:
     return pages
 
 
-def _rendering_key(issue: Issue) -> tuple[Hashable, ...]:
+def _rendering_key(issue: Issue, settings: Settings) -> tuple[Hashable, ...]:
     """Return what an issue's rendering depends on.
 
     The issue's source (a re-ingest that changes it is another key), the editor's overrides,
-    the settings (theme included), and the path prefix the page's links are made under.
+    the settings (theme and brand included: each account's), and the path prefix the page's
+    links are made under.
     """
-    settings = get_runtime(current_app).settings
     return (issue.id, issue.source.sha256, issue.overrides, settings.digest, request.script_root)
 
 
-def kept(kind: str, issue: Issue, render: Callable[[], T], *, fresh: bool = False) -> T:
-    """Return ``kind`` of ``issue`` as rendered for these settings, rendering it if need be.
+def kept(
+    kind: str,
+    issue: Issue,
+    render: Callable[[], T],
+    *,
+    settings: Settings | None = None,
+    fresh: bool = False,
+) -> T:
+    """Return ``kind`` of ``issue`` as rendered for ``settings``, rendering it if need be.
 
     Kept under :func:`_rendering_key`: an edit, a re-ingest or new settings render anew.
+    ``settings`` default to the app's (the default account's).
     """
-    key = (kind, *_rendering_key(issue))
+    key = (kind, *_rendering_key(issue, settings or get_runtime(current_app).settings))
     if fresh:  # an editor asked to render again: replace what is kept
         value = _pages().limited(render)
         _pages().put(key, value)
@@ -118,42 +128,55 @@ def _issue(issue_id: str) -> Issue:
         abort(404, description=f"no issue {issue_id} in the archive")
 
 
-def _article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
+def _article(
+    issue: Issue, settings: Settings | None = None, *, fresh: bool = False
+) -> RenderedArticle:
     """Return the issue's article (its HTML and images; no covers)."""
 
     def image_url(path: Path) -> str:
         return url_for("archive_pages.issue_image", issue_id=issue.id, name=path.name)
 
-    settings = get_runtime(current_app).settings
+    settings = settings or get_runtime(current_app).settings
     return kept(
         "article",
         issue,
         lambda: render_issue(issue, settings, image_url=image_url, with_covers=False),
+        settings=settings,
         fresh=fresh,
     )
 
 
-def _cover(issue: Issue, *, fresh: bool = False) -> bytes:
-    settings = get_runtime(current_app).settings
-    return kept("cover", issue, lambda: make_cover(issue, settings), fresh=fresh)
+def _cover(issue: Issue, settings: Settings | None = None, *, fresh: bool = False) -> bytes:
+    settings = settings or get_runtime(current_app).settings
+    return kept("cover", issue, lambda: make_cover(issue, settings), settings=settings, fresh=fresh)
 
 
-def rendered_article(issue: Issue, *, fresh: bool = False) -> RenderedArticle:
+def rendered_article(
+    issue: Issue, *, runtime: Runtime | None = None, fresh: bool = False
+) -> RenderedArticle:
     """Return the issue's article with its cover, as this worker keeps it (``fresh``: anew).
 
+    Rendered with ``runtime``'s settings (an account's brand and theme; default: the app's).
     Its images and cover are served by the public archive's URLs.
     """
-    return replace(_article(issue, fresh=fresh), cover_jpeg=_cover(issue, fresh=fresh))
+    settings = (runtime or get_runtime(current_app)).settings
+    article = _article(issue, settings, fresh=fresh)
+    return replace(article, cover_jpeg=_cover(issue, settings, fresh=fresh))
 
 
-def cover_url(issue: Issue) -> str:
+def cover_url(issue: Issue, runtime: Runtime | None = None) -> str:
     """Return the path the issue's cover is served at, naming the cover's version.
 
     Browsers keep the cover for :data:`MAX_AGE` seconds; a new version (an edited headline,
-    a re-ingest, another theme) is another URL, so an editor sees it at once.
+    a re-ingest, another theme) is another URL, so an editor sees it at once. With another
+    account's ``runtime``, the cover in that account's brand (``?account=``).
     """
-    version = hashlib.sha256(repr(_rendering_key(issue)).encode()).hexdigest()[:12]
-    return url_for("archive_pages.cover", issue_id=issue.id, v=version)
+    runtime = runtime or get_runtime(current_app)
+    version = hashlib.sha256(repr(_rendering_key(issue, runtime.settings)).encode()).hexdigest()
+    args: dict[str, Any] = {"issue_id": issue.id, "v": version[:12]}
+    if runtime.account != DEFAULT_ACCOUNT:
+        args["account"] = runtime.account
+    return url_for("archive_pages.cover", **args)
 
 
 def _answer(body: str | bytes, mimetype: str) -> Response:
@@ -231,8 +254,18 @@ def preview(issue_id: str) -> WerkzeugResponse:
 
 @bp.get("/issues/<issue_id>/cover.jpg")
 def cover(issue_id: str) -> Response:
-    """Serve the issue's cover: one image for the 2.35:1 card and the square share card."""
-    return _answer(_cover(_issue(issue_id)), "image/jpeg")
+    """Serve the issue's cover: one image for the 2.35:1 card and the square share card.
+
+    ``?account=NAME``: in that account's brand (404 when no account has that name).
+    """
+    runtime = get_runtime(current_app)
+    name = request.args.get("account", "")
+    if name and name != runtime.account:
+        try:
+            runtime = runtime.for_account(name)
+        except ConfigError as exc:
+            abort(404, description=str(exc))
+    return _answer(_cover(_issue(issue_id), runtime.settings), "image/jpeg")
 
 
 @bp.get("/issues/<issue_id>/images/<name>")
