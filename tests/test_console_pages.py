@@ -236,14 +236,21 @@ def test_the_issue_page_previews_the_chosen_accounts_brand(two_accounts: Runtime
     assert client.get(f"/issues/{ISSUE}/cover.jpg?account=nosuch").status_code == 404
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_an_unknown_account_is_not_found(two_accounts: Runtime, method: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "form"),
+    [
+        (f"/console/issues/{ISSUE}?account=nosuch", None),
+        (f"/console/issues/{ISSUE}/actions?account=nosuch", None),
+        (f"/console/issues/{ISSUE}/mass-send?account=nosuch", None),
+        (f"/console/issues/{ISSUE}/draft", {"account": "nosuch"}),
+        ("/console/followers?account=nosuch", None),
+    ],
+)
+def test_an_unknown_account_is_not_found(
+    two_accounts: Runtime, url: str, form: dict[str, str] | None
+) -> None:
     client = signed_in_client(create_app(two_accounts).test_client(), two_accounts)
-    url = f"/console/issues/{ISSUE}" + ("?account=nosuch" if method == "get" else "/draft")
-    if method == "get":
-        answer = client.get(url)
-    else:
-        answer = post_form(client, url, {"account": "nosuch"})
+    answer = client.get(url) if form is None else post_form(client, url, form)
     assert answer.status_code == 404
     assert str(escape("no account named 'nosuch' (accounts: default, second)")) in text(answer)
 

@@ -22,8 +22,8 @@ from werkzeug.wrappers import Response
 
 from .. import editors, publishing, scheduling
 from ..archive import get_issue
-from ..config.accounts import DEFAULT_ACCOUNT, display_name
-from ..errors import ConfigError, IssueNotFound, WxbotError
+from ..config.accounts import DEFAULT_ACCOUNT
+from ..errors import IssueNotFound, WxbotError
 from ..issue_standing import IssueStanding, issue_standing
 from ..local_time import local_time
 from ..publishing.prepare import PreviewTarget
@@ -31,6 +31,7 @@ from ..runtime import Runtime, get_runtime
 from ..scheduling import DayQuota, Job
 from ..wechat.limits import PUBLISH_STATUS_TEXT
 from . import audit
+from .accounts import account_choices, acting_runtime
 from .auth import current_editor, login_required
 from .outcomes import explain_failure
 
@@ -84,29 +85,6 @@ def zone_name(runtime: Runtime) -> str:
 def field_time(moment: dt.datetime, runtime: Runtime) -> str:
     """Return ``moment`` as a datetime-local field's value in the account's timezone."""
     return moment.astimezone(runtime.tz).strftime("%Y-%m-%dT%H:%M")
-
-
-def acting_runtime() -> Runtime:
-    """Return the runtime of the account the request names (``account``), else the default's.
-
-    Aborts with 404 when no configured account has that name.
-    """
-    runtime = get_runtime(current_app)
-    name = request.values.get("account", "").strip()
-    if not name or name == runtime.account:
-        return runtime
-    try:
-        return runtime.for_account(name)
-    except ConfigError as exc:
-        abort(404, str(exc))
-
-
-def account_choices(runtime: Runtime) -> tuple[tuple[str, str], ...]:
-    """Return every configured account as ``(name, shown name)``; empty with only one."""
-    every = runtime.all_settings or runtime.settings
-    if not every.accounts:
-        return ()
-    return tuple((name, display_name(every.accounts, name)) for name in every.account_names())
 
 
 def actions_panel(standing: IssueStanding, runtime: Runtime) -> ActionsPanel:

@@ -2,7 +2,7 @@
 
 Everyone signed in reads it; only admins add or remove keyword rules (an editor's POST is 403).
 Each official account has its own rules: the page shows and edits those of the account chosen
-on it (``?account=NAME``, the default account when none is).
+on it (``?account=NAME``, the default account when none is; an unknown name is 404).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ..config.accounts import DEFAULT_ACCOUNT
 from ..local_time import local_time
 from ..runtime import Runtime, get_runtime
 from . import audit
+from .accounts import acting_runtime
 from .auth import admin_required, login_required
 from .outcomes import explain_failure
 
@@ -29,7 +30,7 @@ PER_PAGE = 50
 def index() -> str:
     """Show the query log (newest first, by page), top and missed queries, and the rules."""
     runtime = get_runtime(current_app)
-    rules_of = _account_runtime(request.args.get("account", DEFAULT_ACCOUNT))
+    rules_of = acting_runtime()
     period = request.args.get("period", "week")
     if period not in query_report.PERIODS:
         period = "week"
@@ -56,7 +57,7 @@ def index() -> str:
 def add_rule() -> Response:
     """Add a keyword rule answering with a text or with an issue."""
     form = request.form
-    runtime = _account_runtime(form.get("account", DEFAULT_ACCOUNT))
+    runtime = acting_runtime()
     keyword = form.get("keyword", "")
     answer = "issue " + form.get("issue_id", "") if form.get("answer") == "issue" else "text"
     answer += _for_account(runtime.account)
@@ -82,7 +83,7 @@ def add_rule() -> Response:
 @admin_required
 def remove_rule(rule_id: int) -> Response:
     """Remove a keyword rule of the account the page shows."""
-    runtime = _account_runtime(request.form.get("account", DEFAULT_ACCOUNT))
+    runtime = acting_runtime()
     target = f"rule {rule_id}{_for_account(runtime.account)}"
     if keyword_rules.remove_rule(runtime, rule_id):
         audit.record("rule-remove", target, "ok")
@@ -96,14 +97,6 @@ def remove_rule(rule_id: int) -> Response:
 def _account_names(runtime: Runtime) -> list[str]:
     every = runtime.all_settings or runtime.settings
     return every.account_names()
-
-
-def _account_runtime(name: str) -> Runtime:
-    """Return the runtime of the account ``name`` (the default for a name no account has)."""
-    runtime = get_runtime(current_app)
-    if name not in _account_names(runtime):
-        name = DEFAULT_ACCOUNT
-    return runtime.for_account(name)
 
 
 def _for_account(name: str) -> str:

@@ -17,7 +17,8 @@ from ..rendering.preview import preview_context, render_preview
 from ..runtime import Runtime, get_runtime
 from ..web.archive_pages import cover_url, kept, rendered_article
 from . import audit
-from .actions import acting_runtime, actions_panel, standing_or_404
+from .accounts import acting_runtime
+from .actions import actions_panel, standing_or_404
 from .auth import current_editor, login_required
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console/issues")
