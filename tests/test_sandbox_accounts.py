@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import os
 import signal
-import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 from conftest import CHROMIUM, CHROMIUM_FLAGS
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from wechat_docs import documented_decrypt, documented_signature
 
 from wxbot import config
 from wxbot.errors import ConfigError
@@ -266,21 +263,6 @@ def test_a_fault_hits_its_own_account_only(server: SandboxServer, faulty: str) -
 # --- Events: each account's to its own callback, signed with its own keys --------------------
 
 
-def documented_signature(*parts: str) -> str:
-    """Compute a signature as the docs describe it: sha1 of the sorted parts, joined."""
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
-
-
-def documented_decrypt(encoding_aes_key: str, ciphertext: str) -> tuple[str, str]:
-    """Decrypt ``Encrypt`` as the docs describe it: AES-CBC, 16 random bytes, length, appid."""
-    key = base64.b64decode(encoding_aes_key + "=")
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
-    plain = decryptor.update(base64.b64decode(ciphertext)) + decryptor.finalize()
-    plain = plain[: -plain[-1]]
-    (length,) = struct.unpack(">I", plain[16:20])
-    return plain[20 : 20 + length].decode("utf-8"), plain[20 + length :].decode("utf-8")
-
-
 def opened(post: ReceivedPost, appid: str) -> ET.Element:
     """Return the event in ``post`` after checking it with ``appid``'s token and AES key."""
     token, aes_key, _ = KEYS[appid]
@@ -300,15 +282,23 @@ def sinks() -> Iterator[dict[str, EventSink]]:
         yield {SANDBOX_APPID: a, SECOND_APPID: b}
 
 
-def test_events_go_to_each_accounts_callback_signed_with_its_keys(
+@pytest.fixture
+def to_sinks(
     sandbox_factory: Callable[..., SandboxServer], sinks: dict[str, EventSink]
-) -> None:
-    server = sandbox_factory(
+) -> SandboxServer:
+    """Return a sandbox of both accounts, each calling back to its own receiver."""
+    return sandbox_factory(
         accounts=[
             FIRST.model_copy(update={"callback_url": sinks[SANDBOX_APPID].url}),
             SECOND.model_copy(update={"callback_url": sinks[SECOND_APPID].url}),
         ]
     )
+
+
+def test_events_go_to_each_accounts_callback_signed_with_its_keys(
+    to_sinks: SandboxServer, sinks: dict[str, EventSink]
+) -> None:
+    server = to_sinks
     sent = {appid: sendall(api, "event")["msg_id"] for appid, api in apis(server).items()}
     server.advance(5)
     assert server.wait_for_events()
@@ -325,14 +315,9 @@ def test_events_go_to_each_accounts_callback_signed_with_its_keys(
 
 
 def test_a_follower_message_goes_to_the_chosen_accounts_callback(
-    sandbox_factory: Callable[..., SandboxServer], sinks: dict[str, EventSink]
+    to_sinks: SandboxServer, sinks: dict[str, EventSink]
 ) -> None:
-    server = sandbox_factory(
-        accounts=[
-            FIRST.model_copy(update={"callback_url": sinks[SANDBOX_APPID].url}),
-            SECOND.model_copy(update={"callback_url": sinks[SECOND_APPID].url}),
-        ]
-    )
+    server = to_sinks
     url = f"{server.base_url}/sandbox/messages"
     body = {"openid": "oSbx000000000000000000000001", "content": "最新"}
     assert requests.post(url, params={"appid": SECOND_APPID}, json=body, timeout=10).ok
@@ -557,15 +542,10 @@ def test_command_serves_every_configured_account(tmp_path: Path) -> None:
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_the_chat_page_talks_to_the_account_in_its_url(
-    sandbox_factory: Callable[..., SandboxServer], sinks: dict[str, EventSink]
+    to_sinks: SandboxServer, sinks: dict[str, EventSink]
 ) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
-    server = sandbox_factory(
-        accounts=[
-            FIRST.model_copy(update={"callback_url": sinks[SANDBOX_APPID].url}),
-            SECOND.model_copy(update={"callback_url": sinks[SECOND_APPID].url}),
-        ]
-    )
+    server = to_sinks
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pytest
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from wechat_docs import documented_decrypt, documented_signature
 
 from wxbot.sandbox import (
     SANDBOX_AES_KEY,
@@ -19,21 +16,6 @@ from wxbot.sandbox import (
     SandboxServer,
 )
 from wxbot.sandbox.testing import EventSink, ReceivedPost, SandboxApi
-
-
-def documented_signature(*parts: str) -> str:
-    """Compute a signature as the docs describe it: sha1 of the sorted parts, joined."""
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
-
-
-def documented_decrypt(encoding_aes_key: str, ciphertext: str) -> tuple[str, str]:
-    """Decrypt ``Encrypt`` as the docs describe it, independently of the sandbox's code."""
-    key = base64.b64decode(encoding_aes_key + "=")
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
-    plain = decryptor.update(base64.b64decode(ciphertext)) + decryptor.finalize()
-    plain = plain[: -plain[-1]]  # PKCS#7 to 32-byte blocks
-    (length,) = struct.unpack(">I", plain[16:20])
-    return plain[20 : 20 + length].decode("utf-8"), plain[20 + length :].decode("utf-8")
 
 
 def assert_signed(post: ReceivedPost) -> None:
