@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import sqlalchemy
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from wxbot.app import create_app
 from wxbot.archive import ingest_paths
@@ -239,6 +241,23 @@ def wechat_cli(
 
 
 # --- waiting on work that happens beside the test -------------------------------------------
+
+
+@contextmanager
+def serving(app: Flask, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` over HTTP on 127.0.0.1 (``port``, or a free one); yield its base URL.
+
+    On leaving: stop serving, then close the follower callback's threads and message log.
+    """
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        app.extensions["wxbot.callback"].close()
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:

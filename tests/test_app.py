@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_FLAGS
+from conftest import CHROMIUM, CHROMIUM_FLAGS, serving
 from console_support import PASSWORD, make_editor, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from wxbot.runtime import Runtime
 
@@ -43,14 +41,8 @@ def test_images_are_not_sniffed(client: FlaskClient, archive: Runtime) -> None:
 @pytest.fixture
 def served(app: Flask, archive: Runtime) -> Iterator[str]:
     """Return the URL of the app served on 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.mark.browser

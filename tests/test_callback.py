@@ -179,7 +179,7 @@ def app_with(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
 
     yield make
     for app in apps:
-        app.extensions["wxbot.callback"].log.close()
+        app.extensions["wxbot.callback"].close()
         get_runtime(app).close()
 
 

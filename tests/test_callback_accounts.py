@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import SAMPLES, make_runtime, wait_for
+from conftest import SAMPLES, make_runtime, serving, wait_for
 from console_support import post_form, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
 from test_callback import APPID, KEY, NOW, TOKEN, WeChatSender, reply_fields, wechat_config
 from test_late_answers import FOLLOWER, Clock
-from werkzeug.serving import make_server
 
 import wxbot.publishing
 from wxbot.app import create_app
@@ -91,7 +90,7 @@ def app_with(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
 
     yield make
     for app in apps:
-        app.extensions["wxbot.callback"].log.close()
+        app.extensions["wxbot.callback"].close()
         get_runtime(app).close()
 
 
@@ -391,19 +390,9 @@ def two_sandboxes(
     }
     runtime = make_runtime(app_config | config)
     ingest_paths(runtime, SAMPLES)
-    app = create_app(runtime)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(create_app(runtime), port):
         yield runtime, first, second
-    finally:
-        server.shutdown()
-        thread.join(5)
-        callback = app.extensions["wxbot.callback"]
-        callback.late.close()
-        callback.log.close()
-        runtime.close()
+    runtime.close()
 
 
 def say(sandbox: SandboxServer, content: str) -> dict[str, Any]:

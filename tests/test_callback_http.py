@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +16,10 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import make_runtime
-from werkzeug.serving import make_server
+from conftest import make_runtime, serving
 
 from wxbot.app import create_app
-from wxbot.runtime import Runtime, get_runtime
+from wxbot.runtime import Runtime
 from wxbot.sandbox import crypto
 from wxbot.storage import followers
 from wxbot.wechat.messages import parse_xml
@@ -76,17 +74,10 @@ def served(
     """Return the base URL of the app, with both samples archived, served on 127.0.0.1."""
     config = app_config | {"wechat": {"token": TOKEN}, "callback": {"max_body_bytes": 4096}}
     if request.param == "werkzeug":
-        app = create_app(make_runtime(config))
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(5)
-            app.extensions["wxbot.callback"].log.close()
-            get_runtime(app).close()
+        runtime = make_runtime(config)
+        with serving(create_app(runtime)) as url:
+            yield url
+        runtime.close()
         return
     toml = tmp_path / "wxbot.toml"
     toml.write_text(

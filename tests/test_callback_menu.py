@@ -135,5 +135,5 @@ def test_in_safe_mode_clicks_and_the_welcome_arrive_encrypted(
             card = sender.open_reply(sender.post_encrypted(xml))["Articles"]["item"]
             assert card["Url"].endswith(f"/issues/{LATEST}"), name
     finally:
-        app.extensions["wxbot.callback"].log.close()
+        app.extensions["wxbot.callback"].close()
         runtime.close()

@@ -11,16 +11,14 @@ at 1280×800 and 390×844; screenshots are kept in test-artifacts/console/.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES
+from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES, serving
 from console_support import PASSWORD, make_editor
-from werkzeug.serving import make_server
 
 from wxbot.app import create_app
 from wxbot.runtime import Runtime
@@ -50,16 +48,8 @@ def served(wechat_config: dict[str, Any], runtime_factory: Any) -> Iterator[tupl
     """Serve the app over loopback (the sandbox as WeChat); return its URL and runtime."""
     runtime: Runtime = runtime_factory(wechat_config)
     make_editor(runtime, "wang", "admin")
-    app = create_app(runtime)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", runtime
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["wxbot.callback"].log.close()
+    with serving(create_app(runtime)) as url:
+        yield url, runtime
 
 
 @pytest.fixture

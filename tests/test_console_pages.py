@@ -6,18 +6,16 @@ import datetime as dt
 import html
 import io
 import re
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy
-from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES
+from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES, serving
 from console_support import PASSWORD, csrf_token, make_editor, post_form, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from werkzeug.serving import make_server
 
 from wxbot.app import create_app
 from wxbot.archive import get_issue, ingest_paths, list_revisions
@@ -461,14 +459,8 @@ def test_the_sign_in_page_token_is_the_sessions(editor: FlaskClient) -> None:
 def served(app: Flask, archive: Runtime) -> Iterator[str]:
     """Return the URL of the app served on 127.0.0.1, with an editor account."""
     make_editor(archive)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.mark.browser

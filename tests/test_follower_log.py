@@ -71,7 +71,7 @@ def test_an_oversized_sender_is_answered_and_later_messages_are_logged(
         assert [r.status_code for r in (long_text, long_event, later)] == [200, 200, 200]
         app.extensions["wxbot.callback"].log.flush()
     finally:
-        app.extensions["wxbot.callback"].log.close()
+        app.extensions["wxbot.callback"].close()
         get_runtime(app).close()
     rows = _logged(archive)
     assert len(rows) == 3, sorted(rows)  # both of the long sender's, and the one after

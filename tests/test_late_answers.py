@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import SAMPLES, make_runtime, wait_for
-from werkzeug.serving import make_server
+from conftest import SAMPLES, make_runtime, serving, wait_for
 
 from wxbot.app import create_app
 from wxbot.archive import ingest_paths
@@ -21,7 +20,7 @@ from wxbot.callback import late_sender
 from wxbot.callback.late_sender import deliver_due
 from wxbot.demo import free_port
 from wxbot.errors import ConfigError
-from wxbot.runtime import Runtime, get_runtime
+from wxbot.runtime import Runtime
 from wxbot.sandbox import (
     SANDBOX_AES_KEY,
     SANDBOX_APPID,
@@ -115,19 +114,9 @@ def wired(
     config = {"wechat": wechat, "callback": {"late_answer_budget": budget}, "clock": clock}
     runtime = make_runtime(app_config | config)
     ingest_paths(runtime, SAMPLES)
-    app = create_app(runtime)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(create_app(runtime), port):
         yield Wired(sandbox, runtime, clock)
-    finally:
-        server.shutdown()
-        thread.join(5)
-        callback = app.extensions["wxbot.callback"]
-        callback.late.close()
-        callback.log.close()
-        get_runtime(app).close()
+    runtime.close()
 
 
 def test_a_slow_answer_arrives_once_by_customer_service_message(
@@ -423,4 +412,4 @@ def test_a_worker_sends_what_a_stopped_worker_left_queued(
         sent = wait_for(lambda: row(wechat_runtime, "msg:5").state == LateAnswerState.SENT)
         assert sent and len(sandbox.account.state.custom_messages) == 1
     finally:
-        app.extensions["wxbot.callback"].late.close()
+        app.extensions["wxbot.callback"].close()

@@ -12,13 +12,13 @@ import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from conftest import wait_for
-from werkzeug.serving import make_server
+from conftest import serving, wait_for
 
 from wxbot.app import create_app
 from wxbot.archive import ingest_paths
@@ -83,7 +83,7 @@ def chat_factory(
     runtime_factory: Callable[[dict[str, Any]], Runtime],
 ) -> Iterator[Callable[..., Chat]]:
     """Return a function serving wxbot and a sandbox that calls it back in a message mode."""
-    stops: list[Callable[[], None]] = []
+    served = ExitStack()
 
     def start(
         mode: str = "safe", wxbot_token: str = SANDBOX_TOKEN, **sections: dict[str, Any]
@@ -109,23 +109,11 @@ def chat_factory(
         )
         runtime = runtime_factory(config)
         assert all(r.ok for r in ingest_paths(runtime, sample_issues()))
-        app = create_app(runtime)
-        server = make_server("127.0.0.1", port, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-
-        def stop() -> None:
-            server.shutdown()
-            thread.join(5)
-            app.extensions["wxbot.callback"].late.close()
-            app.extensions["wxbot.callback"].log.close()
-
-        stops.append(stop)
+        served.enter_context(serving(create_app(runtime), port))
         return Chat(sandbox, base_url)
 
-    yield start
-    for stop in stops:
-        stop()
+    with served:
+        yield start
 
 
 def text_of(reply: dict[str, Any]) -> str:

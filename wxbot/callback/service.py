@@ -73,6 +73,14 @@ class FollowerCallback:
         self.late.start()
         threading.Thread(target=_load_once, name="wxbot-jieba", daemon=True).start()
 
+    def close(self) -> None:
+        """Stop the late answers' threads, then write what the message log holds.
+
+        Every account's callback shares them: closing one closes all.
+        """
+        self.late.close()
+        self.log.close()
+
     def handshake(self, args: Mapping[str, str]) -> str:
         """Answer the GET handshake with ``echostr``.
 
