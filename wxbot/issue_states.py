@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from .config.accounts import display_name
 from .local_time import local_time
@@ -209,46 +210,27 @@ def _line(
 ) -> IssueLine:
     tz = runtime.tz
     issue_id = row.id
-    draft = board.drafts.get(issue_id)
-    publish = board.publishes.get(issue_id)
-    url = link = row.article_url
-    published = ""
-    if publish is not None:
-        if publish.status == PUBLISH_SUCCESS:
-            published = local_time(publish.finished_at or publish.submitted_at, tz)
-            url = url or publish.article_url
-        elif publish.status is None:
-            published = "submitted, waiting for WeChat"
-    sends = board.sends.get(issue_id, [])
-    mass_sent = ""
-    for send in sends:
-        if send.status.may_have_reached or send.status.reached_followers:
-            mass_sent = _send_counts(send)
-            break
+    link = row.article_url
+    draft, url, published = _wechat_columns(
+        board.drafts.get(issue_id), board.publishes.get(issue_id), link, tz
+    )
+    reached = _reached(board.sends.get(issue_id, []))
     jobs = board.jobs.get(issue_id, [])
-    live = [j for j in jobs if j.state.is_live]
-    scheduled = ""
-    if live:
-        job = live[0]
-        scheduled = f"{local_time(job.send_at, tz)} ({countdown(job.send_at, now)})"
-    failed = ""
+    scheduled = _scheduled(jobs, tz, now)
     run = board.failed_runs.get(issue_id)
     if run is not None:
         failed = plain_error(f"{run.mode}: {run.detail}", run.errcode)
     else:
-        for job in reversed(jobs):
-            if job.state in (JobState.FAILED, JobState.MISSED) and not live:
-                failed = f"scheduled send {job.state}: {job.error or ''}".rstrip(": ")
-                break
+        failed = "" if scheduled else _failed_job(jobs)
     return IssueLine(
         issue_id=issue_id,
         title=row.title or _excerpt(row.summary),
         revision=row.revision,
         ingested=local_time(row.updated_at, tz),
-        draft=f"version {draft.version} ({draft.state})" if draft else "",
+        draft=draft,
         published_url=url,
         published=published or ("on WeChat" if url else ""),
-        mass_sent=mass_sent,
+        mass_sent=_send_counts(reached) if reached else "",
         scheduled=scheduled,
         failed=failed,
         accounts=tuple(
@@ -286,43 +268,79 @@ def _account_state(
     link comes from its own publish or send. ``jobs`` are the issue's jobs on the account.
     """
     tz = runtime.tz
-    draft = rows.drafts.get(issue_id)
-    publish = rows.publishes.get(issue_id)
-    url = link
-    published = ""
+    draft, url, published = _wechat_columns(
+        rows.drafts.get(issue_id), rows.publishes.get(issue_id), link, tz
+    )
+    sends = rows.sends.get(issue_id, [])
+    reached = _reached(sends)
+    if reached is not None:
+        url = url or reached.article_url
+    scheduled = _scheduled(jobs, tz, now)
+    failed = _failed_send(sends) or ("" if scheduled else _failed_job(jobs))
+    return AccountState(
+        account=name,
+        draft=draft,
+        published_url=url,
+        published=published or ("on WeChat" if url else ""),
+        mass_sent=_send_counts(reached) if reached else "",
+        failed=failed,
+        scheduled=scheduled,
+        name=account,
+    )
+
+
+def _wechat_columns(
+    draft: issue_board.DraftRow | None,
+    publish: issue_board.PublishJobRow | None,
+    link: str,
+    tz: ZoneInfo,
+) -> tuple[str, str, str]:
+    """Return the draft, the article URL and the published columns of an issue on an account.
+
+    ``link`` is the URL already known; a successful publish gives one otherwise.
+    """
+    url, published = link, ""
     if publish is not None:
         if publish.status == PUBLISH_SUCCESS:
             published = local_time(publish.finished_at or publish.submitted_at, tz)
             url = url or publish.article_url
         elif publish.status is None:
             published = "submitted, waiting for WeChat"
-    mass_sent, failed = "", ""
-    for send in rows.sends.get(issue_id, []):
+    return (f"version {draft.version} ({draft.state})" if draft else "", url, published)
+
+
+def _reached(sends: list[issue_board.MassSendRow]) -> issue_board.MassSendRow | None:
+    """Return the newest of ``sends`` (newest first) that reached or may have reached followers."""
+    for send in sends:
         if send.status.may_have_reached or send.status.reached_followers:
-            mass_sent = _send_counts(send)
-            url = url or send.article_url
-            break
-        if not failed and send.status in (SendStatus.REFUSED, SendStatus.FAILED):
-            failed = plain_error(f"mass send to {send.audience}: {send.error}", send.errcode)
-    live = [j for j in jobs if j.state.is_live]
-    scheduled = ""
-    if live:
-        scheduled = f"{local_time(live[0].send_at, tz)} ({countdown(live[0].send_at, now)})"
-    elif not failed:
-        for job in reversed(jobs):
-            if job.state in (JobState.FAILED, JobState.MISSED):
-                failed = f"scheduled send {job.state}: {job.error or ''}".rstrip(": ")
-                break
-    return AccountState(
-        account=name,
-        draft=f"version {draft.version} ({draft.state})" if draft else "",
-        published_url=url,
-        published=published or ("on WeChat" if url else ""),
-        mass_sent=mass_sent,
-        failed=failed,
-        scheduled=scheduled,
-        name=account,
-    )
+            return send
+    return None
+
+
+def _failed_send(sends: list[issue_board.MassSendRow]) -> str:
+    """Return why the newest send refused or failed since the last that reached followers."""
+    for send in sends:
+        if send.status.may_have_reached or send.status.reached_followers:
+            return ""
+        if send.status in (SendStatus.REFUSED, SendStatus.FAILED):
+            return plain_error(f"mass send to {send.audience}: {send.error}", send.errcode)
+    return ""
+
+
+def _scheduled(jobs: list[issue_board.JobRow], tz: ZoneInfo, now: dt.datetime) -> str:
+    """Return when the first live job of ``jobs`` (by send time) sends, and in how long."""
+    for job in jobs:
+        if job.state.is_live:
+            return f"{local_time(job.send_at, tz)} ({countdown(job.send_at, now)})"
+    return ""
+
+
+def _failed_job(jobs: list[issue_board.JobRow]) -> str:
+    """Return the latest failed or missed job of ``jobs`` (by send time) and why."""
+    for job in reversed(jobs):
+        if job.state in (JobState.FAILED, JobState.MISSED):
+            return f"scheduled send {job.state}: {job.error or ''}".rstrip(": ")
+    return ""
 
 
 @functools.lru_cache(maxsize=1024)
