@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import threading
@@ -241,6 +242,19 @@ def wechat_cli(
 
 
 # --- waiting on work that happens beside the test -------------------------------------------
+
+
+def dated_copies(folder: Path, days: int) -> list[Path]:
+    """Write ``days`` copies of the first sample, one a day from 2020-01-01, as a year's files."""
+    text = SAMPLES[0].read_text(encoding="utf-8")
+    paths = []
+    for n in range(days):
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=n)
+        path = folder / f"{day}.txt"
+        dated = f"{day.year} 年 {day.month} 月 {day.day} 日"
+        path.write_text(text.replace("2026 年 6 月 13 日", dated), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 @contextmanager

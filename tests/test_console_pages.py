@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
-from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES, serving
+from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES, dated_copies, serving
 from console_support import PASSWORD, csrf_token, make_editor, post_form, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
@@ -251,19 +251,6 @@ def test_an_unknown_account_is_not_found(
     answer = client.get(url) if form is None else post_form(client, url, form)
     assert answer.status_code == 404
     assert str(escape("no account named 'nosuch' (accounts: default, second)")) in text(answer)
-
-
-def dated_copies(tmp_path: Any, days: int) -> list[Any]:
-    """Write ``days`` copies of the first sample, one a day from 2020-01-01."""
-    text = SAMPLES[0].read_text(encoding="utf-8")
-    paths = []
-    for n in range(days):
-        day = dt.date(2020, 1, 1) + dt.timedelta(days=n)
-        path = tmp_path / f"{day}.txt"
-        dated = f"{day.year} 年 {day.month} 月 {day.day} 日"
-        path.write_text(text.replace("2026 年 6 月 13 日", dated), encoding="utf-8")
-        paths.append(path)
-    return paths
 
 
 @pytest.mark.parametrize(("accounts", "fixture"), [(1, "wechat_runtime"), (2, "two_accounts")])

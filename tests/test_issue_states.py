@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
-from sqlalchemy import event
+from conftest import dated_copies
 
 from wxbot.archive import ingest_paths
 from wxbot.issue_states import countdown, dashboard
@@ -23,34 +20,6 @@ from wxbot.sandbox import SandboxServer
 from wxbot.scheduling.rules import schedule_send
 from wxbot.scheduling.worker import beat, last_heartbeat, start_worker_thread
 from wxbot.wechat import WeChatError, explain
-
-
-def dated_copies(tmp_path: Path, days: int) -> list[Path]:
-    """Write ``days`` copies of the first sample, one a day from 2020-01-01."""
-    text = SAMPLES[0].read_text(encoding="utf-8")
-    start = dt.date(2020, 1, 1)
-    paths = []
-    for n in range(days):
-        day = start + dt.timedelta(days=n)
-        path = tmp_path / f"{day}.txt"
-        dated = f"{day.year} 年 {day.month} 月 {day.day} 日"
-        path.write_text(text.replace("2026 年 6 月 13 日", dated), encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-@contextmanager
-def counted_queries(runtime: Runtime) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(runtime.db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(runtime.db.engine, "before_cursor_execute", count)
 
 
 def test_each_column_shows_where_its_issue_stands(
@@ -87,22 +56,6 @@ def test_each_column_shows_where_its_issue_stands(
     (failure,) = board.failures
     assert failure.issue_id == "2020-01-01" and explain(45009) in failure.why
     assert board.health.token_ok and "valid until" in board.health.token
-
-
-def test_a_page_costs_the_same_queries_whatever_its_size(
-    wechat_runtime: Runtime, tmp_path: Path
-) -> None:
-    ingest_paths(wechat_runtime, dated_copies(tmp_path, 30))
-    for issue_id in ("2020-01-01", "2020-01-30", "2026-06-13"):
-        publish_issue(wechat_runtime, issue_id, "draft")
-    with counted_queries(wechat_runtime) as small:
-        few = dashboard(wechat_runtime, per_page=2)
-    with counted_queries(wechat_runtime) as large:
-        many = dashboard(wechat_runtime, per_page=32)
-    assert (len(few.lines), len(many.lines)) == (2, 32)
-    assert sum(1 for line in many.lines if line.draft) == 3
-    reads = [[s for s in run if s.startswith("SELECT")] for run in (small, large)]
-    assert [len(run) for run in reads] == [2, 2]  # the page, then every row it shows
 
 
 def test_each_page_shows_the_states_of_its_own_issues(
