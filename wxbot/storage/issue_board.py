@@ -135,8 +135,9 @@ class _Together:
     """Several queries run as one statement: one round trip, not one each.
 
     UNION ALL needs one shape, so each kind of row (a table's, or a query's own) has its run
-    of columns: a row fills its kind's run, leaves the others NULL (cast to the column's type:
-    PostgreSQL matches the branches' types pairwise), and its ``part`` names its query.
+    of columns: a row fills its kind's run, leaves the others NULL, and its ``part`` names its
+    query. The first branch's NULLs are cast to their column's type (PostgreSQL matches the
+    branches' types pairwise, left to right), so the others' plain NULLs take those types.
     """
 
     statement: CompoundSelect
@@ -162,8 +163,9 @@ def _together(queries: dict[str, tuple[str, Select[Any]]]) -> _Together:
         row: list[ColumnElement[Any]] = [literal_column(str(n)).label("part")]
         for other, columns in kinds.items():
             for name, type_ in columns:
-                value = sub.c[name] if other == kind else cast(null(), type_)
-                row.append(value.label(f"{other}_{name}"))
+                # The first branch's types are the union's; a NULL after it takes them.
+                pad = cast(null(), type_) if n == 0 else null()
+                row.append((sub.c[name] if other == kind else pad).label(f"c{len(row)}"))
         selects.append(select(*row))
         names = tuple(name for name, _ in kinds[kind])
         runs.append((starts[kind], starts[kind] + len(names), names))
